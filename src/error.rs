@@ -1,0 +1,56 @@
+//! The library's error type.
+
+use core::fmt;
+
+/// Everything that can go wrong in a splotnet op, layer or loader.
+///
+/// Shape errors only arise for sizes known at run time (`usize` dims): sizes
+/// known at compile time are checked by the type system instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A runtime size does not satisfy an op's size rule.
+    Shape {
+        /// The op or layer that rejected the shape.
+        op: &'static str,
+        /// What is wrong, with the numbers.
+        message: String,
+    },
+    /// The device (allocation, kernel launch) failed.
+    Device(String),
+}
+
+impl Error {
+    pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Self {
+        Error::Shape {
+            op,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Shape { op, message } => write!(f, "{op}: {message}"),
+            Error::Device(message) => write!(f, "device error: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<dfdx::tensor::CpuError> for Error {
+    fn from(e: dfdx::tensor::CpuError) -> Self {
+        Error::Device(format!("{e:?}"))
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl From<dfdx::tensor::CudaError> for Error {
+    fn from(e: dfdx::tensor::CudaError) -> Self {
+        Error::Device(format!("{e:?}"))
+    }
+}
+
+/// Shorthand for results of splotnet operations.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
