@@ -4,6 +4,9 @@
 pub mod dims;
 mod error;
 pub mod formula;
+pub mod ops;
+#[cfg(test)]
+mod testing;
 
 pub use error::{Error, Result};
 

@@ -60,8 +60,8 @@ where
     }
 }
 
-impl<K: Dim, S: Unsigned, P: Unsigned, D: Unsigned, OP: Unsigned>
-    TransposedWindow<K, S, P, D, OP> for usize
+impl<K: Dim, S: Unsigned, P: Unsigned, D: Unsigned, OP: Unsigned> TransposedWindow<K, S, P, D, OP>
+    for usize
 {
     type Output = usize;
     fn grow(&self, k: &K) -> Result<usize, String> {

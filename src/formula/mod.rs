@@ -39,9 +39,8 @@ pub mod types;
 pub use axis::{SlidingWindow, TransposedWindow};
 pub use types::{
     AcceptsRemainder, ConvOut, ConvOutSize, ConvTransposeOut, ConvTransposeOutSize, Exact, Floor,
-    KernelFits, OddKernel, OutputPaddingBelowStride, Padded, Rounding, SamePad,
-    SamePaddingOf, Span,
-    TransposedOutputFits,
+    KernelFits, OddKernel, OutputPaddingBelowStride, Padded, Rounding, SamePad, SamePaddingOf,
+    Span, TransposedOutputFits,
 };
 
 /// Inputs spanned by a kernel of `k` taps with dilation `d`: `d(k-1)+1`.

@@ -97,7 +97,8 @@ fn same_padding_keeps_the_size_for_odd_kernels() {
 #[test]
 fn dims_choose_static_or_runtime_formula() {
     use crate::dims::N;
-    let s: N<U10> = <N<U14> as SlidingWindow<N<U5>, U1, U0, U1, Floor>>::slide(&N::new(), &N::new()).unwrap();
+    let s: N<U10> =
+        <N<U14> as SlidingWindow<N<U5>, U1, U0, U1, Floor>>::slide(&N::new(), &N::new()).unwrap();
     assert_eq!(dfdx::shapes::Dim::size(&s), 10);
     let r = <usize as SlidingWindow<N<U5>, U1, U0, U1, Floor>>::slide(&14, &N::new());
     assert_eq!(r, Ok(10));

@@ -154,8 +154,7 @@ where
     Prod<P, U2>: Add<B1>,
     Prod<Sub1<I>, S>: Add<Span<K, D>>,
     Sum<Prod<Sub1<I>, S>, Span<K, D>>: Add<OP>,
-    TransposedFull<I, K, S, D, OP>:
-        IsGreaterOrEqual<Add1<Prod<P, U2>>> + Max<Add1<Prod<P, U2>>>,
+    TransposedFull<I, K, S, D, OP>: IsGreaterOrEqual<Add1<Prod<P, U2>>> + Max<Add1<Prod<P, U2>>>,
     GrEq<TransposedFull<I, K, S, D, OP>, Add1<Prod<P, U2>>>: TransposedOutputFits,
     Maximum<TransposedFull<I, K, S, D, OP>, Add1<Prod<P, U2>>>: Sub<Prod<P, U2>>,
     ConvTransposeOut<I, K, S, P, D, OP>: Size,

@@ -1,0 +1,325 @@
+//! Fast Cpu kernels: im2col + packed GEMM, images spread over rayon threads.
+//!
+//! Three kernels cover conv1d, conv2d and transposed conv2d (which is the
+//! backward-data pass of the convolution it inverts):
+//! - [`forward`]: `y = W ⋆ x + b`
+//! - [`backward_data`]: `dx += Wᵀ ⋆ dy` (the output error correlated with the
+//!   kernel rotated 180°, computed as a GEMM then col2im)
+//! - [`backward_filter`]: `dW += dy ⋆ x` (correlation of error and input)
+//!
+//! Parallelism: with at least as many images as threads, each thread takes a
+//! contiguous run of images and runs single-threaded GEMMs with its own im2col
+//! buffer (no sharing, no locks). With fewer images (inference on one image)
+//! the GEMM itself is spread over the threads.
+
+use rayon::prelude::*;
+
+use super::geom::{AxisGeom, ConvGeom};
+use crate::ops::gemm::{matmul, Mat};
+
+/// Writes the im2col matrix of one image: row `(c, ky, kx)`, column `(oy, ox)`.
+pub(crate) fn im2col(g: &ConvGeom, img: &[f32], cols: &mut [f32]) {
+    let (ho, wo) = (g.y.output, g.x.output);
+    let (hi, wi) = (g.y.input, g.x.input);
+    let plane = ho * wo;
+    let mut rows = cols.chunks_exact_mut(plane);
+    for c in 0..g.c_in {
+        let chan = &img[c * hi * wi..(c + 1) * hi * wi];
+        for ky in 0..g.y.k {
+            for kx in 0..g.x.k {
+                let Some(row) = rows.next() else { return };
+                let (lo, hi_x) = g.x.valid_outputs(kx);
+                for oy in 0..ho {
+                    let dst = &mut row[oy * wo..(oy + 1) * wo];
+                    match g.y.source(oy, ky) {
+                        None => dst.fill(0.0),
+                        Some(iy) => {
+                            let src = &chan[iy * wi..(iy + 1) * wi];
+                            dst[..lo].fill(0.0);
+                            dst[hi_x..].fill(0.0);
+                            copy_strided(&mut dst[lo..hi_x], src, lo, kx, &g.x);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds the im2col-shaped `cols` back into one image (the adjoint of [`im2col`]).
+pub(crate) fn col2im(g: &ConvGeom, cols: &[f32], img: &mut [f32]) {
+    let (ho, wo) = (g.y.output, g.x.output);
+    let (hi, wi) = (g.y.input, g.x.input);
+    let plane = ho * wo;
+    let mut rows = cols.chunks_exact(plane);
+    for c in 0..g.c_in {
+        let chan = &mut img[c * hi * wi..(c + 1) * hi * wi];
+        for ky in 0..g.y.k {
+            for kx in 0..g.x.k {
+                let Some(row) = rows.next() else { return };
+                let (lo, hi_x) = g.x.valid_outputs(kx);
+                for oy in 0..ho {
+                    if let Some(iy) = g.y.source(oy, ky) {
+                        let src = &row[oy * wo + lo..oy * wo + hi_x];
+                        let dst = &mut chan[iy * wi..(iy + 1) * wi];
+                        add_strided(dst, src, lo, kx, &g.x);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn copy_strided(dst: &mut [f32], src: &[f32], first_out: usize, tap: usize, a: &AxisGeom) {
+    let start = first_out * a.s + tap * a.d - a.p;
+    if a.s == 1 {
+        dst.copy_from_slice(&src[start..start + dst.len()]);
+    } else {
+        for (j, v) in dst.iter_mut().enumerate() {
+            *v = src[start + j * a.s];
+        }
+    }
+}
+
+#[inline(always)]
+fn add_strided(dst: &mut [f32], src: &[f32], first_out: usize, tap: usize, a: &AxisGeom) {
+    let start = first_out * a.s + tap * a.d - a.p;
+    if a.s == 1 {
+        for (d, s) in dst[start..start + src.len()].iter_mut().zip(src) {
+            *d += s;
+        }
+    } else {
+        for (j, s) in src.iter().enumerate() {
+            dst[start + j * a.s] += s;
+        }
+    }
+}
+
+/// How a batch is spread: runs of images per task, and GEMM threads per task.
+struct Split {
+    images_per_task: usize,
+    gemm_threads: usize,
+}
+
+fn split(batch: usize) -> Split {
+    let threads = rayon::current_num_threads().max(1);
+    if batch >= threads {
+        Split {
+            images_per_task: batch.div_ceil(threads),
+            gemm_threads: 1,
+        }
+    } else {
+        Split {
+            images_per_task: 1,
+            gemm_threads: threads,
+        }
+    }
+}
+
+/// `y = conv(x, w) + b` for the whole batch; `y` is overwritten, or added to
+/// when `accumulate`.
+pub fn forward(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    b: Option<&[f32]>,
+    y: &mut [f32],
+    accumulate: bool,
+) {
+    let plan = split(g.batch);
+    let (il, ol) = (g.in_len(), g.out_len());
+    let col_len = if g.is_pointwise() {
+        0
+    } else {
+        g.c_in * g.taps() * g.out_plane()
+    };
+    y[..g.batch * ol]
+        .par_chunks_mut(ol * plan.images_per_task)
+        .enumerate()
+        .for_each(|(task, ys)| {
+            let mut cols = vec![0.0f32; col_len];
+            for (i, y_img) in ys.chunks_exact_mut(ol).enumerate() {
+                let n = task * plan.images_per_task + i;
+                let x_img = &x[n * il..(n + 1) * il];
+                forward_image(
+                    g,
+                    x_img,
+                    w,
+                    b,
+                    y_img,
+                    &mut cols,
+                    accumulate,
+                    plan.gemm_threads,
+                );
+            }
+        });
+}
+
+fn forward_image(
+    g: &ConvGeom,
+    x_img: &[f32],
+    w: &[f32],
+    b: Option<&[f32]>,
+    y_img: &mut [f32],
+    cols: &mut [f32],
+    accumulate: bool,
+    threads: usize,
+) {
+    let l = g.out_plane();
+    let rows = g.group_rows();
+    let og = g.group_out();
+    let cols: &[f32] = if g.is_pointwise() {
+        x_img
+    } else {
+        im2col(g, x_img, cols);
+        cols
+    };
+    if let Some(b) = b {
+        for (plane, &bias) in y_img.chunks_exact_mut(l).zip(b) {
+            if accumulate {
+                plane.iter_mut().for_each(|v| *v += bias);
+            } else {
+                plane.fill(bias);
+            }
+        }
+    }
+    for grp in 0..g.groups {
+        matmul(
+            &mut y_img[grp * og * l..(grp + 1) * og * l],
+            Mat::new(&w[grp * og * rows..], og, rows),
+            Mat::new(&cols[grp * rows * l..], rows, l),
+            accumulate || b.is_some(),
+            threads,
+        );
+    }
+}
+
+/// `dx += convᵀ(dy, w)`: the input gradient, or a transposed convolution.
+pub fn backward_data(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let plan = split(g.batch);
+    let (il, ol) = (g.in_len(), g.out_len());
+    let col_len = if g.is_pointwise() {
+        0
+    } else {
+        g.c_in * g.taps() * g.out_plane()
+    };
+    dx[..g.batch * il]
+        .par_chunks_mut(il * plan.images_per_task)
+        .enumerate()
+        .for_each(|(task, dxs)| {
+            let mut cols = vec![0.0f32; col_len];
+            for (i, dx_img) in dxs.chunks_exact_mut(il).enumerate() {
+                let n = task * plan.images_per_task + i;
+                let dy_img = &dy[n * ol..(n + 1) * ol];
+                backward_data_image(g, w, dy_img, dx_img, &mut cols, plan.gemm_threads);
+            }
+        });
+}
+
+fn backward_data_image(
+    g: &ConvGeom,
+    w: &[f32],
+    dy_img: &[f32],
+    dx_img: &mut [f32],
+    cols: &mut [f32],
+    threads: usize,
+) {
+    let l = g.out_plane();
+    let rows = g.group_rows();
+    let og = g.group_out();
+    for grp in 0..g.groups {
+        let wt = Mat::new(&w[grp * og * rows..], og, rows).t();
+        let dy_g = Mat::new(&dy_img[grp * og * l..], og, l);
+        if g.is_pointwise() {
+            matmul(
+                &mut dx_img[grp * rows * l..(grp + 1) * rows * l],
+                wt,
+                dy_g,
+                true,
+                threads,
+            );
+        } else {
+            matmul(
+                &mut cols[grp * rows * l..(grp + 1) * rows * l],
+                wt,
+                dy_g,
+                false,
+                threads,
+            );
+        }
+    }
+    if !g.is_pointwise() {
+        col2im(g, cols, dx_img);
+    }
+}
+
+/// `dw += Σ_images dy ⋆ x`: the weight gradient.
+pub fn backward_filter(g: &ConvGeom, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let plan = split(g.batch);
+    let (il, ol) = (g.in_len(), g.out_len());
+    let col_len = if g.is_pointwise() {
+        0
+    } else {
+        g.c_in * g.taps() * g.out_plane()
+    };
+    let tasks = g.batch.div_ceil(plan.images_per_task);
+    let partials: Vec<Vec<f32>> = (0..tasks)
+        .into_par_iter()
+        .map(|task| {
+            let mut local = vec![0.0f32; g.weight_len()];
+            let mut cols = vec![0.0f32; col_len];
+            let first = task * plan.images_per_task;
+            let last = (first + plan.images_per_task).min(g.batch);
+            for n in first..last {
+                let x_img = &x[n * il..(n + 1) * il];
+                let dy_img = &dy[n * ol..(n + 1) * ol];
+                backward_filter_image(g, x_img, dy_img, &mut local, &mut cols, plan.gemm_threads);
+            }
+            local
+        })
+        .collect();
+    for part in partials {
+        for (d, p) in dw.iter_mut().zip(&part) {
+            *d += p;
+        }
+    }
+}
+
+fn backward_filter_image(
+    g: &ConvGeom,
+    x_img: &[f32],
+    dy_img: &[f32],
+    dw: &mut [f32],
+    cols: &mut [f32],
+    threads: usize,
+) {
+    let l = g.out_plane();
+    let rows = g.group_rows();
+    let og = g.group_out();
+    let cols: &[f32] = if g.is_pointwise() {
+        x_img
+    } else {
+        im2col(g, x_img, cols);
+        cols
+    };
+    for grp in 0..g.groups {
+        matmul(
+            &mut dw[grp * og * rows..(grp + 1) * og * rows],
+            Mat::new(&dy_img[grp * og * l..], og, l),
+            Mat::new(&cols[grp * rows * l..], rows, l).t(),
+            true,
+            threads,
+        );
+    }
+}
+
+/// `db[c] += Σ dy[n, c, :]` over maps of `plane` positions: a bias gradient.
+pub fn sum_planes(dy: &[f32], plane: usize, db: &mut [f32]) {
+    let channels = db.len();
+    for img in dy.chunks_exact(channels * plane) {
+        for (d, p) in db.iter_mut().zip(img.chunks_exact(plane)) {
+            *d += p.iter().sum::<f32>();
+        }
+    }
+}

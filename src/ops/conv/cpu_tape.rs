@@ -1,0 +1,176 @@
+//! The Cpu kernels on dfdx's tape: forward now, backward as a tape closure.
+//!
+//! Copies: the input and parameters are read once with `as_vec` (dfdx keeps
+//! tensor storage crate-private, so this copy is forced), and the input copy
+//! is kept for the weight gradient. The output is handed to dfdx without a
+//! copy; gradients are read and written in place (see [`detach`]).
+
+use dfdx::prelude::*;
+
+use super::cpu;
+use super::geom::ConvGeom;
+use crate::ops::tape::detach;
+use crate::{Error, Result};
+
+/// Checks tensor sizes against the geometry, so that no kernel indexes out
+/// of bounds and dfdx's reshape (which panics) never sees a wrong size.
+pub(crate) fn check_sizes(
+    op: &'static str,
+    g: &ConvGeom,
+    x_len: usize,
+    x_per_image: usize,
+    w_len: usize,
+    b_len: Option<usize>,
+    b_expect: usize,
+) -> Result<()> {
+    g.validate(op)?;
+    if x_len != g.batch * x_per_image {
+        return Err(Error::shape(
+            op,
+            format!(
+                "input has {x_len} values, geometry {g:?} needs {}",
+                g.batch * x_per_image
+            ),
+        ));
+    }
+    if w_len != g.weight_len() {
+        return Err(Error::shape(
+            op,
+            format!(
+                "weight has {w_len} values, geometry needs {}",
+                g.weight_len()
+            ),
+        ));
+    }
+    if let Some(b) = b_len.filter(|&b| b != b_expect) {
+        return Err(Error::shape(
+            op,
+            format!("bias has {b} values, one per output channel needs {b_expect}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The kernel as the correlation reads it: rotated 180° for a true convolution.
+fn oriented(mut w: Vec<f32>, g: &ConvGeom) -> Vec<f32> {
+    if g.flipped {
+        w.chunks_exact_mut(g.taps()).for_each(|k| k.reverse());
+    }
+    w
+}
+
+pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
+    x: Tensor<Si, f32, Cpu, T>,
+    w: &Tensor<Sw, f32, Cpu>,
+    bias: Option<&Tensor<(O,), f32, Cpu>>,
+    g: &ConvGeom,
+    out: So,
+) -> Result<Tensor<So, f32, Cpu, T>> {
+    let g = *g;
+    let b_len = bias.map(|b| b.shape().num_elements());
+    check_sizes(
+        "conv",
+        &g,
+        x.shape().num_elements(),
+        g.in_len(),
+        w.shape().num_elements(),
+        b_len,
+        g.c_out,
+    )?;
+    let (x, mut tape) = x.split_tape();
+    let xs = x.as_vec();
+    let ws = oriented(w.as_vec(), &g);
+    let bs = bias.map(|b| b.as_vec());
+    let mut y = vec![0.0f32; g.batch * g.out_len()];
+    cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
+    let y = x.device().try_tensor_from_vec(y, out)?;
+    if T::OWNS_TAPE {
+        let (xg, wg, yg) = (x.ghost(), w.ghost(), y.ghost());
+        let bg = bias.map(|b| b.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&xg)?;
+            grads.try_alloc_for(&wg)?;
+            if let Some(bg) = &bg {
+                grads.try_alloc_for(bg)?;
+            }
+            grads.try_alloc_for(&yg)?;
+            // SAFETY: every gradient used below is allocated above; the output
+            // gradient is only read, and the view ends with this closure.
+            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
+            cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+            let dw = grads.get_or_alloc_mut(&wg)?;
+            if g.flipped {
+                let mut dw_corr = vec![0.0f32; g.weight_len()];
+                cpu::backward_filter(&g, &xs, dy, &mut dw_corr);
+                for (d, k) in dw
+                    .chunks_exact_mut(g.taps())
+                    .zip(dw_corr.chunks_exact(g.taps()))
+                {
+                    d.iter_mut().zip(k.iter().rev()).for_each(|(d, k)| *d += k);
+                }
+            } else {
+                cpu::backward_filter(&g, &xs, dy, dw);
+            }
+            if let Some(bg) = &bg {
+                cpu::sum_planes(dy, g.out_plane(), grads.get_or_alloc_mut(bg)?);
+            }
+            Ok(())
+        });
+    }
+    Ok(y.put_tape(tape))
+}
+
+pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
+    x: Tensor<Si, f32, Cpu, T>,
+    w: &Tensor<Sw, f32, Cpu>,
+    bias: Option<&Tensor<(O,), f32, Cpu>>,
+    g: &ConvGeom,
+    out: So,
+) -> Result<Tensor<So, f32, Cpu, T>> {
+    let g = *g;
+    let b_len = bias.map(|b| b.shape().num_elements());
+    check_sizes(
+        "conv_transpose",
+        &g,
+        x.shape().num_elements(),
+        g.out_len(),
+        w.shape().num_elements(),
+        b_len,
+        g.c_in,
+    )?;
+    let (x, mut tape) = x.split_tape();
+    let xs = x.as_vec();
+    let ws = w.as_vec();
+    let mut y = vec![0.0f32; g.batch * g.in_len()];
+    if let Some(b) = bias {
+        let b = b.as_vec();
+        for img in y.chunks_exact_mut(g.in_len()) {
+            for (plane, bias) in img.chunks_exact_mut(g.in_plane()).zip(&b) {
+                plane.fill(*bias);
+            }
+        }
+    }
+    cpu::backward_data(&g, &ws, &xs, &mut y);
+    let y = x.device().try_tensor_from_vec(y, out)?;
+    if T::OWNS_TAPE {
+        let (xg, wg, yg) = (x.ghost(), w.ghost(), y.ghost());
+        let bg = bias.map(|b| b.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&xg)?;
+            grads.try_alloc_for(&wg)?;
+            if let Some(bg) = &bg {
+                grads.try_alloc_for(bg)?;
+            }
+            grads.try_alloc_for(&yg)?;
+            // SAFETY: as in `conv`: all allocated first, output gradient read only.
+            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
+            cpu::forward(&g, dy, &ws, None, grads.get_or_alloc_mut(&xg)?, true);
+            cpu::backward_filter(&g, dy, &xs, grads.get_or_alloc_mut(&wg)?);
+            if let Some(bg) = &bg {
+                cpu::sum_planes(dy, g.in_plane(), grads.get_or_alloc_mut(bg)?);
+            }
+            Ok(())
+        });
+    }
+    Ok(y.put_tape(tape))
+}

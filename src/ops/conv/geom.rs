@@ -1,0 +1,162 @@
+//! The runtime geometry of one convolution call, shared by every kernel.
+
+use crate::formula::conv_out;
+use crate::Error;
+
+/// Sizes of one spatial axis of a convolution: input, output, kernel taps,
+/// stride, zero padding and dilation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AxisGeom {
+    /// Input size.
+    pub input: usize,
+    /// Output size.
+    pub output: usize,
+    /// Kernel taps.
+    pub k: usize,
+    /// Stride.
+    pub s: usize,
+    /// Zero padding on each side.
+    pub p: usize,
+    /// Dilation.
+    pub d: usize,
+}
+
+impl AxisGeom {
+    /// The axis of a 1D op seen as 2D: one row, one tap.
+    pub const UNIT: AxisGeom = AxisGeom {
+        input: 1,
+        output: 1,
+        k: 1,
+        s: 1,
+        p: 0,
+        d: 1,
+    };
+
+    /// An axis whose output follows the convolution formula (floored).
+    pub fn sliding(input: usize, k: usize, s: usize, p: usize, d: usize) -> Result<Self, String> {
+        let output = conv_out(input, k, s, p, d, false)?;
+        Ok(AxisGeom {
+            input,
+            output,
+            k,
+            s,
+            p,
+            d,
+        })
+    }
+
+    /// Input index read by output `o` at tap `t`, if it is not padding.
+    #[inline(always)]
+    pub(crate) fn source(&self, o: usize, t: usize) -> Option<usize> {
+        (o * self.s + t * self.d)
+            .checked_sub(self.p)
+            .filter(|&i| i < self.input)
+    }
+
+    /// The outputs `[lo, hi)` whose tap `t` reads inside the input; the rest read padding.
+    #[inline(always)]
+    pub(crate) fn valid_outputs(&self, t: usize) -> (usize, usize) {
+        let offset = (t * self.d) as isize - self.p as isize;
+        let s = self.s as isize;
+        // smallest o with o*s + offset >= 0
+        let lo = if offset >= 0 {
+            0
+        } else {
+            ((-offset + s - 1) / s) as usize
+        };
+        // largest o with o*s + offset <= input-1, plus one
+        let last = self.input as isize - 1 - offset;
+        let hi = if last < 0 {
+            0
+        } else {
+            ((last / s) as usize + 1).min(self.output)
+        };
+        (lo.min(hi), hi)
+    }
+
+    fn is_identity_tap(&self) -> bool {
+        self.k == 1 && self.s == 1 && self.p == 0 && self.input == self.output
+    }
+}
+
+/// The full geometry of a 2D convolution call (1D uses [`AxisGeom::UNIT`] rows).
+///
+/// Weights are laid out `(c_out, c_in / groups, k_y, k_x)`, as in PyTorch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeom {
+    /// Images in the batch.
+    pub batch: usize,
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Channel groups (1: every filter sees every input channel).
+    pub groups: usize,
+    /// The vertical axis.
+    pub y: AxisGeom,
+    /// The horizontal axis.
+    pub x: AxisGeom,
+    /// True convolution: the kernel is rotated 180° before the cross-correlation.
+    pub flipped: bool,
+}
+
+impl ConvGeom {
+    /// Checks the channel/group arithmetic that types cannot check for `usize` dims.
+    pub fn validate(&self, op: &'static str) -> Result<(), Error> {
+        if self.groups == 0 || self.c_in % self.groups != 0 || self.c_out % self.groups != 0 {
+            return Err(Error::shape(
+                op,
+                format!(
+                    "{} groups must divide both {} input and {} output channels",
+                    self.groups, self.c_in, self.c_out
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Floats in one input image.
+    pub fn in_len(&self) -> usize {
+        self.c_in * self.y.input * self.x.input
+    }
+    /// Floats in one output image.
+    pub fn out_len(&self) -> usize {
+        self.c_out * self.out_plane()
+    }
+    /// Output positions per channel.
+    pub fn out_plane(&self) -> usize {
+        self.y.output * self.x.output
+    }
+    /// Input positions per channel.
+    pub fn in_plane(&self) -> usize {
+        self.y.input * self.x.input
+    }
+    /// Input channels per group.
+    pub fn group_in(&self) -> usize {
+        self.c_in / self.groups
+    }
+    /// Output channels per group.
+    pub fn group_out(&self) -> usize {
+        self.c_out / self.groups
+    }
+    /// Kernel taps per channel.
+    pub fn taps(&self) -> usize {
+        self.y.k * self.x.k
+    }
+    /// Rows of one group's im2col matrix (its inner GEMM dimension).
+    pub fn group_rows(&self) -> usize {
+        self.group_in() * self.taps()
+    }
+    /// Floats in the weight tensor.
+    pub fn weight_len(&self) -> usize {
+        self.c_out * self.group_rows()
+    }
+    /// Multiply-adds of one forward pass over the batch.
+    pub fn macs(&self) -> usize {
+        self.batch * self.c_out * self.out_plane() * self.group_rows()
+    }
+    /// A 1x1, stride-1, unpadded convolution reads its input as the im2col matrix.
+    pub(crate) fn is_pointwise(&self) -> bool {
+        self.y.is_identity_tap() && self.x.is_identity_tap()
+    }
+}

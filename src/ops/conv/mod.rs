@@ -1,0 +1,283 @@
+//! Convolutions: conv1d, conv2d, true convolution, transposed conv2d.
+//!
+//! All four share one geometry ([`ConvGeom`]) and three Cpu kernels: a
+//! transposed convolution is the backward-data pass of the convolution it
+//! inverts, and conv1d is conv2d on one row.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//! use splotnet::ops::{conv2d, Conv2dSpec};
+//! use typenum::{U1, U16, U2, U3, U32, U8};
+//!
+//! let dev: Cpu = Default::default();
+//! let x: Tensor<(usize, N<U3>, N<U32>, N<U32>), f32, Cpu> =
+//!     dev.sample_normal_like(&(4, N::new(), N::new(), N::new()));
+//! let w: Tensor<(N<U8>, N<U3>, N<U3>, N<U3>), f32, Cpu> = dev.sample_normal();
+//! let b: Tensor<(N<U8>,), f32, Cpu> = dev.zeros();
+//! // stride 2, padding 1: (32 + 2 - 3)/2 + 1 = 16, computed by the compiler
+//! let y: Tensor<(usize, N<U8>, N<U16>, N<U16>), f32, Cpu> =
+//!     conv2d(x, &w, Some(&b), Conv2dSpec::<U2, U2, U1, U1>::new()).unwrap();
+//! assert_eq!(y.shape().concrete(), [4, 8, 16, 16]);
+//! ```
+
+mod channels;
+pub(crate) mod cpu;
+pub(crate) mod cpu_tape;
+pub mod generic;
+mod geom;
+#[cfg(test)]
+mod tests;
+
+use core::marker::PhantomData;
+use dfdx::prelude::*;
+use typenum::{Unsigned, U0, U1};
+
+pub use channels::{ChannelsMatch, GroupInputOf, TimesGroups};
+pub use geom::{AxisGeom, ConvGeom};
+
+use super::Backend;
+use crate::formula::{Floor, Rounding, SlidingWindow, TransposedWindow};
+use crate::{Error, Result};
+
+macro_rules! spec_type {
+    ($(#[$doc:meta])* $name:ident < $($p:ident $(= $def:ty)?),* >) => {
+        $(#[$doc])*
+        pub struct $name<$($p $(= $def)?),*>(PhantomData<($($p,)*)>);
+        impl<$($p),*> $name<$($p),*> {
+            /// The (zero-sized) spec value.
+            pub const fn new() -> Self {
+                $name(PhantomData)
+            }
+        }
+        impl<$($p),*> Clone for $name<$($p),*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<$($p),*> Copy for $name<$($p),*> {}
+        impl<$($p),*> Default for $name<$($p),*> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl<$($p),*> core::fmt::Debug for $name<$($p),*> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+    };
+}
+
+spec_type! {
+    /// Hyper-parameters of a 2D convolution as typenum types: stride, padding
+    /// and dilation per axis (`H` then `W`; `W` defaults to `H`), groups and
+    /// rounding. The kernel size comes from the weight's type.
+    Conv2dSpec<SH = U1, SW = SH, PH = U0, PW = PH, DH = U1, DW = DH, G = U1, M = Floor>
+}
+
+spec_type! {
+    /// Hyper-parameters of a 1D convolution: stride, padding, dilation, groups, rounding.
+    Conv1dSpec<S = U1, P = U0, D = U1, G = U1, M = Floor>
+}
+
+spec_type! {
+    /// Hyper-parameters of a transposed 2D convolution: stride, padding,
+    /// output padding and dilation per axis, and groups.
+    ConvTranspose2dSpec<SH = U1, SW = SH, PH = U0, PW = PH, OPH = U0, OPW = OPH, DH = U1, DW = DH, G = U1>
+}
+
+fn shape_err(op: &'static str) -> impl Fn(String) -> Error {
+    move |m| Error::shape(op, m)
+}
+
+/// 2D cross-correlation, the "convolution" of CNN layers:
+/// `y[n,o,i,j] = b[o] + Σ_{c,m,k} w[o,c,m,k] · x[n, c, i·S + m·D - P, j·S + k·D - P]`.
+///
+/// `x: (batch, C, H, W)`, `w: (O, C/G, KH, KW)`, `bias: (O,)`; the output
+/// `(batch, O, H', W')` has sizes from [`SlidingWindow`]: static in, static
+/// out (checked by the compiler); `usize` in, `usize` out (checked here).
+pub fn conv2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+    bias: Option<&Tensor<(O,), f32, Dev>>,
+    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    O: Dim,
+    Cg: GroupInputOf<C, G>,
+    KH: Dim,
+    KW: Dim,
+    H: SlidingWindow<KH, SH, PH, DH, M>,
+    W: SlidingWindow<KW, SW, PW, DW, M>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    let (b, c, h, wd) = *x.shape();
+    let (o, cg, kh, kw) = *w.shape();
+    cg.check(&c).map_err(shape_err("conv2d"))?;
+    let ho = h.slide(&kh).map_err(shape_err("conv2d"))?;
+    let wo = wd.slide(&kw).map_err(shape_err("conv2d"))?;
+    let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
+    let g = ConvGeom {
+        batch: b.size(),
+        c_in: c.size(),
+        c_out: o.size(),
+        groups,
+        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err("conv2d"))?,
+        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err("conv2d"))?,
+        flipped: false,
+    };
+    Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+}
+
+/// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
+///
+/// `convolve2d(x, w) == conv2d(x, rot180(w))`; the lecture's
+/// `(x * w)(t) = Σ_a x(a) w(t - a)` as opposed to cross-correlation.
+pub fn convolve2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+    bias: Option<&Tensor<(O,), f32, Dev>>,
+    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    O: Dim,
+    Cg: GroupInputOf<C, G>,
+    KH: Dim,
+    KW: Dim,
+    H: SlidingWindow<KH, SH, PH, DH, M>,
+    W: SlidingWindow<KW, SW, PW, DW, M>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    let (b, c, h, wd) = *x.shape();
+    let (o, cg, kh, kw) = *w.shape();
+    cg.check(&c).map_err(shape_err("convolve2d"))?;
+    let ho = h.slide(&kh).map_err(shape_err("convolve2d"))?;
+    let wo = wd.slide(&kw).map_err(shape_err("convolve2d"))?;
+    let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
+    let g = ConvGeom {
+        batch: b.size(),
+        c_in: c.size(),
+        c_out: o.size(),
+        groups,
+        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err("convolve2d"))?,
+        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err("convolve2d"))?,
+        flipped: true,
+    };
+    Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+}
+
+/// 1D cross-correlation over `x: (batch, C, L)` with `w: (O, C/G, K)`.
+pub fn conv1d<B, C, L, O, Cg, K, S, P, D, G, M, Dev, T>(
+    x: Tensor<(B, C, L), f32, Dev, T>,
+    w: &Tensor<(O, Cg, K), f32, Dev>,
+    bias: Option<&Tensor<(O,), f32, Dev>>,
+    _spec: Conv1dSpec<S, P, D, G, M>,
+) -> Result<Tensor<(B, O, L::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    O: Dim,
+    Cg: GroupInputOf<C, G>,
+    K: Dim,
+    L: SlidingWindow<K, S, P, D, M>,
+    (S, P, D, G): UnsignedList<4>,
+    M: Rounding,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    let (b, c, l) = *x.shape();
+    let (o, cg, k) = *w.shape();
+    cg.check(&c).map_err(shape_err("conv1d"))?;
+    let lo = l.slide(&k).map_err(shape_err("conv1d"))?;
+    let [s, p, d, groups] = <(S, P, D, G)>::values();
+    let g = ConvGeom {
+        batch: b.size(),
+        c_in: c.size(),
+        c_out: o.size(),
+        groups,
+        y: AxisGeom::UNIT,
+        x: AxisGeom::sliding(l.size(), k.size(), s, p, d).map_err(shape_err("conv1d"))?,
+        flipped: false,
+    };
+    Dev::conv(x, w, bias, &g, (b, o, lo))
+}
+
+/// Transposed 2D convolution ("deconvolution"): every input value scales the
+/// kernel, and the scaled copies add up where they overlap.
+///
+/// `x: (batch, C, H, W)`, `w: (C, O/G, KH, KW)` (PyTorch's layout),
+/// `bias: (O,)`; output sizes `(in - 1)S - 2P + D(K-1) + 1 + OP`.
+#[allow(clippy::type_complexity)]
+pub fn conv_transpose2d<B, C, H, W, Og, KH, KW, SH, SW, PH, PW, OPH, OPW, DH, DW, G, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    w: &Tensor<(C, Og, KH, KW), f32, Dev>,
+    bias: Option<&Tensor<(Og::Output,), f32, Dev>>,
+    _spec: ConvTranspose2dSpec<SH, SW, PH, PW, OPH, OPW, DH, DW, G>,
+) -> Result<Tensor<(B, Og::Output, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    Og: TimesGroups<G>,
+    KH: Dim,
+    KW: Dim,
+    H: TransposedWindow<KH, SH, PH, DH, OPH>,
+    W: TransposedWindow<KW, SW, PW, DW, OPW>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    let (b, c, h, wd) = *x.shape();
+    let (_, og, kh, kw) = *w.shape();
+    let o = og.times();
+    let ho = h.grow(&kh).map_err(shape_err("conv_transpose2d"))?;
+    let wo = wd.grow(&kw).map_err(shape_err("conv_transpose2d"))?;
+    let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
+    // The geometry of the forward convolution this one inverts: from the big
+    // map (our output, O channels) to the small one (our input, C channels).
+    let axis = |big: usize, small: usize, k: usize, s, p, d| AxisGeom {
+        input: big,
+        output: small,
+        k,
+        s,
+        p,
+        d,
+    };
+    let g = ConvGeom {
+        batch: b.size(),
+        c_in: o.size(),
+        c_out: c.size(),
+        groups,
+        y: axis(ho.size(), h.size(), kh.size(), sh, ph, dh),
+        x: axis(wo.size(), wd.size(), kw.size(), sw, pw, dw),
+        flipped: false,
+    };
+    Dev::conv_transpose(x, w, bias, &g, (b, o, ho, wo))
+}
+
+/// A tuple of `LEN` typenum unsigneds read as numbers.
+pub trait UnsignedList<const LEN: usize> {
+    /// The values, in order.
+    fn values() -> [usize; LEN];
+}
+
+macro_rules! unsigned_list {
+    ($n:literal: $($t:ident),*) => {
+        impl<$($t: Unsigned),*> UnsignedList<$n> for ($($t,)*) {
+            fn values() -> [usize; $n] {
+                [$($t::USIZE),*]
+            }
+        }
+    };
+}
+unsigned_list!(4: A, B, C, D);
+unsigned_list!(7: A, B, C, D, E, F, G);
