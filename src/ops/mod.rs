@@ -12,12 +12,19 @@
 
 pub mod conv;
 pub(crate) mod gemm;
+pub mod lrn;
+pub mod pool;
 pub(crate) mod tape;
 pub(crate) mod windows;
 
 pub use conv::{
     conv1d, conv2d, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec, ConvGeom,
     ConvTranspose2dSpec,
+};
+pub use lrn::{local_response_norm, Lrn};
+pub use pool::{
+    avg_pool2d, global_avg_pool2d, global_max_pool2d, l2_pool2d, max_pool2d, Pool2dSpec, PoolGeom,
+    PoolKind,
 };
 
 use dfdx::prelude::*;
@@ -46,6 +53,21 @@ pub trait Backend: Device<f32> {
         g: &ConvGeom,
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>>;
+
+    /// Pooling of kind `kind` for geometry `g`.
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>>;
+
+    /// Local response normalisation across the channels of `(batch, C, positions)`.
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>>;
 }
 
 impl Backend for Cpu {
@@ -67,6 +89,23 @@ impl Backend for Cpu {
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>> {
         conv::cpu_tape::conv_transpose(x, w, bias, g, out)
+    }
+
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        pool::pool_cpu(x, kind, g, out)
+    }
+
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        lrn::lrn_cpu(x, params, dims)
     }
 }
 
@@ -90,5 +129,22 @@ impl Backend for Cuda {
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>> {
         conv::generic::conv_transpose_forward(x, w, bias, g, out)
+    }
+
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        pool::generic::pool(x, kind, g, out)
+    }
+
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        lrn::generic::lrn(x, params, dims)
     }
 }

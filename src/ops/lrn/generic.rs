@@ -1,0 +1,56 @@
+//! Device-generic LRN: the channel windows of `a²` gathered by dfdx, summed,
+//! then `a / (k + α s)^β` with dfdx's elementwise ops.
+
+use dfdx::prelude::*;
+
+use super::Lrn;
+use crate::ops::windows::{dev_err, gather_windows, pad_row};
+use crate::Result;
+
+/// LRN of `x`, read as `(batch, channels, positions)`, on any dfdx device.
+pub fn lrn<D: Device<f32>, S: Shape, T: Tape<f32, D>>(
+    x: Tensor<S, f32, D, T>,
+    p: &Lrn,
+    [batch, channels, positions]: [usize; 3],
+) -> Result<Tensor<S, f32, D, T>> {
+    let shape = *x.shape();
+    let x = x
+        .try_reshape_like(&(batch, channels, positions))
+        .map_err(dev_err)?;
+    // every channel's window, padded to n taps with the zero row
+    let pad = pad_row(channels);
+    let idx: Vec<usize> = (0..channels)
+        .flat_map(|c| {
+            let w = p.window(c, channels);
+            (0..p.n).map(move |t| {
+                (c + t)
+                    .checked_sub(p.n / 2)
+                    .filter(|j| w.contains(j))
+                    .unwrap_or(pad)
+            })
+        })
+        .collect();
+    let squares = x
+        .retaped::<T>()
+        .try_square()
+        .map_err(dev_err)?
+        .try_permute::<_, Axes3<0, 2, 1>>()
+        .map_err(dev_err)?;
+    // (batch, positions, channels): gather over channels -> (C, n, batch, positions)
+    let sums = gather_windows(squares, idx, p.n, 0.0)?
+        .try_sum::<_, Axis<1>>()
+        .map_err(dev_err)?
+        .try_permute::<_, Axes3<1, 0, 2>>()
+        .map_err(dev_err)?;
+    let denom = sums
+        .try_mul(p.alpha)
+        .map_err(dev_err)?
+        .try_add(p.k)
+        .map_err(dev_err)?
+        .try_powf(p.beta)
+        .map_err(dev_err)?;
+    x.try_div(denom)
+        .map_err(dev_err)?
+        .try_reshape_like(&shape)
+        .map_err(dev_err)
+}

@@ -1,0 +1,110 @@
+//! Local response normalisation across channels (AlexNet):
+//! `b_i = a_i / (k + α Σ_{j=max(0,i-n/2)}^{min(C-1,i+n/2)} a_j²)^β`.
+//!
+//! This is the formula of Krizhevsky et al. (2012) as the lecture gives it:
+//! α multiplies the plain sum. PyTorch's `LocalResponseNorm` divides α by `n`;
+//! pass `alpha / n` to match it.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//! use splotnet::ops::{local_response_norm, Lrn};
+//! use typenum::{U8, U5};
+//!
+//! let dev: Cpu = Default::default();
+//! let x: Tensor<(usize, N<U8>, N<U5>, N<U5>), f32, Cpu> =
+//!     dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+//! let y = local_response_norm(x, &Lrn::ALEXNET).unwrap(); // same shape
+//! ```
+
+pub(crate) mod cpu;
+pub mod generic;
+#[cfg(test)]
+mod tests;
+
+use dfdx::prelude::*;
+
+use super::tape::detach;
+use super::Backend;
+use crate::{Error, Result};
+
+/// The hyper-parameters of local response normalisation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lrn {
+    /// Channels in the window (centred; odd sizes are symmetric).
+    pub n: usize,
+    /// Additive constant.
+    pub k: f32,
+    /// Scale of the sum of squares.
+    pub alpha: f32,
+    /// Exponent.
+    pub beta: f32,
+}
+
+impl Lrn {
+    /// AlexNet's values: n = 5, k = 2, α = 1e-4, β = 0.75.
+    pub const ALEXNET: Lrn = Lrn {
+        n: 5,
+        k: 2.0,
+        alpha: 1e-4,
+        beta: 0.75,
+    };
+
+    /// Channels `j` in the window of channel `i` among `channels`.
+    pub(crate) fn window(&self, i: usize, channels: usize) -> core::ops::Range<usize> {
+        let half = self.n / 2;
+        i.saturating_sub(half)..(i + half + 1).min(channels)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.n == 0 || self.k <= 0.0 || self.alpha < 0.0 || !self.beta.is_finite() {
+            return Err(Error::shape(
+                "local_response_norm",
+                format!("needs n >= 1, k > 0, alpha >= 0 and a finite beta, got {self:?}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for Lrn {
+    fn default() -> Self {
+        Lrn::ALEXNET
+    }
+}
+
+/// Local response normalisation of `(batch, C, H, W)` maps; the shape is kept.
+pub fn local_response_norm<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    params: &Lrn,
+) -> Result<Tensor<(B, C, H, W), f32, Dev, T>> {
+    params.validate()?;
+    let (b, c, h, w) = *x.shape();
+    Dev::lrn(x, params, [b.size(), c.size(), h.size() * w.size()])
+}
+
+pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
+    x: Tensor<S, f32, Cpu, T>,
+    params: &Lrn,
+    dims: [usize; 3],
+) -> Result<Tensor<S, f32, Cpu, T>> {
+    let p = *params;
+    let shape = *x.shape();
+    let (x, mut tape) = x.split_tape();
+    let xs = x.as_vec();
+    let mut y = vec![0.0f32; xs.len()];
+    let mut scale = vec![0.0f32; xs.len()];
+    cpu::forward(&p, dims, &xs, &mut scale, &mut y);
+    let y = x.device().try_tensor_from_vec(y, shape)?;
+    if T::OWNS_TAPE {
+        let (xg, yg) = (x.ghost(), y.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&xg)?;
+            grads.try_alloc_for(&yg)?;
+            // SAFETY: both gradients allocated above; the output's is only read.
+            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
+            cpu::backward(&p, dims, &xs, &scale, dy, grads.get_or_alloc_mut(&xg)?);
+            Ok(())
+        });
+    }
+    Ok(y.put_tape(tape))
+}

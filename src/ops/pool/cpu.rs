@@ -1,0 +1,135 @@
+//! Cpu pooling kernels: one rayon task per (image, channel) plane.
+
+use rayon::prelude::*;
+
+use super::{PoolGeom, PoolKind};
+
+/// Forward pass. For max pooling `argmax` receives, per output, the index of
+/// the winning input inside its plane (the gradient's route).
+pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &mut [u32]) {
+    let (ip, op) = (g.in_plane(), g.out_plane());
+    let planes = x.par_chunks_exact(ip).zip(y.par_chunks_exact_mut(op));
+    match kind {
+        PoolKind::Max => planes
+            .zip(argmax.par_chunks_exact_mut(op))
+            .for_each(|((x, y), arg)| max_plane(g, x, y, arg)),
+        PoolKind::Avg | PoolKind::L2 => planes.for_each(|(x, y)| sum_plane(g, kind, x, y)),
+    }
+}
+
+fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
+    let wi = g.x.input;
+    for oy in 0..g.y.output {
+        for ox in 0..g.x.output {
+            let mut best = f32::NEG_INFINITY;
+            let mut at = u32::MAX;
+            for ky in 0..g.y.k {
+                let Some(iy) = g.y.source(oy, ky) else {
+                    continue;
+                };
+                for kx in 0..g.x.k {
+                    let Some(ix) = g.x.source(ox, kx) else {
+                        continue;
+                    };
+                    let v = x[iy * wi + ix];
+                    // `!(v <= best)` also lets a NaN win, so NaN propagates as in PyTorch
+                    if !(v <= best) || at == u32::MAX {
+                        best = v;
+                        at = (iy * wi + ix) as u32;
+                    }
+                }
+            }
+            y[oy * g.x.output + ox] = best;
+            arg[oy * g.x.output + ox] = at;
+        }
+    }
+}
+
+fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
+    let wi = g.x.input;
+    let window = (g.y.k * g.x.k) as f32;
+    for oy in 0..g.y.output {
+        for ox in 0..g.x.output {
+            let mut acc = 0.0f32;
+            for ky in 0..g.y.k {
+                let Some(iy) = g.y.source(oy, ky) else {
+                    continue;
+                };
+                for kx in 0..g.x.k {
+                    let Some(ix) = g.x.source(ox, kx) else {
+                        continue;
+                    };
+                    let v = x[iy * wi + ix];
+                    acc += if kind == PoolKind::L2 { v * v } else { v };
+                }
+            }
+            y[oy * g.x.output + ox] = match kind {
+                PoolKind::L2 => acc.sqrt(),
+                _ => acc / window,
+            };
+        }
+    }
+}
+
+/// Backward pass: `dx += ∂y/∂x · dy`.
+pub fn backward(
+    g: &PoolGeom,
+    kind: PoolKind,
+    x: &[f32],
+    y: &[f32],
+    argmax: &[u32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    let (ip, op) = (g.in_plane(), g.out_plane());
+    let window = (g.y.k * g.x.k) as f32;
+    dx.par_chunks_exact_mut(ip)
+        .enumerate()
+        .for_each(|(plane, dx)| {
+            let dy = &dy[plane * op..(plane + 1) * op];
+            match kind {
+                PoolKind::Max => {
+                    for (d, &a) in dy.iter().zip(&argmax[plane * op..(plane + 1) * op]) {
+                        dx[a as usize] += d;
+                    }
+                }
+                PoolKind::Avg | PoolKind::L2 => {
+                    // only L2 pooling keeps x and y for its backward pass
+                    let l2 = kind == PoolKind::L2;
+                    let x = if l2 {
+                        &x[plane * ip..(plane + 1) * ip]
+                    } else {
+                        &[][..]
+                    };
+                    let y = if l2 {
+                        &y[plane * op..(plane + 1) * op]
+                    } else {
+                        &[][..]
+                    };
+                    for oy in 0..g.y.output {
+                        for ox in 0..g.x.output {
+                            let o = oy * g.x.output + ox;
+                            // avg: dy/|window|; L2: dy·x/y (0 where the norm is 0)
+                            let scale = match kind {
+                                PoolKind::Avg => dy[o] / window,
+                                _ if y[o] > 0.0 => dy[o] / y[o],
+                                _ => 0.0,
+                            };
+                            for ky in 0..g.y.k {
+                                let Some(iy) = g.y.source(oy, ky) else {
+                                    continue;
+                                };
+                                for kx in 0..g.x.k {
+                                    let Some(ix) = g.x.source(ox, kx) else {
+                                        continue;
+                                    };
+                                    let i = iy * g.x.input + ix;
+                                    dx[i] += if l2 { scale * x[i] } else { scale };
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+}

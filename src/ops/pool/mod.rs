@@ -1,0 +1,259 @@
+//! Pooling: max, average and L2-norm over sliding windows (overlapping
+//! windows and padding included), and global average/max pooling.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//! use splotnet::ops::{max_pool2d, Pool2dSpec};
+//! use typenum::{U1, U2, U3, U27, U13};
+//!
+//! let dev: Cpu = Default::default();
+//! let x: Tensor<(usize, N<U3>, N<U27>, N<U27>), f32, Cpu> =
+//!     dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+//! // AlexNet's overlapping pooling, K = 3, S = 2: (27 - 3)/2 + 1 = 13
+//! let y: Tensor<(usize, N<U3>, N<U13>, N<U13>), f32, Cpu> =
+//!     max_pool2d(x, Pool2dSpec::<U3, U3, U2, U2>::new()).unwrap();
+//! ```
+
+pub(crate) mod cpu;
+pub mod generic;
+#[cfg(test)]
+mod tests;
+
+use core::marker::PhantomData;
+use dfdx::prelude::*;
+use typenum::{Unsigned, U0, U1};
+
+use super::conv::AxisGeom;
+use super::tape::detach;
+use super::Backend;
+use crate::dims::N;
+use crate::formula::{Floor, Rounding, SlidingWindow};
+use crate::{Error, Result};
+
+/// How a pooling window is reduced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    /// The largest value; the gradient goes to the arg-max only.
+    Max,
+    /// The mean over the window, padding counted as zeros (PyTorch's default).
+    Avg,
+    /// The L2 norm `sqrt(Σ x²)` over the window.
+    L2,
+}
+
+impl PoolKind {
+    fn name(self) -> &'static str {
+        match self {
+            PoolKind::Max => "max_pool2d",
+            PoolKind::Avg => "avg_pool2d",
+            PoolKind::L2 => "l2_pool2d",
+        }
+    }
+}
+
+/// The runtime geometry of one pooling call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolGeom {
+    /// Images in the batch.
+    pub batch: usize,
+    /// Channels (each pooled on its own).
+    pub channels: usize,
+    /// The vertical axis (dilation 1).
+    pub y: AxisGeom,
+    /// The horizontal axis (dilation 1).
+    pub x: AxisGeom,
+}
+
+impl PoolGeom {
+    /// Positions of one input plane.
+    pub fn in_plane(&self) -> usize {
+        self.y.input * self.x.input
+    }
+    /// Positions of one output plane.
+    pub fn out_plane(&self) -> usize {
+        self.y.output * self.x.output
+    }
+    /// Planes in the batch.
+    pub fn planes(&self) -> usize {
+        self.batch * self.channels
+    }
+}
+
+/// Hyper-parameters of 2D pooling as typenum types: kernel, stride (defaults
+/// to the kernel: non-overlapping windows), padding, rounding.
+pub struct Pool2dSpec<KH, KW = KH, SH = KH, SW = KW, PH = U0, PW = PH, M = Floor>(
+    PhantomData<(KH, KW, SH, SW, PH, PW, M)>,
+);
+
+impl<KH, KW, SH, SW, PH, PW, M> Pool2dSpec<KH, KW, SH, SW, PH, PW, M> {
+    /// The (zero-sized) spec value.
+    pub const fn new() -> Self {
+        Pool2dSpec(PhantomData)
+    }
+}
+impl<KH, KW, SH, SW, PH, PW, M> Clone for Pool2dSpec<KH, KW, SH, SW, PH, PW, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<KH, KW, SH, SW, PH, PW, M> Copy for Pool2dSpec<KH, KW, SH, SW, PH, PW, M> {}
+impl<KH, KW, SH, SW, PH, PW, M> Default for Pool2dSpec<KH, KW, SH, SW, PH, PW, M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+macro_rules! pool_fn {
+    ($(#[$doc:meta])* $name:ident, $kind:expr) => {
+        $(#[$doc])*
+        #[allow(clippy::type_complexity)]
+        pub fn $name<B, C, H, W, KH, KW, SH, SW, PH, PW, M, Dev, T>(
+            x: Tensor<(B, C, H, W), f32, Dev, T>,
+            spec: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
+        ) -> Result<Tensor<(B, C, H::Output, W::Output), f32, Dev, T>>
+        where
+            B: Dim,
+            C: Dim,
+            KH: crate::dims::Size,
+            KW: crate::dims::Size,
+            SH: Unsigned,
+            SW: Unsigned,
+            PH: Unsigned,
+            PW: Unsigned,
+            M: Rounding,
+            H: SlidingWindow<N<KH>, SH, PH, U1, M>,
+            W: SlidingWindow<N<KW>, SW, PW, U1, M>,
+            Dev: Backend,
+            T: Tape<f32, Dev>,
+        {
+            pool2d(x, $kind, spec)
+        }
+    };
+}
+
+pool_fn!(
+    /// Max pooling; the gradient is routed to each window's arg-max.
+    max_pool2d,
+    PoolKind::Max
+);
+pool_fn!(
+    /// Average pooling (padding counts as zeros in the mean).
+    avg_pool2d,
+    PoolKind::Avg
+);
+pool_fn!(
+    /// L2-norm pooling: `sqrt(Σ x²)` over each window.
+    l2_pool2d,
+    PoolKind::L2
+);
+
+#[allow(clippy::type_complexity)]
+fn pool2d<B, C, H, W, KH, KW, SH, SW, PH, PW, M, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    kind: PoolKind,
+    _: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
+) -> Result<Tensor<(B, C, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    KH: crate::dims::Size,
+    KW: crate::dims::Size,
+    SH: Unsigned,
+    SW: Unsigned,
+    PH: Unsigned,
+    PW: Unsigned,
+    M: Rounding,
+    H: SlidingWindow<N<KH>, SH, PH, U1, M>,
+    W: SlidingWindow<N<KW>, SW, PW, U1, M>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    let op = kind.name();
+    let (b, c, h, w) = *x.shape();
+    let err = |m: String| Error::shape(op, m);
+    let ho = h.slide(&N::new()).map_err(err)?;
+    let wo = w.slide(&N::new()).map_err(err)?;
+    for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
+        if 2 * p > k {
+            return Err(Error::shape(
+                op,
+                format!("padding {p} is more than half the kernel {k}: a window could hold only padding"),
+            ));
+        }
+    }
+    let g = PoolGeom {
+        batch: b.size(),
+        channels: c.size(),
+        y: AxisGeom::sliding(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1).map_err(err)?,
+        x: AxisGeom::sliding(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1).map_err(err)?,
+    };
+    Dev::pool(x, kind, &g, (b, c, ho, wo))
+}
+
+/// The Cpu pooling on dfdx's tape.
+pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
+    x: Tensor<Si, f32, Cpu, T>,
+    kind: PoolKind,
+    g: &PoolGeom,
+    out: So,
+) -> Result<Tensor<So, f32, Cpu, T>> {
+    let g = *g;
+    if x.shape().num_elements() != g.planes() * g.in_plane() {
+        return Err(Error::shape(
+            kind.name(),
+            format!("input size does not match {g:?}"),
+        ));
+    }
+    let (x, mut tape) = x.split_tape();
+    let xs = x.as_vec();
+    let mut y = vec![0.0f32; g.planes() * g.out_plane()];
+    let mut argmax = if kind == PoolKind::Max {
+        vec![0u32; y.len()]
+    } else {
+        Vec::new()
+    };
+    cpu::forward(&g, kind, &xs, &mut y, &mut argmax);
+    // the backward pass of avg pooling needs neither x nor y; L2 needs both
+    let keep = kind == PoolKind::L2;
+    let ys = if keep { y.clone() } else { Vec::new() };
+    let xs = if keep { xs } else { Vec::new() };
+    let y = x.device().try_tensor_from_vec(y, out)?;
+    if T::OWNS_TAPE {
+        let (xg, yg) = (x.ghost(), y.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&xg)?;
+            grads.try_alloc_for(&yg)?;
+            // SAFETY: both gradients allocated above; the output's is only read.
+            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
+            cpu::backward(
+                &g,
+                kind,
+                &xs,
+                &ys,
+                &argmax,
+                dy,
+                grads.get_or_alloc_mut(&xg)?,
+            );
+            Ok(())
+        });
+    }
+    Ok(y.put_tape(tape))
+}
+
+/// Global average pooling: one value per channel, `(batch, C, H, W) -> (batch, C)`.
+///
+/// Replaces a large dense head at no parameter cost (GoogLeNet, ResNet).
+pub fn global_avg_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+) -> Result<Tensor<(B, C), f32, Dev, T>> {
+    x.try_mean::<_, Axes2<2, 3>>()
+        .map_err(super::windows::dev_err)
+}
+
+/// Global max pooling: the largest value per channel, `(batch, C, H, W) -> (batch, C)`.
+pub fn global_max_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+) -> Result<Tensor<(B, C), f32, Dev, T>> {
+    x.try_max::<_, Axes2<2, 3>>()
+        .map_err(super::windows::dev_err)
+}
