@@ -134,6 +134,13 @@ pub fn forward(
     } else {
         g.c_in * g.taps() * g.out_plane()
     };
+    let job = ForwardJob {
+        g,
+        w,
+        b,
+        accumulate,
+        threads: plan.gemm_threads,
+    };
     y[..g.batch * ol]
         .par_chunks_mut(ol * plan.images_per_task)
         .enumerate()
@@ -141,57 +148,50 @@ pub fn forward(
             let mut cols = vec![0.0f32; col_len];
             for (i, y_img) in ys.chunks_exact_mut(ol).enumerate() {
                 let n = task * plan.images_per_task + i;
-                let x_img = &x[n * il..(n + 1) * il];
-                forward_image(
-                    g,
-                    x_img,
-                    w,
-                    b,
-                    y_img,
-                    &mut cols,
-                    accumulate,
-                    plan.gemm_threads,
-                );
+                job.image(&x[n * il..(n + 1) * il], y_img, &mut cols);
             }
         });
 }
 
-fn forward_image(
-    g: &ConvGeom,
-    x_img: &[f32],
-    w: &[f32],
-    b: Option<&[f32]>,
-    y_img: &mut [f32],
-    cols: &mut [f32],
+/// What every image of one forward call shares.
+struct ForwardJob<'a> {
+    g: &'a ConvGeom,
+    w: &'a [f32],
+    b: Option<&'a [f32]>,
     accumulate: bool,
     threads: usize,
-) {
-    let l = g.out_plane();
-    let rows = g.group_rows();
-    let og = g.group_out();
-    let cols: &[f32] = if g.is_pointwise() {
-        x_img
-    } else {
-        im2col(g, x_img, cols);
-        cols
-    };
-    if let Some(b) = b {
-        for (plane, &bias) in y_img.chunks_exact_mut(l).zip(b) {
-            if accumulate {
-                plane.iter_mut().for_each(|v| *v += bias);
-            } else {
-                plane.fill(bias);
+}
+
+impl ForwardJob<'_> {
+    fn image(&self, x_img: &[f32], y_img: &mut [f32], cols: &mut [f32]) {
+        let g = self.g;
+        let l = g.out_plane();
+        let rows = g.group_rows();
+        let og = g.group_out();
+        let cols: &[f32] = if g.is_pointwise() {
+            x_img
+        } else {
+            im2col(g, x_img, cols);
+            cols
+        };
+        if let Some(b) = self.b {
+            for (plane, &bias) in y_img.chunks_exact_mut(l).zip(b) {
+                if self.accumulate {
+                    plane.iter_mut().for_each(|v| *v += bias);
+                } else {
+                    plane.fill(bias);
+                }
             }
         }
-    }
-    for grp in 0..g.groups {
-        matmul(
-            &mut y_img[grp * og * l..(grp + 1) * og * l],
-            Mat::new(&w[grp * og * rows..], og, rows),
-            Mat::new(&cols[grp * rows * l..], rows, l),
-            accumulate || b.is_some(),
-            threads,
-        );
+        for grp in 0..g.groups {
+            matmul(
+                &mut y_img[grp * og * l..(grp + 1) * og * l],
+                Mat::new(&self.w[grp * og * rows..], og, rows),
+                Mat::new(&cols[grp * rows * l..], rows, l),
+                self.accumulate || self.b.is_some(),
+                self.threads,
+            );
+        }
     }
 }
 

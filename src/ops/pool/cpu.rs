@@ -32,8 +32,8 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
                         continue;
                     };
                     let v = x[iy * wi + ix];
-                    // `!(v <= best)` also lets a NaN win, so NaN propagates as in PyTorch
-                    if !(v <= best) || at == u32::MAX {
+                    // a NaN wins too, so it propagates as in PyTorch
+                    if at == u32::MAX || v > best || v.is_nan() {
                         best = v;
                         at = (iy * wi + ix) as u32;
                     }
