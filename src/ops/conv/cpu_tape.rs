@@ -1,6 +1,6 @@
 //! The Cpu kernels on dfdx's tape: forward now, backward as a tape closure.
 //!
-//! Copies: the input and parameters are read once with `as_vec` (dfdx keeps
+//! Copies: the input and parameters are read once with a memcpy (dfdx keeps
 //! tensor storage crate-private, so this copy is forced), and the input copy
 //! is kept for the weight gradient. The output is handed to dfdx without a
 //! copy; gradients are read and written in place (see [`detach`]).
@@ -9,7 +9,7 @@ use dfdx::prelude::*;
 
 use super::cpu;
 use super::geom::ConvGeom;
-use crate::ops::tape::detach;
+use crate::ops::tape::{detach, read_contiguous, read_param};
 use crate::{Error, Result};
 
 /// Checks tensor sizes against the geometry, so that no kernel indexes out
@@ -77,10 +77,10 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
         b_len,
         g.c_out,
     )?;
+    let (x, xs) = read_contiguous(x)?;
     let (x, mut tape) = x.split_tape();
-    let xs = x.as_vec();
-    let ws = oriented(w.as_vec(), &g);
-    let bs = bias.map(|b| b.as_vec());
+    let ws = oriented(read_param(w)?, &g);
+    let bs = bias.map(read_param).transpose()?;
     let mut y = vec![0.0f32; g.batch * g.out_len()];
     cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
     let y = x.device().try_tensor_from_vec(y, out)?;
@@ -138,12 +138,12 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
         b_len,
         g.c_in,
     )?;
+    let (x, xs) = read_contiguous(x)?;
     let (x, mut tape) = x.split_tape();
-    let xs = x.as_vec();
-    let ws = w.as_vec();
+    let ws = read_param(w)?;
     let mut y = vec![0.0f32; g.batch * g.in_len()];
     if let Some(b) = bias {
-        let b = b.as_vec();
+        let b = read_param(b)?;
         for img in y.chunks_exact_mut(g.in_len()) {
             for (plane, bias) in img.chunks_exact_mut(g.in_plane()).zip(&b) {
                 plane.fill(*bias);

@@ -23,7 +23,7 @@ mod tests;
 
 use dfdx::prelude::*;
 
-use super::tape::detach;
+use super::tape::{detach, read_contiguous};
 use super::Backend;
 use crate::{Error, Result};
 
@@ -89,8 +89,8 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
 ) -> Result<Tensor<S, f32, Cpu, T>> {
     let p = *params;
     let shape = *x.shape();
+    let (x, xs) = read_contiguous(x)?;
     let (x, mut tape) = x.split_tape();
-    let xs = x.as_vec();
     let mut y = vec![0.0f32; xs.len()];
     let mut scale = vec![0.0f32; xs.len()];
     cpu::forward(&p, dims, &xs, &mut scale, &mut y);

@@ -24,7 +24,7 @@ use dfdx::prelude::*;
 use typenum::{Unsigned, U0, U1};
 
 use super::conv::AxisGeom;
-use super::tape::detach;
+use super::tape::{detach, read_contiguous};
 use super::Backend;
 use crate::dims::N;
 use crate::formula::{Floor, Rounding, SlidingWindow};
@@ -204,8 +204,8 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
             format!("input size does not match {g:?}"),
         ));
     }
+    let (x, xs) = read_contiguous(x)?;
     let (x, mut tape) = x.split_tape();
-    let xs = x.as_vec();
     let mut y = vec![0.0f32; g.planes() * g.out_plane()];
     let mut argmax = if kind == PoolKind::Max {
         vec![0u32; y.len()]
