@@ -53,6 +53,17 @@ impl AxisGeom {
             .filter(|&i| i < self.input)
     }
 
+    /// The taps `[lo, hi)` of output `o` that read inside the input, and the
+    /// input index read by tap 0 (possibly before the input: `o*s - p`).
+    #[inline(always)]
+    pub(crate) fn valid_taps(&self, o: usize) -> (usize, usize, isize) {
+        debug_assert_eq!(self.d, 1, "pooling windows are not dilated");
+        let start = (o * self.s) as isize - self.p as isize;
+        let lo = (-start).max(0) as usize;
+        let hi = (self.input as isize - start).clamp(0, self.k as isize) as usize;
+        (lo.min(hi), hi, start)
+    }
+
     /// The outputs `[lo, hi)` whose tap `t` reads inside the input; the rest read padding.
     #[inline(always)]
     pub(crate) fn valid_outputs(&self, t: usize) -> (usize, usize) {

@@ -116,22 +116,7 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    let (b, c, h, wd) = *x.shape();
-    let (o, cg, kh, kw) = *w.shape();
-    cg.check(&c).map_err(shape_err("conv2d"))?;
-    let ho = h.slide(&kh).map_err(shape_err("conv2d"))?;
-    let wo = wd.slide(&kw).map_err(shape_err("conv2d"))?;
-    let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
-    let g = ConvGeom {
-        batch: b.size(),
-        c_in: c.size(),
-        c_out: o.size(),
-        groups,
-        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err("conv2d"))?,
-        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err("conv2d"))?,
-        flipped: false,
-    };
-    Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+    correlate2d(x, w, bias, false, "conv2d")
 }
 
 /// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
@@ -158,20 +143,45 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
+    correlate2d(x, w, bias, true, "convolve2d")
+}
+
+/// The body of [`conv2d`] and [`convolve2d`], which differ only in `flipped`.
+fn correlate2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+    bias: Option<&Tensor<(O,), f32, Dev>>,
+    flipped: bool,
+    op: &'static str,
+) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    O: Dim,
+    Cg: GroupInputOf<C, G>,
+    KH: Dim,
+    KW: Dim,
+    H: SlidingWindow<KH, SH, PH, DH, M>,
+    W: SlidingWindow<KW, SW, PW, DW, M>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
     let (b, c, h, wd) = *x.shape();
     let (o, cg, kh, kw) = *w.shape();
-    cg.check(&c).map_err(shape_err("convolve2d"))?;
-    let ho = h.slide(&kh).map_err(shape_err("convolve2d"))?;
-    let wo = wd.slide(&kw).map_err(shape_err("convolve2d"))?;
+    cg.check(&c).map_err(shape_err(op))?;
+    let ho = h.slide(&kh).map_err(shape_err(op))?;
+    let wo = wd.slide(&kw).map_err(shape_err(op))?;
     let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
     let g = ConvGeom {
         batch: b.size(),
         c_in: c.size(),
         c_out: o.size(),
         groups,
-        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err("convolve2d"))?,
-        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err("convolve2d"))?,
-        flipped: true,
+        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err(op))?,
+        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err(op))?,
+        flipped,
     };
     Dev::conv(x, w, bias, &g, (b, o, ho, wo))
 }

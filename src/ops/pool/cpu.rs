@@ -4,43 +4,45 @@ use rayon::prelude::*;
 
 use super::{PoolGeom, PoolKind};
 
-/// Forward pass. For max pooling `argmax` receives, per output, the index of
-/// the winning input inside its plane (the gradient's route).
+/// Forward pass. For max pooling a non-empty `argmax` receives, per output,
+/// the index of the winning input inside its plane (the gradient's route);
+/// inference passes an empty one and stores no route.
 pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &mut [u32]) {
     let (ip, op) = (g.in_plane(), g.out_plane());
     let planes = x.par_chunks_exact(ip).zip(y.par_chunks_exact_mut(op));
     match kind {
+        PoolKind::Max if argmax.is_empty() => planes.for_each(|(x, y)| max_plane(g, x, y, None)),
         PoolKind::Max => planes
             .zip(argmax.par_chunks_exact_mut(op))
-            .for_each(|((x, y), arg)| max_plane(g, x, y, arg)),
+            .for_each(|((x, y), arg)| max_plane(g, x, y, Some(arg))),
         PoolKind::Avg | PoolKind::L2 => planes.for_each(|(x, y)| sum_plane(g, kind, x, y)),
     }
 }
 
-fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
+fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], mut arg: Option<&mut [u32]>) {
     let wi = g.x.input;
     for oy in 0..g.y.output {
+        let (ky0, ky1, sy) = g.y.valid_taps(oy);
         for ox in 0..g.x.output {
+            let (kx0, kx1, sx) = g.x.valid_taps(ox);
             let mut best = f32::NEG_INFINITY;
-            let mut at = u32::MAX;
-            for ky in 0..g.y.k {
-                let Some(iy) = g.y.source(oy, ky) else {
-                    continue;
-                };
-                for kx in 0..g.x.k {
-                    let Some(ix) = g.x.source(ox, kx) else {
-                        continue;
-                    };
-                    let v = x[iy * wi + ix];
+            let mut at = usize::MAX;
+            for ky in ky0..ky1 {
+                let row = (sy + ky as isize) as usize * wi;
+                let first = (sx + kx0 as isize) as usize;
+                for (i, &v) in x[row + first..row + first + (kx1 - kx0)].iter().enumerate() {
                     // a NaN wins too, so it propagates as in PyTorch
-                    if at == u32::MAX || v > best || v.is_nan() {
+                    if at == usize::MAX || v > best || v.is_nan() {
                         best = v;
-                        at = (iy * wi + ix) as u32;
+                        at = row + first + i;
                     }
                 }
             }
-            y[oy * g.x.output + ox] = best;
-            arg[oy * g.x.output + ox] = at;
+            let o = oy * g.x.output + ox;
+            y[o] = best;
+            if let Some(arg) = arg.as_deref_mut() {
+                arg[o] = at as u32;
+            }
         }
     }
 }
@@ -49,19 +51,18 @@ fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
     let wi = g.x.input;
     let window = (g.y.k * g.x.k) as f32;
     for oy in 0..g.y.output {
+        let (ky0, ky1, sy) = g.y.valid_taps(oy);
         for ox in 0..g.x.output {
+            let (kx0, kx1, sx) = g.x.valid_taps(ox);
             let mut acc = 0.0f32;
-            for ky in 0..g.y.k {
-                let Some(iy) = g.y.source(oy, ky) else {
-                    continue;
+            for ky in ky0..ky1 {
+                let start = (sy + ky as isize) as usize * wi + (sx + kx0 as isize) as usize;
+                let taps = &x[start..start + (kx1 - kx0)];
+                acc += if kind == PoolKind::L2 {
+                    taps.iter().map(|v| v * v).sum::<f32>()
+                } else {
+                    taps.iter().sum::<f32>()
                 };
-                for kx in 0..g.x.k {
-                    let Some(ix) = g.x.source(ox, kx) else {
-                        continue;
-                    };
-                    let v = x[iy * wi + ix];
-                    acc += if kind == PoolKind::L2 { v * v } else { v };
-                }
             }
             y[oy * g.x.output + ox] = match kind {
                 PoolKind::L2 => acc.sqrt(),
