@@ -72,6 +72,10 @@ spec_type! {
     /// Hyper-parameters of a 2D convolution as typenum types: stride, padding
     /// and dilation per axis (`H` then `W`; `W` defaults to `H`), groups and
     /// rounding. The kernel size comes from the weight's type.
+    ///
+    /// Write `<Conv2dSpec>::new()` for all defaults (stride 1, no padding):
+    /// Rust fills default type parameters in type position only, so
+    /// `Conv2dSpec::new()` alone would leave them to inference.
     Conv2dSpec<SH = U1, SW = SH, PH = U0, PW = PH, DH = U1, DW = DH, G = U1, M = Floor>
 }
 
