@@ -13,6 +13,7 @@
 //! the GEMM itself is spread over the threads.
 
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 use super::geom::{AxisGeom, ConvGeom};
 use crate::ops::gemm::{matmul, Mat};
@@ -96,6 +97,27 @@ fn add_strided(dst: &mut [f32], src: &[f32], first_out: usize, tap: usize, a: &A
     }
 }
 
+thread_local! {
+    /// Each thread's im2col buffer, kept between calls: allocating a fresh
+    /// one per call costs a page fault per 4 KiB on first touch, which on
+    /// the machines measured here cost as much as the GEMM it feeds.
+    static COLS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's im2col buffer, grown to `len` values.
+fn with_cols<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    COLS.with(|cell| {
+        // a nested call (none today) gets a fresh buffer instead of a panic
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return f(&mut vec![0.0f32; len]);
+        };
+        if buf.len() < len {
+            buf.resize(len, 0.0);
+        }
+        f(&mut buf[..len])
+    })
+}
+
 /// How a batch is spread: runs of images per task, and GEMM threads per task.
 struct Split {
     images_per_task: usize,
@@ -145,11 +167,12 @@ pub fn forward(
         .par_chunks_mut(ol * plan.images_per_task)
         .enumerate()
         .for_each(|(task, ys)| {
-            let mut cols = vec![0.0f32; col_len];
-            for (i, y_img) in ys.chunks_exact_mut(ol).enumerate() {
-                let n = task * plan.images_per_task + i;
-                job.image(&x[n * il..(n + 1) * il], y_img, &mut cols);
-            }
+            with_cols(col_len, |cols| {
+                for (i, y_img) in ys.chunks_exact_mut(ol).enumerate() {
+                    let n = task * plan.images_per_task + i;
+                    job.image(&x[n * il..(n + 1) * il], y_img, cols);
+                }
+            })
         });
 }
 
@@ -196,7 +219,62 @@ impl ForwardJob<'_> {
 }
 
 /// `dx += convᵀ(dy, w)`: the input gradient, or a transposed convolution.
+///
+/// At stride 1 this is the lecture's rule: the output error correlated with
+/// the kernel rotated 180° (and transposed per group), padded by
+/// `D(K-1) - P`. That runs as a forward pass, whose GEMM has the long inner
+/// dimension `C·K·K` and needs no col2im scatter. Strided convolutions, and
+/// padding beyond the kernel span, take the GEMM + col2im route.
 pub fn backward_data(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    match rotated_geometry(g) {
+        Some(full) => forward(&full, dy, &rotate_kernel(g, w), None, dx, true),
+        None => backward_data_col2im(g, w, dy, dx),
+    }
+}
+
+/// The geometry of `dx = corr(pad(dy), rot180(w)ᵀ)`, when it exists.
+fn rotated_geometry(g: &ConvGeom) -> Option<ConvGeom> {
+    let axis = |a: &AxisGeom| -> Option<AxisGeom> {
+        let reach = a.d * (a.k - 1);
+        (a.s == 1 && a.p <= reach).then_some(AxisGeom {
+            input: a.output,
+            output: a.input,
+            k: a.k,
+            s: 1,
+            p: reach - a.p,
+            d: a.d,
+        })
+    };
+    Some(ConvGeom {
+        batch: g.batch,
+        c_in: g.c_out,
+        c_out: g.c_in,
+        groups: g.groups,
+        y: axis(&g.y)?,
+        x: axis(&g.x)?,
+        flipped: false,
+    })
+}
+
+/// `w'[grp, ci, oc, ky, kx] = w[grp, oc, ci, K-1-ky, K-1-kx]`.
+fn rotate_kernel(g: &ConvGeom, w: &[f32]) -> Vec<f32> {
+    let (og, cg, taps) = (g.group_out(), g.group_in(), g.taps());
+    let mut r = vec![0.0f32; w.len()];
+    for grp in 0..g.groups {
+        for oc in 0..og {
+            for ci in 0..cg {
+                let src = &w[((grp * og + oc) * cg + ci) * taps..][..taps];
+                let dst = &mut r[((grp * cg + ci) * og + oc) * taps..][..taps];
+                for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
+                    *d = *s;
+                }
+            }
+        }
+    }
+    r
+}
+
+fn backward_data_col2im(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     let plan = split(g.batch);
     let (il, ol) = (g.in_len(), g.out_len());
     let col_len = if g.is_pointwise() {
@@ -208,12 +286,13 @@ pub fn backward_data(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
         .par_chunks_mut(il * plan.images_per_task)
         .enumerate()
         .for_each(|(task, dxs)| {
-            let mut cols = vec![0.0f32; col_len];
-            for (i, dx_img) in dxs.chunks_exact_mut(il).enumerate() {
-                let n = task * plan.images_per_task + i;
-                let dy_img = &dy[n * ol..(n + 1) * ol];
-                backward_data_image(g, w, dy_img, dx_img, &mut cols, plan.gemm_threads);
-            }
+            with_cols(col_len, |cols| {
+                for (i, dx_img) in dxs.chunks_exact_mut(il).enumerate() {
+                    let n = task * plan.images_per_task + i;
+                    let dy_img = &dy[n * ol..(n + 1) * ol];
+                    backward_data_image(g, w, dy_img, dx_img, cols, plan.gemm_threads);
+                }
+            })
         });
 }
 
@@ -268,14 +347,15 @@ pub fn backward_filter(g: &ConvGeom, x: &[f32], dy: &[f32], dw: &mut [f32]) {
         .into_par_iter()
         .map(|task| {
             let mut local = vec![0.0f32; g.weight_len()];
-            let mut cols = vec![0.0f32; col_len];
             let first = task * plan.images_per_task;
             let last = (first + plan.images_per_task).min(g.batch);
-            for n in first..last {
-                let x_img = &x[n * il..(n + 1) * il];
-                let dy_img = &dy[n * ol..(n + 1) * ol];
-                backward_filter_image(g, x_img, dy_img, &mut local, &mut cols, plan.gemm_threads);
-            }
+            with_cols(col_len, |cols| {
+                for n in first..last {
+                    let x_img = &x[n * il..(n + 1) * il];
+                    let dy_img = &dy[n * ol..(n + 1) * ol];
+                    backward_filter_image(g, x_img, dy_img, &mut local, cols, plan.gemm_threads);
+                }
+            });
             local
         })
         .collect();
