@@ -20,6 +20,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// Wraps a device error (dfdx's `CpuError`, `CudaError`) for `?` in generated code.
+    pub fn device(e: impl core::fmt::Debug) -> Self {
+        Error::Device(format!("{e:?}"))
+    }
+
     pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Self {
         Error::Shape {
             op,

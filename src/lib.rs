@@ -58,18 +58,30 @@
 //! update them.
 #![warn(missing_docs)]
 
+// lets `network!`'s `::splotnet::…` paths resolve inside this crate too
+extern crate self as splotnet;
+
 pub mod dims;
 mod error;
 pub mod formula;
+pub mod layers;
 pub mod ops;
+pub mod summary;
 #[cfg(test)]
 mod testing;
 
 pub use error::{Error, Result};
+pub use splotnet_macros::network;
+
+/// dfdx, re-exported so generated code and users name one version.
+pub use dfdx;
+/// typenum, re-exported so generated code and users name one version.
+pub use typenum;
 
 /// The names most programs need: dfdx's prelude plus splotnet's dims and rounding modes.
 pub mod prelude {
     pub use crate::dims::{Size, N};
     pub use crate::formula::{Exact, Floor};
+    pub use crate::network;
     pub use dfdx::prelude::*;
 }

@@ -16,6 +16,7 @@ pub mod lrn;
 pub mod pool;
 pub(crate) mod tape;
 pub(crate) mod windows;
+pub use conv::{GroupInputOf, UnsignedList};
 
 pub use conv::{
     conv1d, conv2d, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec, ConvGeom,

@@ -1,0 +1,314 @@
+//! Turns a checked plan into Rust: a struct of layers, `TensorCollection`,
+//! forward passes whose every intermediate type is stated, and `summary()`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::check::{Act, Op, Plan, PoolKind, Shape, Size, Step, Window};
+use crate::parse::Network;
+
+/// A typenum type for `n`: `U6` up to 1024 (typenum's names), the binary
+/// `UInt<…>` form above.
+fn tn(n: u64) -> TokenStream {
+    if n <= 1024 {
+        let id = format_ident!("U{}", n);
+        return quote!(::splotnet::typenum::consts::#id);
+    }
+    let mut ty = quote!(::splotnet::typenum::UTerm);
+    for bit in (0..64 - n.leading_zeros()).rev() {
+        let b = if (n >> bit) & 1 == 1 {
+            quote!(::splotnet::typenum::B1)
+        } else {
+            quote!(::splotnet::typenum::B0)
+        };
+        ty = quote!(::splotnet::typenum::UInt<#ty, #b>);
+    }
+    ty
+}
+
+fn dim(s: Size) -> TokenStream {
+    match s {
+        Size::Fixed(n) => {
+            let t = tn(n);
+            quote!(::splotnet::dims::N<#t>)
+        }
+        Size::Runtime => quote!(usize),
+    }
+}
+
+/// The tensor type of a batch of `shape`, batch dim `B`, tape `T`.
+fn tensor(shape: &Shape) -> TokenStream {
+    let dims = match shape {
+        Shape::Maps { c, h, w } => {
+            let (c, h, w) = (dim(Size::Fixed(*c)), dim(*h), dim(*w));
+            quote!((B, #c, #h, #w))
+        }
+        Shape::Flat(f) => {
+            let f = dim(Size::Fixed(*f));
+            quote!((B, #f))
+        }
+    };
+    quote!(::splotnet::dfdx::prelude::Tensor<#dims, f32, D, T>)
+}
+
+fn rounding(win: &Window) -> TokenStream {
+    if win.exact {
+        quote!(::splotnet::formula::Exact)
+    } else {
+        quote!(::splotnet::formula::Floor)
+    }
+}
+
+fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
+    let (cg, o, kh, kw) = (tn(cin / groups), tn(out), tn(win.k.0), tn(win.k.1));
+    let (sh, sw, ph, pw, dh, dw, g) = (
+        tn(win.s.0),
+        tn(win.s.1),
+        tn(win.p.0),
+        tn(win.p.1),
+        tn(win.d.0),
+        tn(win.d.1),
+        tn(groups),
+    );
+    let m = rounding(win);
+    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, ::splotnet::ops::Conv2dSpec<#sh, #sw, #ph, #pw, #dh, #dw, #g, #m>, E, D>)
+}
+
+fn linear_type(inp: u64, out: u64) -> TokenStream {
+    let (i, o) = (tn(inp), tn(out));
+    quote!(::splotnet::layers::Linear<#i, #o, E, D>)
+}
+
+/// Parameterised layers become fields.
+fn field_type(step: &Step) -> Option<TokenStream> {
+    match &step.op {
+        Op::Conv {
+            cin,
+            out,
+            groups,
+            win,
+        } => Some(conv_type(*cin, *out, *groups, win)),
+        Op::Linear { inp, out } => Some(linear_type(*inp, *out)),
+        _ => None,
+    }
+}
+
+fn dev_err() -> TokenStream {
+    quote!(.map_err(::splotnet::Error::device)?)
+}
+
+/// The expression computing one step from `x`.
+fn step_expr(step: &Step, train: bool) -> TokenStream {
+    let e = dev_err();
+    match &step.op {
+        Op::Conv { .. } | Op::Linear { .. } => {
+            let name = step
+                .name
+                .as_ref()
+                .expect("checked: parameterised layers are named");
+            quote!(::splotnet::dfdx::nn::Module::try_forward(&self.#name, x)?)
+        }
+        Op::Pool { kind, win } => {
+            let k = match kind {
+                PoolKind::Max => quote!(Max),
+                PoolKind::Avg => quote!(Avg),
+                PoolKind::L2 => quote!(L2),
+            };
+            let (kh, kw, sh, sw, ph, pw) = (
+                tn(win.k.0),
+                tn(win.k.1),
+                tn(win.s.0),
+                tn(win.s.1),
+                tn(win.p.0),
+                tn(win.p.1),
+            );
+            let m = rounding(win);
+            quote!(::splotnet::dfdx::nn::Module::try_forward(
+                &::splotnet::layers::Pool2d::<::splotnet::layers::kind::#k, ::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>>::default(),
+                x,
+            )?)
+        }
+        Op::GlobalPool(PoolKind::Max) => quote!(::splotnet::ops::global_max_pool2d(x)?),
+        Op::GlobalPool(_) => quote!(::splotnet::ops::global_avg_pool2d(x)?),
+        Op::Flatten => quote!(::splotnet::dfdx::nn::Module::try_forward(
+            &::splotnet::layers::Flatten,
+            x
+        )?),
+        Op::Act(Act::Relu) => quote!(x.try_relu()#e),
+        Op::Act(Act::Tanh) => quote!(x.try_tanh()#e),
+        Op::Act(Act::Sigmoid) => quote!(x.try_sigmoid()#e),
+        Op::Act(Act::ScaledTanh) => quote!(::splotnet::dfdx::nn::Module::try_forward(
+            &::splotnet::layers::ScaledTanh,
+            x
+        )?),
+        Op::Dropout(p) => {
+            let p = *p as f32;
+            if train {
+                quote!(x.try_dropout(#p)#e)
+            } else {
+                quote!(x)
+            }
+        }
+        Op::Lrn { n, k, alpha, beta } => {
+            let (n, k, alpha, beta) = (*n as usize, *k as f32, *alpha as f32, *beta as f32);
+            quote!(::splotnet::ops::local_response_norm(x, &::splotnet::ops::Lrn { n: #n, k: #k, alpha: #alpha, beta: #beta })?)
+        }
+    }
+}
+
+fn forward_body(plan: &Plan, train: bool) -> TokenStream {
+    let steps = plan.steps.iter().map(|s| {
+        let ty = tensor(&s.out);
+        let expr = step_expr(s, train);
+        // the stated type is where the type system re-checks the shape
+        quote_spanned!(s.span=> let x: #ty = #expr;)
+    });
+    quote!(#(#steps)* Ok(x))
+}
+
+/// Groups `items` into nested tuples of at most six (dfdx's tuple limit).
+fn nest(items: Vec<TokenStream>) -> TokenStream {
+    if items.len() <= 6 {
+        return quote!((#(#items,)*));
+    }
+    let groups: Vec<TokenStream> = items.chunks(6).map(|c| nest(c.to_vec())).collect();
+    nest(groups)
+}
+
+fn opt_u64(v: Option<u64>) -> TokenStream {
+    match v {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    }
+}
+
+fn shape_tokens(shape: &Shape) -> TokenStream {
+    let dims: Vec<TokenStream> = match shape {
+        Shape::Maps { c, h, w } => [Size::Fixed(*c), *h, *w]
+            .iter()
+            .map(|s| match s {
+                Size::Fixed(n) => quote!(Some(#n)),
+                Size::Runtime => quote!(None),
+            })
+            .collect(),
+        Shape::Flat(f) => vec![quote!(Some(#f))],
+    };
+    quote!(vec![#(#dims),*])
+}
+
+fn summary_rows(plan: &Plan) -> Vec<TokenStream> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            let name = s.name.as_ref().map_or_else(String::new, |n| n.to_string());
+            let kind = s.op.kind_name();
+            let shape = shape_tokens(&s.out);
+            let params = s.params;
+            let macs = opt_u64(s.macs);
+            let (rf, jump) = match s.field {
+                Some(f) => {
+                    let (r0, r1, j0, j1) = (f.r.0, f.r.1, f.j.0, f.j.1);
+                    (quote!(Some((#r0, #r1))), quote!(Some((#j0, #j1))))
+                }
+                None => (quote!(None), quote!(None)),
+            };
+            quote!(::splotnet::summary::Row {
+                name: #name.to_string(),
+                kind: #kind.to_string(),
+                output: #shape,
+                params: #params,
+                macs: #macs,
+                receptive_field: #rf,
+                jump: #jump,
+            })
+        })
+        .collect()
+}
+
+pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
+    let Network {
+        attrs, vis, name, ..
+    } = net;
+    let fields: Vec<(&syn::Ident, TokenStream, &Step)> = plan
+        .steps
+        .iter()
+        .filter_map(|s| field_type(s).map(|t| (s.name.as_ref().expect("checked"), t, s)))
+        .collect();
+    let field_defs = fields.iter().map(|(n, t, s)| {
+        let doc = format!(
+            "`{}`: {}, output {}.",
+            n,
+            s.op.kind_name(),
+            s.out.describe()
+        );
+        quote!(#[doc = #doc] pub #n: #t)
+    });
+    let field_names: Vec<&syn::Ident> = fields.iter().map(|(n, _, _)| *n).collect();
+    let visits = nest(
+        field_names
+            .iter()
+            .map(|n| {
+                let s = n.to_string();
+                quote!(Self::module(#s, |s| &s.#n, |s| &mut s.#n))
+            })
+            .collect(),
+    );
+    let pattern = nest(field_names.iter().map(|n| quote!(#n)).collect());
+    let input_ty = tensor(&plan.input);
+    let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
+    let infer = forward_body(plan, false);
+    let train = forward_body(plan, true);
+    let rows = summary_rows(plan);
+    let input_shape = shape_tokens(&plan.input);
+    let title = name.to_string();
+    let span = Span::call_site();
+    quote_spanned! {span=>
+        #(#attrs)*
+        #vis struct #name<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> {
+            #(#field_defs,)*
+            _types: ::core::marker::PhantomData<(E, D)>,
+        }
+
+        impl<D: ::splotnet::dfdx::prelude::Device<f32>> ::splotnet::dfdx::nn::TensorCollection<f32, D> for #name<f32, D> {
+            type To<E2: ::splotnet::dfdx::prelude::Dtype, D2: ::splotnet::dfdx::prelude::Device<E2>> = #name<E2, D2>;
+
+            fn iter_tensors<V: ::splotnet::dfdx::nn::ModuleVisitor<Self, f32, D>>(
+                visitor: &mut V,
+            ) -> ::core::result::Result<::core::option::Option<Self::To<V::E2, V::D2>>, V::Err> {
+                visitor.visit_fields(#visits, |#pattern| #name { #(#field_names,)* _types: ::core::marker::PhantomData })
+            }
+        }
+
+        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
+            /// Inference forward pass (dropout off); any tape.
+            #[allow(clippy::type_complexity)]
+            pub fn forward<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
+                &self,
+                x: #input_ty,
+            ) -> ::splotnet::Result<#output_ty> {
+                #infer
+            }
+
+            /// Training forward pass (dropout on) on a traced input.
+            #[allow(clippy::type_complexity)]
+            pub fn forward_train<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
+                &self,
+                x: #input_ty,
+            ) -> ::splotnet::Result<#output_ty> {
+                #train
+            }
+        }
+
+        impl<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #name<E, D> {
+            /// One row per layer: output shape, parameters, multiply-adds,
+            /// receptive field and jump, all computed from the declaration.
+            pub fn summary() -> ::splotnet::summary::Summary {
+                ::splotnet::summary::Summary {
+                    name: #title.to_string(),
+                    input: #input_shape,
+                    rows: vec![#(#rows),*],
+                }
+            }
+        }
+    }
+}

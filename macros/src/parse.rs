@@ -1,0 +1,181 @@
+//! The grammar of `network!`, parsed into a syntax tree that keeps spans.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{bracketed, parenthesized, Attribute, Ident, LitFloat, LitInt, Token, Visibility};
+
+/// `#[doc] pub Name(input: [c, h, w]) { layer, ... }`
+pub struct Network {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub input: Vec<DimLit>,
+    pub input_span: Span,
+    pub layers: Vec<Layer>,
+}
+
+/// A size in the DSL: a literal, or `_` for a size known only at run time.
+#[derive(Clone, Copy)]
+pub enum DimLit {
+    Fixed(u64),
+    Runtime(Span),
+}
+
+/// `name: kind(args) -> [annotation]`, name and annotation optional.
+pub struct Layer {
+    pub name: Option<Ident>,
+    pub kind: Ident,
+    pub args: Vec<Arg>,
+    pub args_span: Span,
+    pub annotation: Option<(Vec<DimLit>, Span)>,
+}
+
+/// One argument: positional `6`, flag `exact`, or `key = value`.
+pub enum Arg {
+    Positional(Value),
+    Flag(Ident),
+    Named(Ident, Value),
+}
+
+/// An argument value: `5`, `(3, 5)`, `0.5`, or a word such as `same`.
+#[derive(Clone)]
+pub enum Value {
+    Int(u64, Span),
+    Pair(u64, u64, Span),
+    Float(f64, Span),
+    Word(Ident),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) => *s,
+            Value::Word(w) => w.span(),
+        }
+    }
+}
+
+impl Parse for Network {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let name: Ident = input.parse()?;
+        let sig;
+        parenthesized!(sig in input);
+        let kw: Ident = sig.parse()?;
+        if kw != "input" {
+            return Err(syn::Error::new(
+                kw.span(),
+                "expected `input: [channels, height, width]`",
+            ));
+        }
+        sig.parse::<Token![:]>()?;
+        let input_span = sig.span();
+        let dims = parse_dims(&sig)?;
+        let body;
+        syn::braced!(body in input);
+        let layers = Punctuated::<Layer, Token![,]>::parse_terminated(&body)?;
+        Ok(Network {
+            attrs,
+            vis,
+            name,
+            input: dims,
+            input_span,
+            layers: layers.into_iter().collect(),
+        })
+    }
+}
+
+fn parse_dims(input: ParseStream) -> syn::Result<Vec<DimLit>> {
+    let inner;
+    bracketed!(inner in input);
+    let dims = Punctuated::<DimLit, Token![,]>::parse_terminated(&inner)?;
+    Ok(dims.into_iter().collect())
+}
+
+impl Parse for DimLit {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![_]) {
+            let u: Token![_] = input.parse()?;
+            return Ok(DimLit::Runtime(u.span));
+        }
+        let lit: LitInt = input.parse()?;
+        Ok(DimLit::Fixed(lit.base10_parse()?))
+    }
+}
+
+impl Parse for Layer {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let first: Ident = input.parse()?;
+        let (name, kind) = if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            (Some(first), input.parse::<Ident>()?)
+        } else {
+            (None, first)
+        };
+        let mut args = Vec::new();
+        let mut args_span = kind.span();
+        if input.peek(syn::token::Paren) {
+            let inner;
+            let paren = parenthesized!(inner in input);
+            args_span = paren.span.join();
+            let list = Punctuated::<Arg, Token![,]>::parse_terminated(&inner)?;
+            args = list.into_iter().collect();
+        }
+        let annotation = if input.peek(Token![->]) {
+            input.parse::<Token![->]>()?;
+            let span = input.span();
+            Some((parse_dims(input)?, span))
+        } else {
+            None
+        };
+        Ok(Layer {
+            name,
+            kind,
+            args,
+            args_span,
+            annotation,
+        })
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![=]) {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            return Ok(Arg::Named(key, input.parse()?));
+        }
+        if input.peek(Ident) {
+            return Ok(Arg::Flag(input.parse()?));
+        }
+        Ok(Arg::Positional(input.parse()?))
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(syn::token::Paren) {
+            let inner;
+            let paren = parenthesized!(inner in input);
+            let a: LitInt = inner.parse()?;
+            inner.parse::<Token![,]>()?;
+            let b: LitInt = inner.parse()?;
+            return Ok(Value::Pair(
+                a.base10_parse()?,
+                b.base10_parse()?,
+                paren.span.join(),
+            ));
+        }
+        if input.peek(LitFloat) {
+            let f: LitFloat = input.parse()?;
+            return Ok(Value::Float(f.base10_parse()?, f.span()));
+        }
+        if input.peek(Ident) {
+            return Ok(Value::Word(input.parse()?));
+        }
+        let lit: LitInt = input.parse()?;
+        Ok(Value::Int(lit.base10_parse()?, lit.span()))
+    }
+}

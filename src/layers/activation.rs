@@ -1,0 +1,36 @@
+//! Activations dfdx does not have.
+
+use dfdx::prelude::*;
+
+use crate::ops::windows::dev_err;
+use crate::Error;
+
+/// LeCun's scaled hyperbolic tangent `1.7159 · tanh(2a/3)` (LeNet-5, 1998):
+/// chosen so that `f(±1) = ±1` and the gain is largest around the origin.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScaledTanh;
+
+/// The amplitude `A` of `A · tanh(S a)`.
+pub const SCALED_TANH_A: f32 = 1.7159;
+/// The slope `S` of `A · tanh(S a)`.
+pub const SCALED_TANH_S: f32 = 2.0 / 3.0;
+
+impl<D: Device<f32>> TensorCollection<f32, D> for ScaledTanh {
+    type To<E2: Dtype, D2: Device<E2>> = ScaledTanh;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields((), |()| ScaledTanh)
+    }
+}
+
+impl<S: Shape, D: Device<f32>, T: Tape<f32, D>> Module<Tensor<S, f32, D, T>> for ScaledTanh {
+    type Output = Tensor<S, f32, D, T>;
+    type Error = Error;
+    fn try_forward(&self, x: Tensor<S, f32, D, T>) -> Result<Self::Output, Error> {
+        x.try_mul(SCALED_TANH_S)
+            .and_then(|v| v.try_tanh())
+            .and_then(|v| v.try_mul(SCALED_TANH_A))
+            .map_err(dev_err)
+    }
+}

@@ -1,0 +1,32 @@
+//! Parameterised layers over static dims: the building blocks `network!`
+//! expands to.
+//!
+//! dfdx's own layers (`Linear<I, O>`, ...) size themselves with const
+//! generics (`Const<M>` dims), which cannot meet the typenum sizes ([`N`])
+//! whose arithmetic the compiler performs. These layers take typenum sizes,
+//! implement dfdx's `Module` (forward) and `TensorCollection` (so dfdx's
+//! optimizers, `build_module`, `save_safetensors` and `load_safetensors`
+//! work), and name their tensors as PyTorch does (`weight`, `bias`).
+//!
+//! Activations (`ReLU`, `Tanh`, `Sigmoid`) and `Dropout` are dfdx's own,
+//! which already accept any shape.
+//!
+//! [`N`]: crate::dims::N
+
+mod activation;
+mod conv;
+mod flatten;
+mod linear;
+mod pool;
+
+pub use activation::{ScaledTanh, SCALED_TANH_A, SCALED_TANH_S};
+pub use conv::Conv2d;
+pub use flatten::Flatten;
+pub use linear::Linear;
+pub use pool::{kind, Pool2d, PoolKindType};
+
+/// Uniform initialisation bound `1/sqrt(fan_in)`, PyTorch's default for
+/// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).
+pub(crate) fn init_bound(fan_in: usize) -> f32 {
+    1.0 / (fan_in.max(1) as f32).sqrt()
+}

@@ -1,0 +1,145 @@
+//! The layer table of a declared network, in the spirit of torchinfo.
+
+use core::fmt;
+
+/// One layer of a [`Summary`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The layer's name in the declaration (empty for unnamed layers).
+    pub name: String,
+    /// What the layer is, with its kernel size.
+    pub kind: String,
+    /// Per-sample output shape; `None` for a size known only at run time.
+    pub output: Vec<Option<u64>>,
+    /// Trainable parameters.
+    pub params: u64,
+    /// Multiply-adds per sample; `None` when a size is only known at run time.
+    pub macs: Option<u64>,
+    /// Receptive field in input pixels (height, width); `None` after flattening.
+    pub receptive_field: Option<(u64, u64)>,
+    /// Distance in input pixels between neighbouring outputs (height, width).
+    pub jump: Option<(u64, u64)>,
+}
+
+/// Every layer's output shape, parameters, multiply-adds, receptive field and jump.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// The network's name.
+    pub name: String,
+    /// Per-sample input shape.
+    pub input: Vec<Option<u64>>,
+    /// One row per layer, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Summary {
+    /// Total trainable parameters.
+    pub fn params(&self) -> u64 {
+        self.rows.iter().map(|r| r.params).sum()
+    }
+
+    /// Total multiply-adds per sample, if every size is known.
+    pub fn macs(&self) -> Option<u64> {
+        self.rows.iter().map(|r| r.macs).sum()
+    }
+
+    /// The row of the layer called `name`.
+    pub fn row(&self, name: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.name == name)
+    }
+}
+
+fn shape(dims: &[Option<u64>]) -> String {
+    dims.iter()
+        .map(|d| d.map_or_else(|| "_".to_string(), |n| n.to_string()))
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
+fn pair(p: Option<(u64, u64)>) -> String {
+    match p {
+        Some((a, b)) if a == b => a.to_string(),
+        Some((a, b)) => format!("{a}x{b}"),
+        None => "-".into(),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = [
+            "layer",
+            "kind",
+            "output",
+            "params",
+            "mult-adds",
+            "receptive field",
+            "jump",
+        ];
+        let mut table: Vec<[String; 7]> = vec![[
+            "input".into(),
+            String::new(),
+            shape(&self.input),
+            String::new(),
+            String::new(),
+            "1".into(),
+            "1".into(),
+        ]];
+        for r in &self.rows {
+            table.push([
+                r.name.clone(),
+                r.kind.clone(),
+                shape(&r.output),
+                thousands(r.params),
+                r.macs.map_or_else(|| "?".into(), thousands),
+                pair(r.receptive_field),
+                pair(r.jump),
+            ]);
+        }
+        let mut width = header.map(str::len);
+        for row in &table {
+            for (w, cell) in width.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line: usize = width.iter().sum::<usize>() + 3 * (width.len() - 1);
+        writeln!(f, "{}", self.name)?;
+        writeln!(f, "{}", "=".repeat(line))?;
+        let cells = |row: &[String]| -> String {
+            row.iter()
+                .zip(width)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    if i >= 3 {
+                        format!("{c:>w$}")
+                    } else {
+                        format!("{c:<w$}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        writeln!(f, "{}", cells(&header.map(String::from)))?;
+        writeln!(f, "{}", "-".repeat(line))?;
+        for row in &table {
+            writeln!(f, "{}", cells(row))?;
+        }
+        writeln!(f, "{}", "=".repeat(line))?;
+        writeln!(f, "total params: {}", thousands(self.params()))?;
+        match self.macs() {
+            Some(m) => writeln!(f, "total mult-adds per sample: {}", thousands(m)),
+            None => writeln!(f, "total mult-adds per sample: depends on the input size"),
+        }
+    }
+}
