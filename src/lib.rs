@@ -83,5 +83,6 @@ pub mod prelude {
     pub use crate::dims::{Size, N};
     pub use crate::formula::{Exact, Floor};
     pub use crate::network;
+    pub use dfdx::optim::{Adam, RMSprop, Sgd};
     pub use dfdx::prelude::*;
 }

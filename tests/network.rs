@@ -33,3 +33,168 @@ fn lenet5_runs_forward_and_backward() {
     let g = grads.get(&net.c1.weight).as_vec();
     assert!(g.iter().any(|v| *v != 0.0), "c1 receives a gradient");
 }
+
+fn batch(dev: &Cpu, n: usize, seed: u64) -> Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu> {
+    let values: Vec<f32> = (0..n * 32 * 32)
+        .map(|i| ((i as u64 * 2654435761 + seed) % 1000) as f32 / 500.0 - 1.0)
+        .collect();
+    dev.tensor_from_vec(values, (n, N::new(), N::new(), N::new()))
+}
+
+#[test]
+fn sgd_steps_reduce_the_loss() {
+    let dev = Cpu::seed_from_u64(0);
+    let mut net = LeNet5::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu> =
+        dev.sample_normal_like(&(8, N::new(), N::new(), N::new()));
+    let labels: Vec<usize> = (0..8).map(|i| i % 10).collect();
+    let mut onehot = vec![0.0f32; 8 * 10];
+    for (i, &l) in labels.iter().enumerate() {
+        onehot[i * 10 + l] = 1.0;
+    }
+    let target: Tensor<(usize, N<U10>), f32, Cpu> = dev.tensor_from_vec(onehot, (8, N::new()));
+    let mut opt = Sgd::new(
+        &net,
+        SgdConfig {
+            lr: 0.1,
+            momentum: Some(Momentum::Classic(0.9)),
+            weight_decay: None,
+        },
+    );
+    let mut grads = net.alloc_grads();
+    let mut losses = Vec::new();
+    for _ in 0..40 {
+        let logits = net.forward_train(x.clone().traced(grads)).unwrap();
+        let loss = cross_entropy_with_logits_loss(logits, target.clone());
+        losses.push(loss.array());
+        grads = loss.backward();
+        opt.update(&mut net, &grads).unwrap();
+        net.zero_grads(&mut grads);
+    }
+    assert!(
+        losses[39] < 0.5 * losses[0],
+        "loss did not fall: {losses:?}"
+    );
+}
+
+#[test]
+fn safetensors_round_trip_gives_identical_outputs_and_pytorch_names() {
+    let dev: Cpu = Default::default();
+    let dir = std::env::temp_dir().join(format!("splotnet-net-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lenet.safetensors");
+    let a = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    a.save_safetensors(&path).unwrap();
+    let mut b = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(2));
+    let x = batch(&dev, 4, 7);
+    assert_ne!(
+        a.forward(x.clone()).unwrap().as_vec(),
+        b.forward(x.clone()).unwrap().as_vec()
+    );
+    b.load_safetensors(&path).unwrap();
+    assert_eq!(
+        a.forward(x.clone()).unwrap().as_vec(),
+        b.forward(x).unwrap().as_vec()
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    for name in [
+        "c1.weight",
+        "c1.bias",
+        "c3.weight",
+        "c5.weight",
+        "f6.weight",
+        "out.bias",
+    ] {
+        assert!(
+            text.contains(name),
+            "{name} missing from the safetensors header"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn summary_rows_match_independent_counts() {
+    let dev: Cpu = Default::default();
+    let net = LeNet5::<f32, Cpu>::build(&dev);
+    let s = LeNet5::<f32, Cpu>::summary();
+    // parameters: straight from the tensors
+    let numel = |v: usize, b: usize| (v + b) as u64;
+    assert_eq!(
+        s.row("c1").unwrap().params,
+        numel(
+            net.c1.weight.shape().num_elements(),
+            net.c1.bias.shape().num_elements()
+        )
+    );
+    assert_eq!(
+        s.row("f6").unwrap().params,
+        numel(
+            net.f6.weight.shape().num_elements(),
+            net.f6.bias.shape().num_elements()
+        )
+    );
+    assert_eq!(s.params(), net.num_trainable_params() as u64);
+    // the lecture's table: C1 156, C5 48120, F6 10164; this C3 is dense
+    // (16·6·25 + 16 = 2416): the paper's sparse C3 (1516) is zoo::lenet5's
+    let params: Vec<u64> = ["c1", "c3", "c5", "f6"]
+        .iter()
+        .map(|n| s.row(n).unwrap().params)
+        .collect();
+    assert_eq!(params, vec![156, 2416, 48120, 10164]);
+    // multiply-adds = output positions x filters x (C·K·K), from the forward pass's shapes
+    let x = batch(&dev, 1, 3);
+    let c1_out =
+        splotnet::ops::conv2d(x, &net.c1.weight, None, <splotnet::ops::Conv2dSpec>::new()).unwrap();
+    let [_, o, h, w] = c1_out.shape().concrete();
+    assert_eq!(s.row("c1").unwrap().macs, Some((o * h * w * 25) as u64));
+    assert_eq!(
+        s.row("c3").unwrap().output,
+        vec![Some(16), Some(10), Some(10)]
+    );
+    // receptive field: 5, then x2 pool -> 6, then 5x5 at jump 2 -> 14, pool -> 16, 5x5 at jump 4 -> 32
+    assert_eq!(s.row("c5").unwrap().receptive_field, Some((32, 32)));
+    assert_eq!(s.row("s4").unwrap().jump, Some((4, 4)));
+    let text = s.to_string();
+    assert!(text.contains("total params: 61,706"), "{text}");
+}
+
+network! {
+    /// Fully convolutional: any image size, global pooling head.
+    Tiny(input: [3, _, _]) {
+        c1: conv(8, k = 3, p = same), relu,
+        pool: max_pool(k = 2),
+        c2: conv(16, k = 3, s = 2, p = 1), relu,
+        global_avg_pool,
+        dropout(p = 0.5),
+        head: linear(4),
+    }
+}
+
+#[test]
+fn runtime_sized_inputs_run_at_several_sizes_and_dropout_only_trains() {
+    let dev: Cpu = Default::default();
+    let net = Tiny::<f32, Cpu>::build(&dev);
+    for (h, w) in [(16, 16), (23, 17)] {
+        let x: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
+            dev.sample_normal_like(&(2, N::new(), h, w));
+        let y = net.forward(x.clone()).unwrap();
+        assert_eq!(y.shape().concrete(), [2, 4]);
+        assert_eq!(
+            y.as_vec(),
+            net.forward(x.clone()).unwrap().as_vec(),
+            "inference is deterministic"
+        );
+        let t1 = net.forward_train(x.clone()).unwrap().as_vec();
+        let t2 = net.forward_train(x).unwrap().as_vec();
+        assert_ne!(t1, t2, "dropout is on in training");
+    }
+    let too_small: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
+        dev.zeros_like(&(1, N::new(), 1, 1));
+    let err = net.forward(too_small).unwrap_err();
+    assert!(err.to_string().contains("does not fit"), "{err}");
+    let s = Tiny::<f32, Cpu>::summary();
+    assert_eq!(s.row("c1").unwrap().output, vec![Some(8), None, None]);
+    assert_eq!(s.macs(), None);
+}

@@ -417,10 +417,9 @@ fn slide(
         return err(
             layer.args_span,
             format!(
-                "{}: exact mode: stride {s} does not divide in + 2P - D(K-1) - 1 = {excess} along the {axis} (the output would be {}.{} / {s})",
+                "{}: exact mode: stride {s} does not divide in + 2P - D(K-1) - 1 = {excess} along the {axis} (the output would be {excess}/{s} + 1 = {:.2})",
                 label(layer),
-                excess / s + 1,
-                excess % s
+                excess as f64 / s as f64 + 1.0
             ),
         );
     }
@@ -475,6 +474,28 @@ fn window(args: &mut Args, default_stride_is_kernel: bool) -> syn::Result<Window
     Ok(Window { k, s, p, d, exact })
 }
 
+/// `inputs = n`: an optional statement of what a layer expects, checked.
+fn expect_inputs(args: &mut Args, actual: u64, what: &str, source: &str) -> syn::Result<()> {
+    match args.take("inputs") {
+        Some(Value::Int(n, s)) if *n != actual => err(
+            *s,
+            format!(
+                "{}: expects {n} {what}, {source} {actual}",
+                label(args.layer)
+            ),
+        ),
+        Some(Value::Int(..)) | None => Ok(()),
+        Some(v) => err(
+            v.span(),
+            format!("{}: `inputs` takes a number", label(args.layer)),
+        ),
+    }
+}
+
+fn layer_follows_flatten(input: Shape) -> bool {
+    matches!(input, Shape::Flat(_))
+}
+
 fn grow(field: Option<Field>, win: &Window) -> Option<Field> {
     field.map(|f| Field {
         r: (
@@ -518,6 +539,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             needs_name("conv")?;
             let (c, h, w) = maps(layer, input)?;
             let out = args.required_count("number of filters", "conv(16, k = 5)")?;
+            expect_inputs(&mut args, c, "input channels", "the previous layer gives")?;
             let win = window(&mut args, false)?;
             let groups = match args.take("groups") {
                 Some(Value::Int(g, _)) => *g,
@@ -588,15 +610,8 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 }
             };
             let out = args.required_count("number of output features", "linear(84)")?;
-            if let Some(v) = args.take("inputs") {
-                match v {
-                    Value::Int(n, s) if *n != inp => {
-                        return err(*s, format!("{}: linear expects {n} in-features, but the previous layer gives {inp}", label(layer)))
-                    }
-                    Value::Int(..) => {}
-                    v => return err(v.span(), format!("{}: `inputs` takes a number", label(layer))),
-                }
-            }
+            let source = if layer_follows_flatten(input) { "flatten gives" } else { "the previous layer gives" };
+            expect_inputs(&mut args, inp, "in-features", source)?;
             step(Op::Linear { inp, out }, Shape::Flat(out), inp * out + out, Some(inp * out), None)
         }
         "relu" | "tanh" | "sigmoid" | "scaled_tanh" => {
