@@ -392,10 +392,7 @@ fn slide(
     layer: &Layer,
     axis: &str,
     input: Size,
-    k: u64,
-    s: u64,
-    p: u64,
-    d: u64,
+    (k, s, p, d): (u64, u64, u64, u64),
     exact: bool,
 ) -> syn::Result<Size> {
     let Size::Fixed(n) = input else {
@@ -413,7 +410,7 @@ fn slide(
         );
     }
     let excess = padded - span_k;
-    if exact && excess % s != 0 {
+    if exact && !excess.is_multiple_of(s) {
         return err(
             layer.args_span,
             format!(
@@ -552,8 +549,8 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                     format!("{}: {groups} groups must divide both the {c} input channels and the {out} filters", label(layer)),
                 );
             }
-            let ho = slide(layer, "height", h, win.k.0, win.s.0, win.p.0, win.d.0, win.exact)?;
-            let wo = slide(layer, "width", w, win.k.1, win.s.1, win.p.1, win.d.1, win.exact)?;
+            let ho = slide(layer, "height", h, (win.k.0, win.s.0, win.p.0, win.d.0), win.exact)?;
+            let wo = slide(layer, "width", w, (win.k.1, win.s.1, win.p.1, win.d.1), win.exact)?;
             let fan_in = c / groups * win.k.0 * win.k.1;
             let params = out * fan_in + out;
             let macs = plane(ho, wo).map(|p| p * out * fan_in);
@@ -574,8 +571,8 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             if 2 * win.p.0 > win.k.0 || 2 * win.p.1 > win.k.1 {
                 return err(layer.args_span, format!("{}: padding must be at most half the window", label(layer)));
             }
-            let ho = slide(layer, "height", h, win.k.0, win.s.0, win.p.0, 1, win.exact)?;
-            let wo = slide(layer, "width", w, win.k.1, win.s.1, win.p.1, 1, win.exact)?;
+            let ho = slide(layer, "height", h, (win.k.0, win.s.0, win.p.0, 1), win.exact)?;
+            let wo = slide(layer, "width", w, (win.k.1, win.s.1, win.p.1, 1), win.exact)?;
             let kind = match kind.as_str() {
                 "max_pool" => PoolKind::Max,
                 "avg_pool" => PoolKind::Avg,
