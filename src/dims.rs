@@ -78,6 +78,14 @@ impl<U: Size> ConstDim for N<U> {
     const SIZE: usize = U::USIZE;
 }
 
+/// Static sizes add as types: concatenating 64 and 32 channels gives `N<U96>`.
+impl<U: core::ops::Add<V>, V> core::ops::Add<N<V>> for N<U> {
+    type Output = N<typenum::Sum<U, V>>;
+    fn add(self, _: N<V>) -> Self::Output {
+        N::new()
+    }
+}
+
 /// A batch of 2D feature maps: `(batch, channels, height, width)`.
 pub type Maps2d<C, H, W> = (usize, C, H, W);
 /// A batch of 1D signals: `(batch, channels, length)`.

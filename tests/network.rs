@@ -198,3 +198,159 @@ fn runtime_sized_inputs_run_at_several_sizes_and_dropout_only_trains() {
     assert_eq!(s.row("c1").unwrap().output, vec![Some(8), None, None]);
     assert_eq!(s.macs(), None);
 }
+
+network! {
+    /// A small ResNet-style network: identity and projection shortcuts.
+    MiniResNet(input: [3, 32, 32]) {
+        stem: conv(16, k = 3, p = 1), relu,
+        r1: residual {
+            a: conv(16, k = 3, p = 1), relu,
+            b: conv(16, k = 3, p = 1),
+        } -> [16, 32, 32],
+        relu,
+        r2: residual(project) {
+            a: conv(32, k = 3, s = 2, p = 1), relu,
+            b: conv(32, k = 3, p = 1),
+        } -> [32, 16, 16],
+        relu,
+        global_avg_pool,
+        fc: linear(10),
+    }
+}
+
+network! {
+    /// An Inception-style module: parallel 1x1, 1x1→3x3, 1x1→5x5 and pool→1x1 branches.
+    MiniInception(input: [8, 14, 14]) {
+        inc: concat {
+            b1: [ c: conv(4, k = 1), relu ],
+            b2: [ reduce: conv(4, k = 1), relu, c: conv(8, k = 3, p = 1), relu ],
+            b3: [ reduce: conv(2, k = 1), relu, c: conv(4, k = 5, p = 2), relu ],
+            b4: [ max_pool(k = 3, s = 1, p = 1), proj: conv(4, k = 1), relu ],
+        } -> [20, 14, 14],
+        global_avg_pool,
+        fc: linear(3),
+    }
+}
+
+#[test]
+fn residual_blocks_train_and_name_parameters_like_pytorch() {
+    let dev = Cpu::seed_from_u64(5);
+    let net = MiniResNet::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<typenum::U3>, N<U32>, N<U32>), f32, Cpu> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let y = net.forward(x.leaky_trace()).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 10]);
+    let grads = y.square().mean().backward();
+    // the identity shortcut's input conv and the projection both get gradients
+    assert!(grads
+        .get(&net.stem.weight)
+        .as_vec()
+        .iter()
+        .any(|v| *v != 0.0));
+    assert!(grads
+        .get(&net.r2.shortcut.weight)
+        .as_vec()
+        .iter()
+        .any(|v| *v != 0.0));
+    let s = MiniResNet::<f32, Cpu>::summary();
+    assert_eq!(
+        s.row("r2").unwrap().params,
+        3 * 0 + 16 * 32 + 32,
+        "1x1 projection 16->32 with bias"
+    );
+    assert_eq!(
+        s.row("r2.a").unwrap().output,
+        vec![Some(32), Some(16), Some(16)]
+    );
+    assert_eq!(s.params(), net.num_trainable_params() as u64);
+    let dir = std::env::temp_dir().join(format!("splotnet-res-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("res.safetensors");
+    net.save_safetensors(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+    for name in [
+        "r1.a.weight",
+        "r2.b.bias",
+        "r2.shortcut.weight",
+        "fc.weight",
+    ] {
+        assert!(header.contains(name), "{name} missing");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+network! {
+    /// One residual block: forward(x) = conv(x) + x.
+    OneBlock(input: [2, 5, 5]) {
+        r: residual { a: conv(2, k = 3, p = same) },
+    }
+}
+
+#[test]
+fn residual_output_is_body_plus_input() {
+    use typenum::{U2, U5};
+    let dev = Cpu::seed_from_u64(6);
+    let net = OneBlock::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U2>, N<U5>, N<U5>), f32, Cpu> =
+        dev.sample_normal_like(&(3, N::new(), N::new(), N::new()));
+    let y = net.forward(x.clone()).unwrap();
+    let body = splotnet::ops::conv2d(
+        x.clone(),
+        &net.r.a.weight,
+        Some(&net.r.a.bias),
+        splotnet::ops::Conv2dSpec::<typenum::U1, typenum::U1, typenum::U1>::new(),
+    )
+    .unwrap();
+    let expect: Vec<f32> = body
+        .as_vec()
+        .iter()
+        .zip(x.as_vec())
+        .map(|(b, x)| b + x)
+        .collect();
+    let got = y.as_vec();
+    for (g, e) in got.iter().zip(&expect) {
+        assert!((g - e).abs() < 1e-5, "{g} vs {e}");
+    }
+    assert_eq!(
+        OneBlock::<f32, Cpu>::summary().row("r").unwrap().kind,
+        "Residual (identity)"
+    );
+}
+
+#[test]
+fn inception_branches_concatenate_along_channels() {
+    let dev = Cpu::seed_from_u64(7);
+    let net = MiniInception::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<typenum::U8>, N<typenum::U14>, N<typenum::U14>), f32, Cpu> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let y = net.forward(x.leaky_trace()).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 3]);
+    let grads = y.square().mean().backward();
+    fn nonzero<S: Shape>(g: &Gradients<f32, Cpu>, w: &Tensor<S, f32, Cpu>) -> bool {
+        g.get(w).as_vec().iter().any(|v| *v != 0.0)
+    }
+    assert!(
+        nonzero(&grads, &net.inc.b1.c.weight),
+        "branch b1 gets a gradient"
+    );
+    assert!(
+        nonzero(&grads, &net.inc.b2.c.weight),
+        "branch b2 gets a gradient"
+    );
+    assert!(
+        nonzero(&grads, &net.inc.b3.c.weight),
+        "branch b3 gets a gradient"
+    );
+    assert!(
+        nonzero(&grads, &net.inc.b4.proj.weight),
+        "branch b4 gets a gradient"
+    );
+    let s = MiniInception::<f32, Cpu>::summary();
+    assert_eq!(
+        s.row("inc").unwrap().output,
+        vec![Some(20), Some(14), Some(14)]
+    );
+    assert_eq!(s.row("inc.b2.c").unwrap().params, 4 * 9 * 8 + 8);
+    assert_eq!(s.params(), net.num_trainable_params() as u64);
+}

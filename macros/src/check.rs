@@ -10,7 +10,7 @@
 use proc_macro2::Span;
 use syn::{Error, Ident};
 
-use crate::parse::{Arg, DimLit, Layer, Network, Value};
+use crate::parse::{Arg, Body, DimLit, Layer, Network, Value};
 
 /// A spatial size: known, or `_` (runtime).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +95,35 @@ pub enum Op {
         alpha: f64,
         beta: f64,
     },
+    /// `body(x) + shortcut(x)`; the shortcut is the identity or a 1x1 projection.
+    Residual {
+        body: Vec<Step>,
+        projection: Option<Projection>,
+    },
+    /// Branches on the same input, concatenated along channels.
+    Concat {
+        branches: Vec<(Ident, Vec<Step>)>,
+    },
+}
+
+/// The 1x1 convolution that lets a residual shortcut match its body's output.
+#[derive(Clone, Copy, Debug)]
+pub struct Projection {
+    pub cin: u64,
+    pub out: u64,
+    pub stride: (u64, u64),
+}
+
+impl Projection {
+    pub fn window(&self) -> Window {
+        Window {
+            k: (1, 1),
+            s: self.stride,
+            p: (0, 0),
+            d: (1, 1),
+            exact: false,
+        }
+    }
 }
 
 impl Op {
@@ -108,6 +137,12 @@ impl Op {
             Op::Act(a) => format!("{a:?}"),
             Op::Dropout(p) => format!("Dropout {p}"),
             Op::Lrn { n, .. } => format!("LRN n={n}"),
+            Op::Residual {
+                projection: Some(_),
+                ..
+            } => "Residual (projection)".into(),
+            Op::Residual { .. } => "Residual (identity)".into(),
+            Op::Concat { branches } => format!("Concat ({} branches)", branches.len()),
         }
     }
 }
@@ -119,6 +154,7 @@ pub struct Field {
     pub j: (u64, u64),
 }
 
+#[derive(Clone, Debug)]
 pub struct Step {
     pub name: Option<Ident>,
     pub op: Op,
@@ -169,14 +205,27 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
             )
         }
     };
+    let (steps, _, _) = check_layers(
+        &net.layers,
+        input,
+        Some(Field {
+            r: (1, 1),
+            j: (1, 1),
+        }),
+    )?;
+    Ok(Plan { input, steps })
+}
+
+/// Checks a sequence of layers (one struct's scope for names).
+fn check_layers(
+    layers: &[Layer],
+    input: Shape,
+    field: Option<Field>,
+) -> syn::Result<(Vec<Step>, Shape, Option<Field>)> {
     let mut names: Vec<&Ident> = Vec::new();
     let mut steps = Vec::new();
-    let mut shape = input;
-    let mut field = Some(Field {
-        r: (1, 1),
-        j: (1, 1),
-    });
-    for layer in &net.layers {
+    let (mut shape, mut field) = (input, field);
+    for layer in layers {
         if let Some(name) = &layer.name {
             if let Some(first) = names.iter().find(|n| **n == name) {
                 let mut e = Error::new(name.span(), format!("duplicate layer name `{name}`"));
@@ -188,7 +237,10 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
             }
             names.push(name);
         }
-        let step = check_layer(layer, shape, field)?;
+        let step = match &layer.body {
+            Some(body) => check_block(layer, body, shape, field)?,
+            None => check_layer(layer, shape, field)?,
+        };
         if let Some((dims, span)) = &layer.annotation {
             check_annotation(layer, dims, *span, &step.out)?;
         }
@@ -196,7 +248,185 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
         field = step.field;
         steps.push(step);
     }
-    Ok(Plan { input, steps })
+    Ok((steps, shape, field))
+}
+
+/// The stride of a 1x1 convolution taking `input` to `output` along one axis.
+fn projection_stride(input: Size, output: Size) -> Option<u64> {
+    match (input, output) {
+        (Size::Runtime, Size::Runtime) => Some(1),
+        (Size::Fixed(i), Size::Fixed(o)) => (1..=i.max(1)).find(|s| (i - 1) / s + 1 == o),
+        _ => None,
+    }
+}
+
+fn wider(a: Option<Field>, b: Option<Field>) -> Option<Field> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Field {
+            r: (a.r.0.max(b.r.0), a.r.1.max(b.r.1)),
+            j: (a.j.0.max(b.j.0), a.j.1.max(b.j.1)),
+        }),
+        _ => None,
+    }
+}
+
+fn check_block(
+    layer: &Layer,
+    body: &Body,
+    input: Shape,
+    field: Option<Field>,
+) -> syn::Result<Step> {
+    let kind = layer.kind.to_string();
+    let Some(name) = layer.name.clone() else {
+        return err(
+            layer.kind.span(),
+            format!("a {kind} block needs a name, e.g. `b1: {kind} {{ .. }}`"),
+        );
+    };
+    let mut args = Args::new(layer);
+    let step = match (kind.as_str(), body) {
+        ("residual", Body::Layers(layers)) => {
+            let project = args.flag("project");
+            let (steps, out, body_field) = check_layers(layers, input, field)?;
+            let projection = if out == input && !project {
+                None
+            } else {
+                let (
+                    Shape::Maps { c, h, w },
+                    Shape::Maps {
+                        c: oc,
+                        h: oh,
+                        w: ow,
+                    },
+                ) = (input, out)
+                else {
+                    return err(
+                        layer.kind.span(),
+                        format!("{name}: a residual block needs feature maps in and out"),
+                    );
+                };
+                if !project {
+                    return err(
+                        layer.kind.span(),
+                        format!(
+                            "{name}: the body maps {} to {}, so the identity shortcut cannot be added; write `{name}: residual(project) {{ .. }}` for a 1x1 projection",
+                            input.describe(),
+                            out.describe()
+                        ),
+                    );
+                }
+                let (Some(sy), Some(sx)) = (projection_stride(h, oh), projection_stride(w, ow))
+                else {
+                    return err(
+                        layer.kind.span(),
+                        format!(
+                            "{name}: no 1x1 strided projection takes {} to {}",
+                            input.describe(),
+                            out.describe()
+                        ),
+                    );
+                };
+                Some(Projection {
+                    cin: c,
+                    out: oc,
+                    stride: (sy, sx),
+                })
+            };
+            let params = projection.map_or(0, |p| p.cin * p.out + p.out);
+            let macs = match (projection, out) {
+                (Some(p), Shape::Maps { h, w, .. }) => plane(h, w).map(|a| a * p.cin * p.out),
+                _ => Some(0),
+            };
+            Step {
+                name: Some(name),
+                op: Op::Residual {
+                    body: steps,
+                    projection,
+                },
+                out,
+                params,
+                macs,
+                field: body_field,
+                span: layer.kind.span(),
+            }
+        }
+        ("concat", Body::Branches(branches)) => {
+            let mut checked = Vec::new();
+            let mut first: Option<(&Ident, Shape)> = None;
+            let mut channels = 0;
+            let mut out_field = field;
+            let mut seen: Vec<&Ident> = Vec::new();
+            for (bname, layers) in branches {
+                if seen.contains(&bname) {
+                    return err(
+                        bname.span(),
+                        format!("{name}: duplicate branch name `{bname}`"),
+                    );
+                }
+                seen.push(bname);
+                let (steps, out, bfield) = check_layers(layers, input, field)?;
+                let Shape::Maps { c, h, w } = out else {
+                    return err(
+                        bname.span(),
+                        format!(
+                            "{name}: branch `{bname}` must give feature maps, gives {}",
+                            out.describe()
+                        ),
+                    );
+                };
+                if let Some((fname, Shape::Maps { h: fh, w: fw, .. })) = first {
+                    if (fh, fw) != (h, w) {
+                        return err(
+                            bname.span(),
+                            format!("{name}: branch `{bname}` gives {h}x{w} maps but `{fname}` gives {fh}x{fw}: concatenation along channels needs equal sizes"),
+                        );
+                    }
+                } else {
+                    first = Some((bname, out));
+                }
+                channels += c;
+                out_field = wider(out_field, bfield);
+                checked.push((bname.clone(), steps));
+            }
+            let Some((_, Shape::Maps { h, w, .. })) = first else {
+                return err(
+                    layer.kind.span(),
+                    format!("{name}: a concat block needs at least one branch"),
+                );
+            };
+            Step {
+                name: Some(name),
+                op: Op::Concat { branches: checked },
+                out: Shape::Maps { c: channels, h, w },
+                params: 0,
+                macs: Some(0),
+                field: out_field,
+                span: layer.kind.span(),
+            }
+        }
+        ("residual", Body::Branches(_)) => {
+            return err(
+                layer.kind.span(),
+                format!("{name}: a residual body is a list of layers, not branches"),
+            )
+        }
+        ("concat", Body::Layers(_)) => {
+            return err(
+                layer.kind.span(),
+                format!(
+                    "{name}: concat takes named branches, e.g. `concat {{ b1: [..], b2: [..] }}`"
+                ),
+            )
+        }
+        _ => {
+            return err(
+                layer.kind.span(),
+                format!("unknown block `{kind}`; expected `residual` or `concat`"),
+            )
+        }
+    };
+    args.finish()?;
+    Ok(step)
 }
 
 fn size(d: &DimLit) -> Size {

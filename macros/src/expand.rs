@@ -6,6 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 
 use crate::check::{Act, Op, Plan, PoolKind, Shape, Size, Step, Window};
 use crate::parse::Network;
+use syn::Ident;
 
 /// A typenum type for `n`: `U6` up to 1024 (typenum's names), the binary
 /// `UInt<…>` form above.
@@ -79,8 +80,22 @@ fn linear_type(inp: u64, out: u64) -> TokenStream {
     quote!(::splotnet::layers::Linear<#i, #o, E, D>)
 }
 
-/// Parameterised layers become fields.
-fn field_type(step: &Step) -> Option<TokenStream> {
+/// The struct holding one scope's parameterised layers and blocks.
+struct Scope<'a> {
+    /// The generated type's name.
+    ty: Ident,
+    steps: &'a [Step],
+    /// Extra fields beside the steps' (a residual block's projection).
+    extra: Vec<(Ident, TokenStream)>,
+}
+
+/// The type name of the struct of block `path` inside network `net`.
+fn block_type(net: &Ident, path: &[String]) -> Ident {
+    format_ident!("{}_{}", net, path.join("_"))
+}
+
+/// A step's field type, if it holds parameters or sub-layers.
+fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> {
     match &step.op {
         Op::Conv {
             cin,
@@ -89,7 +104,139 @@ fn field_type(step: &Step) -> Option<TokenStream> {
             win,
         } => Some(conv_type(*cin, *out, *groups, win)),
         Op::Linear { inp, out } => Some(linear_type(*inp, *out)),
+        Op::Residual { .. } | Op::Concat { .. } => {
+            let mut p = path.to_vec();
+            p.push(step.name.as_ref()?.to_string());
+            let ty = block_type(net, &p);
+            Some(quote!(#ty<E, D>))
+        }
         _ => None,
+    }
+}
+
+/// Every struct a network needs: its own and one per block, nested.
+fn structs(net: &Network, plan: &Plan) -> TokenStream {
+    let mut out = TokenStream::new();
+    let top = Scope {
+        ty: net.name.clone(),
+        steps: &plan.steps,
+        extra: vec![],
+    };
+    let attrs = &net.attrs;
+    out.extend(one_struct(net, &top, &[], quote!(#(#attrs)*)));
+    block_structs(net, &plan.steps, &[], &mut out);
+    out
+}
+
+fn block_structs(net: &Network, steps: &[Step], path: &[String], out: &mut TokenStream) {
+    for step in steps {
+        let Some(name) = &step.name else { continue };
+        let mut p = path.to_vec();
+        p.push(name.to_string());
+        let hidden = quote!(#[doc(hidden)] #[allow(non_camel_case_types)]);
+        match &step.op {
+            Op::Residual { body, projection } => {
+                let extra = projection
+                    .map(|pr| {
+                        (
+                            format_ident!("shortcut"),
+                            conv_type(pr.cin, pr.out, 1, &pr.window()),
+                        )
+                    })
+                    .into_iter()
+                    .collect();
+                let scope = Scope {
+                    ty: block_type(&net.name, &p),
+                    steps: body,
+                    extra,
+                };
+                out.extend(one_struct(net, &scope, &p, hidden));
+                block_structs(net, body, &p, out);
+            }
+            Op::Concat { branches } => {
+                let fields = branches
+                    .iter()
+                    .map(|(b, _)| {
+                        let mut bp = p.clone();
+                        bp.push(b.to_string());
+                        let ty = block_type(&net.name, &bp);
+                        (b.clone(), quote!(#ty<E, D>))
+                    })
+                    .collect();
+                let scope = Scope {
+                    ty: block_type(&net.name, &p),
+                    steps: &[],
+                    extra: fields,
+                };
+                out.extend(one_struct(net, &scope, &p, hidden.clone()));
+                for (b, steps) in branches {
+                    let mut bp = p.clone();
+                    bp.push(b.to_string());
+                    let scope = Scope {
+                        ty: block_type(&net.name, &bp),
+                        steps,
+                        extra: vec![],
+                    };
+                    out.extend(one_struct(net, &scope, &bp, hidden.clone()));
+                    block_structs(net, steps, &bp, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream) -> TokenStream {
+    let vis = &net.vis;
+    let ty = &scope.ty;
+    let mut fields: Vec<(Ident, TokenStream, String)> = scope
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let t = field_type(&net.name, path, s)?;
+            let n = s.name.clone()?;
+            let doc = format!(
+                "`{}`: {}, output {}.",
+                n,
+                s.op.kind_name(),
+                s.out.describe()
+            );
+            Some((n, t, doc))
+        })
+        .collect();
+    for (n, t) in &scope.extra {
+        fields.push((n.clone(), t.clone(), format!("`{n}`")));
+    }
+    let defs = fields
+        .iter()
+        .map(|(n, t, doc)| quote!(#[doc = #doc] pub #n: #t));
+    let names: Vec<&Ident> = fields.iter().map(|(n, _, _)| n).collect();
+    let visits = nest(
+        names
+            .iter()
+            .map(|n| {
+                let s = n.to_string();
+                quote!(Self::module(#s, |s| &s.#n, |s| &mut s.#n))
+            })
+            .collect(),
+    );
+    let pattern = nest(names.iter().map(|n| quote!(#n)).collect());
+    quote! {
+        #attrs
+        #vis struct #ty<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> {
+            #(#defs,)*
+            _types: ::core::marker::PhantomData<(E, D)>,
+        }
+
+        impl<D: ::splotnet::dfdx::prelude::Device<f32>> ::splotnet::dfdx::nn::TensorCollection<f32, D> for #ty<f32, D> {
+            type To<E2: ::splotnet::dfdx::prelude::Dtype, D2: ::splotnet::dfdx::prelude::Device<E2>> = #ty<E2, D2>;
+
+            fn iter_tensors<V: ::splotnet::dfdx::nn::ModuleVisitor<Self, f32, D>>(
+                visitor: &mut V,
+            ) -> ::core::result::Result<::core::option::Option<Self::To<V::E2, V::D2>>, V::Err> {
+                visitor.visit_fields(#visits, |#pattern| #ty { #(#names,)* _types: ::core::marker::PhantomData })
+            }
+        }
     }
 }
 
@@ -97,16 +244,31 @@ fn dev_err() -> TokenStream {
     quote!(.map_err(::splotnet::Error::device)?)
 }
 
+/// The statements computing `steps` from `x`, fields reached through `path`.
+fn forward_steps(steps: &[Step], path: &TokenStream, train: bool) -> TokenStream {
+    let stmts = steps.iter().map(|s| {
+        let ty = tensor(&s.out);
+        let expr = step_expr(s, path, train);
+        // the stated type is where the type system re-checks the shape
+        quote_spanned!(s.span=> let x: #ty = #expr;)
+    });
+    quote!(#(#stmts)*)
+}
+
 /// The expression computing one step from `x`.
-fn step_expr(step: &Step, train: bool) -> TokenStream {
+fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
     let e = dev_err();
+    let field = || {
+        let name = step
+            .name
+            .as_ref()
+            .expect("checked: layers with fields are named");
+        quote!(#path.#name)
+    };
     match &step.op {
         Op::Conv { .. } | Op::Linear { .. } => {
-            let name = step
-                .name
-                .as_ref()
-                .expect("checked: parameterised layers are named");
-            quote!(::splotnet::dfdx::nn::Module::try_forward(&self.#name, x)?)
+            let f = field();
+            quote!(::splotnet::dfdx::nn::Module::try_forward(&#f, x)?)
         }
         Op::Pool { kind, win } => {
             let k = match kind {
@@ -153,17 +315,50 @@ fn step_expr(step: &Step, train: bool) -> TokenStream {
             let (n, k, alpha, beta) = (*n as usize, *k as f32, *alpha as f32, *beta as f32);
             quote!(::splotnet::ops::local_response_norm(x, &::splotnet::ops::Lrn { n: #n, k: #k, alpha: #alpha, beta: #beta })?)
         }
+        Op::Residual { body, projection } => {
+            let f = field();
+            let body = forward_steps(body, &f, train);
+            let shortcut = if projection.is_some() {
+                quote!(::splotnet::dfdx::nn::Module::try_forward(&#f.shortcut, shortcut)?)
+            } else {
+                quote!(shortcut)
+            };
+            quote!({
+                let shortcut = ::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x);
+                #body
+                ::splotnet::layers::residual_add(x, #shortcut)?
+            })
+        }
+        Op::Concat { branches } => {
+            let f = field();
+            let last = branches.len() - 1;
+            let outs: Vec<Ident> = (0..branches.len())
+                .map(|i| format_ident!("branch{}", i))
+                .collect();
+            let computed = branches
+                .iter()
+                .zip(&outs)
+                .enumerate()
+                .map(|(i, ((b, steps), out))| {
+                    let path = quote!(#f.#b);
+                    let body = forward_steps(steps, &path, train);
+                    let input = if i == last {
+                        quote!(x)
+                    } else {
+                        quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x))
+                    };
+                    quote!(let #out = { let x = #input; #body x };)
+                });
+            let first = &outs[0];
+            let rest = &outs[1..];
+            quote!({
+                #(#computed)*
+                let y = #first;
+                #(let y = ::splotnet::layers::concat_channels(y, #rest)?;)*
+                y
+            })
+        }
     }
-}
-
-fn forward_body(plan: &Plan, train: bool) -> TokenStream {
-    let steps = plan.steps.iter().map(|s| {
-        let ty = tensor(&s.out);
-        let expr = step_expr(s, train);
-        // the stated type is where the type system re-checks the shape
-        quote_spanned!(s.span=> let x: #ty = #expr;)
-    });
-    quote!(#(#steps)* Ok(x))
 }
 
 /// Groups `items` into nested tuples of at most six (dfdx's tuple limit).
@@ -196,88 +391,59 @@ fn shape_tokens(shape: &Shape) -> TokenStream {
     quote!(vec![#(#dims),*])
 }
 
-fn summary_rows(plan: &Plan) -> Vec<TokenStream> {
-    plan.steps
-        .iter()
-        .map(|s| {
-            let name = s.name.as_ref().map_or_else(String::new, |n| n.to_string());
-            let kind = s.op.kind_name();
-            let shape = shape_tokens(&s.out);
-            let params = s.params;
-            let macs = opt_u64(s.macs);
-            let (rf, jump) = match s.field {
-                Some(f) => {
-                    let (r0, r1, j0, j1) = (f.r.0, f.r.1, f.j.0, f.j.1);
-                    (quote!(Some((#r0, #r1))), quote!(Some((#j0, #j1))))
+/// Summary rows, blocks first and then their layers under dotted names.
+fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
+    for s in steps {
+        let name = s
+            .name
+            .as_ref()
+            .map_or_else(String::new, |n| format!("{prefix}{n}"));
+        let kind = s.op.kind_name();
+        let shape = shape_tokens(&s.out);
+        let params = s.params;
+        let macs = opt_u64(s.macs);
+        let (rf, jump) = match s.field {
+            Some(f) => {
+                let (r0, r1, j0, j1) = (f.r.0, f.r.1, f.j.0, f.j.1);
+                (quote!(Some((#r0, #r1))), quote!(Some((#j0, #j1))))
+            }
+            None => (quote!(None), quote!(None)),
+        };
+        rows.push(quote!(::splotnet::summary::Row {
+            name: #name.to_string(),
+            kind: #kind.to_string(),
+            output: #shape,
+            params: #params,
+            macs: #macs,
+            receptive_field: #rf,
+            jump: #jump,
+        }));
+        match &s.op {
+            Op::Residual { body, .. } => summary_rows(body, &format!("{name}."), rows),
+            Op::Concat { branches } => {
+                for (b, steps) in branches {
+                    summary_rows(steps, &format!("{name}.{b}."), rows);
                 }
-                None => (quote!(None), quote!(None)),
-            };
-            quote!(::splotnet::summary::Row {
-                name: #name.to_string(),
-                kind: #kind.to_string(),
-                output: #shape,
-                params: #params,
-                macs: #macs,
-                receptive_field: #rf,
-                jump: #jump,
-            })
-        })
-        .collect()
+            }
+            _ => {}
+        }
+    }
 }
 
 pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
-    let Network {
-        attrs, vis, name, ..
-    } = net;
-    let fields: Vec<(&syn::Ident, TokenStream, &Step)> = plan
-        .steps
-        .iter()
-        .filter_map(|s| field_type(s).map(|t| (s.name.as_ref().expect("checked"), t, s)))
-        .collect();
-    let field_defs = fields.iter().map(|(n, t, s)| {
-        let doc = format!(
-            "`{}`: {}, output {}.",
-            n,
-            s.op.kind_name(),
-            s.out.describe()
-        );
-        quote!(#[doc = #doc] pub #n: #t)
-    });
-    let field_names: Vec<&syn::Ident> = fields.iter().map(|(n, _, _)| *n).collect();
-    let visits = nest(
-        field_names
-            .iter()
-            .map(|n| {
-                let s = n.to_string();
-                quote!(Self::module(#s, |s| &s.#n, |s| &mut s.#n))
-            })
-            .collect(),
-    );
-    let pattern = nest(field_names.iter().map(|n| quote!(#n)).collect());
+    let name = &net.name;
+    let structs = structs(net, plan);
     let input_ty = tensor(&plan.input);
     let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
-    let infer = forward_body(plan, false);
-    let train = forward_body(plan, true);
-    let rows = summary_rows(plan);
+    let path = quote!(self);
+    let infer = forward_steps(&plan.steps, &path, false);
+    let train = forward_steps(&plan.steps, &path, true);
+    let mut rows = Vec::new();
+    summary_rows(&plan.steps, "", &mut rows);
     let input_shape = shape_tokens(&plan.input);
     let title = name.to_string();
-    let span = Span::call_site();
-    quote_spanned! {span=>
-        #(#attrs)*
-        #vis struct #name<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> {
-            #(#field_defs,)*
-            _types: ::core::marker::PhantomData<(E, D)>,
-        }
-
-        impl<D: ::splotnet::dfdx::prelude::Device<f32>> ::splotnet::dfdx::nn::TensorCollection<f32, D> for #name<f32, D> {
-            type To<E2: ::splotnet::dfdx::prelude::Dtype, D2: ::splotnet::dfdx::prelude::Device<E2>> = #name<E2, D2>;
-
-            fn iter_tensors<V: ::splotnet::dfdx::nn::ModuleVisitor<Self, f32, D>>(
-                visitor: &mut V,
-            ) -> ::core::result::Result<::core::option::Option<Self::To<V::E2, V::D2>>, V::Err> {
-                visitor.visit_fields(#visits, |#pattern| #name { #(#field_names,)* _types: ::core::marker::PhantomData })
-            }
-        }
+    quote_spanned! {Span::call_site()=>
+        #structs
 
         impl<D: ::splotnet::ops::Backend> #name<f32, D> {
             /// Inference forward pass (dropout off); any tape.
@@ -287,21 +453,24 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
                 x: #input_ty,
             ) -> ::splotnet::Result<#output_ty> {
                 #infer
+                Ok(x)
             }
 
-            /// Training forward pass (dropout on) on a traced input.
+            /// Training forward pass (dropout on); pass a traced input.
             #[allow(clippy::type_complexity)]
             pub fn forward_train<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
                 &self,
                 x: #input_ty,
             ) -> ::splotnet::Result<#output_ty> {
                 #train
+                Ok(x)
             }
         }
 
         impl<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #name<E, D> {
-            /// One row per layer: output shape, parameters, multiply-adds,
-            /// receptive field and jump, all computed from the declaration.
+            /// One row per layer (blocks, then their layers under dotted
+            /// names): output shape, parameters, multiply-adds, receptive
+            /// field and jump, all computed from the declaration.
             pub fn summary() -> ::splotnet::summary::Summary {
                 ::splotnet::summary::Summary {
                     name: #title.to_string(),

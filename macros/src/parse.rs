@@ -22,13 +22,54 @@ pub enum DimLit {
     Runtime(Span),
 }
 
-/// `name: kind(args) -> [annotation]`, name and annotation optional.
+/// `name: kind(args) { body } -> [annotation]`; all but the kind optional.
 pub struct Layer {
     pub name: Option<Ident>,
     pub kind: Ident,
     pub args: Vec<Arg>,
     pub args_span: Span,
+    pub body: Option<Body>,
     pub annotation: Option<(Vec<DimLit>, Span)>,
+}
+
+/// The inside of a block: a sequence of layers (`residual`), or named
+/// branches of layers (`concat { b1: [..], b2: [..] }`).
+pub enum Body {
+    Layers(Vec<Layer>),
+    Branches(Vec<(Ident, Vec<Layer>)>),
+}
+
+fn parse_layers(input: ParseStream) -> syn::Result<Vec<Layer>> {
+    Ok(Punctuated::<Layer, Token![,]>::parse_terminated(input)?
+        .into_iter()
+        .collect())
+}
+
+fn parse_body(input: ParseStream) -> syn::Result<Body> {
+    let inner;
+    syn::braced!(inner in input);
+    let is_branches = inner.peek(Ident) && inner.peek2(Token![:]) && {
+        let fork = inner.fork();
+        fork.parse::<Ident>()?;
+        fork.parse::<Token![:]>()?;
+        fork.peek(syn::token::Bracket)
+    };
+    if !is_branches {
+        return Ok(Body::Layers(parse_layers(&inner)?));
+    }
+    let mut branches = Vec::new();
+    while !inner.is_empty() {
+        let name: Ident = inner.parse()?;
+        inner.parse::<Token![:]>()?;
+        let layers;
+        bracketed!(layers in inner);
+        branches.push((name, parse_layers(&layers)?));
+        if inner.is_empty() {
+            break;
+        }
+        inner.parse::<Token![,]>()?;
+    }
+    Ok(Body::Branches(branches))
 }
 
 /// One argument: positional `6`, flag `exact`, or `key = value`.
@@ -75,14 +116,13 @@ impl Parse for Network {
         let dims = parse_dims(&sig)?;
         let body;
         syn::braced!(body in input);
-        let layers = Punctuated::<Layer, Token![,]>::parse_terminated(&body)?;
         Ok(Network {
             attrs,
             vis,
             name,
             input: dims,
             input_span,
-            layers: layers.into_iter().collect(),
+            layers: parse_layers(&body)?,
         })
     }
 }
@@ -123,6 +163,11 @@ impl Parse for Layer {
             let list = Punctuated::<Arg, Token![,]>::parse_terminated(&inner)?;
             args = list.into_iter().collect();
         }
+        let body = if input.peek(syn::token::Brace) {
+            Some(parse_body(input)?)
+        } else {
+            None
+        };
         let annotation = if input.peek(Token![->]) {
             input.parse::<Token![->]>()?;
             let span = input.span();
@@ -135,6 +180,7 @@ impl Parse for Layer {
             kind,
             args,
             args_span,
+            body,
             annotation,
         })
     }

@@ -14,12 +14,14 @@
 //! [`N`]: crate::dims::N
 
 mod activation;
+mod blocks;
 mod conv;
 mod flatten;
 mod linear;
 mod pool;
 
 pub use activation::{ScaledTanh, SCALED_TANH_A, SCALED_TANH_S};
+pub use blocks::{concat_channels, residual_add};
 pub use conv::Conv2d;
 pub use flatten::Flatten;
 pub use linear::Linear;

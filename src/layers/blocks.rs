@@ -1,0 +1,56 @@
+//! The joins of `network!`'s blocks: a residual sum and a channel concatenation.
+
+use dfdx::prelude::*;
+
+use crate::ops::windows::dev_err;
+use crate::{Error, Result};
+
+/// `body + shortcut` of a residual block.
+///
+/// For static shapes the types already agree; for runtime (`usize`) sizes
+/// this checks them, since dfdx's addition panics on a mismatch.
+pub fn residual_add<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
+    body: Tensor<S, f32, D, T>,
+    shortcut: Tensor<S, f32, D, T>,
+) -> Result<Tensor<S, f32, D, T>> {
+    let (a, b) = (body.shape().concrete(), shortcut.shape().concrete());
+    if a.as_ref() != b.as_ref() {
+        return Err(Error::shape(
+            "residual",
+            format!(
+                "the body gives {:?} but the shortcut {:?}",
+                a.as_ref(),
+                b.as_ref()
+            ),
+        ));
+    }
+    body.try_add(shortcut).map_err(dev_err)
+}
+
+/// Concatenates two batches of maps along channels (Inception, DenseNet).
+///
+/// The output channel dim is `C1 + C2`: for static dims the sum is a typenum
+/// type (see `N`'s `Add`), so the concatenated shape is computed by the compiler.
+pub fn concat_channels<B, C1, C2, H, W, D, T>(
+    a: Tensor<(B, C1, H, W), f32, D, T>,
+    b: Tensor<(B, C2, H, W), f32, D, T>,
+) -> Result<Tensor<(B, C1::Output, H, W), f32, D, T>>
+where
+    B: Dim,
+    C1: Dim + core::ops::Add<C2>,
+    C1::Output: Dim,
+    C2: Dim,
+    H: Dim,
+    W: Dim,
+    D: Device<f32>,
+    T: Tape<f32, D>,
+{
+    let (sa, sb) = (a.shape().concrete(), b.shape().concrete());
+    if (sa[0], sa[2], sa[3]) != (sb[0], sb[2], sb[3]) {
+        return Err(Error::shape(
+            "concat",
+            format!("cannot concatenate maps of {sa:?} and {sb:?} along channels: sizes differ"),
+        ));
+    }
+    (a, b).try_concat_along(Axis::<1>).map_err(dev_err)
+}
