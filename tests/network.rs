@@ -255,7 +255,7 @@ fn residual_blocks_train_and_name_parameters_like_pytorch() {
     let s = MiniResNet::<f32, Cpu>::summary();
     assert_eq!(
         s.row("r2").unwrap().params,
-        3 * 0 + 16 * 32 + 32,
+        16 * 32 + 32,
         "1x1 projection 16->32 with bias"
     );
     assert_eq!(
