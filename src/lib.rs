@@ -62,6 +62,7 @@
 extern crate self as splotnet;
 
 pub mod dims;
+pub mod dsl;
 mod error;
 pub mod formula;
 pub mod layers;

@@ -251,11 +251,12 @@ fn check_layers(
     Ok((steps, shape, field))
 }
 
-/// The stride of a 1x1 convolution taking `input` to `output` along one axis.
-fn projection_stride(input: Size, output: Size) -> Option<u64> {
+/// The stride of a 1x1 projection along one axis: the body's total stride
+/// (its jump), which must also take a known input size to the known output.
+fn projection_stride(jump: u64, input: Size, output: Size) -> Option<u64> {
     match (input, output) {
-        (Size::Runtime, Size::Runtime) => Some(1),
-        (Size::Fixed(i), Size::Fixed(o)) => (1..=i.max(1)).find(|s| (i - 1) / s + 1 == o),
+        (Size::Runtime, Size::Runtime) => Some(jump),
+        (Size::Fixed(i), Size::Fixed(o)) => ((i - 1) / jump + 1 == o).then_some(jump),
         _ => None,
     }
 }
@@ -315,8 +316,16 @@ fn check_block(
                         ),
                     );
                 }
-                let (Some(sy), Some(sx)) = (projection_stride(h, oh), projection_stride(w, ow))
-                else {
+                // the body's own stride, measured from a unit field at its input
+                let unit = Some(Field {
+                    r: (1, 1),
+                    j: (1, 1),
+                });
+                let jump = check_layers(layers, input, unit)?.2.map_or((1, 1), |f| f.j);
+                let (Some(sy), Some(sx)) = (
+                    projection_stride(jump.0, h, oh),
+                    projection_stride(jump.1, w, ow),
+                ) else {
                     return err(
                         layer.kind.span(),
                         format!(
