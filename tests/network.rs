@@ -175,7 +175,7 @@ network! {
 #[test]
 fn runtime_sized_inputs_run_at_several_sizes_and_dropout_only_trains() {
     let dev: Cpu = Default::default();
-    let net = Tiny::<f32, Cpu>::build(&dev);
+    let mut net = Tiny::<f32, Cpu>::build(&dev);
     for (h, w) in [(16, 16), (23, 17)] {
         let x: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
             dev.sample_normal_like(&(2, N::new(), h, w));
@@ -352,5 +352,73 @@ fn inception_branches_concatenate_along_channels() {
         vec![Some(20), Some(14), Some(14)]
     );
     assert_eq!(s.row("inc.b2.c").unwrap().params, 4 * 9 * 8 + 8);
+    assert_eq!(s.params(), net.num_trainable_params() as u64);
+}
+
+network! {
+    /// conv-BN-ReLU-conv-BN, add, ReLU: the lecture's residual block.
+    BnBlock(input: [4, 6, 6]) {
+        r: residual {
+            conv1: conv(4, k = 3, p = same), bn1: batch_norm, relu,
+            conv2: conv(4, k = 3, p = same), bn2: batch_norm,
+        },
+        relu,
+    }
+}
+
+#[test]
+fn batch_norm_normalises_in_training_and_tracks_running_statistics() {
+    use typenum::{U4, U6};
+    let dev = Cpu::seed_from_u64(8);
+    let mut net = BnBlock::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U4>, N<U6>, N<U6>), f32, Cpu> =
+        dev.sample_normal_like(&(5, N::new(), N::new(), N::new()));
+    // bn1's output in training: per channel mean 0, variance 1 (γ = 1, β = 0 at start)
+    let pre = splotnet::ops::conv2d(
+        x.clone(),
+        &net.r.conv1.weight,
+        Some(&net.r.conv1.bias),
+        splotnet::ops::Conv2dSpec::<typenum::U1, typenum::U1, typenum::U1>::new(),
+    )
+    .unwrap();
+    let normed = dfdx::nn::ModuleMut::try_forward_mut(&mut net.r.bn1, pre.clone())
+        .unwrap()
+        .as_vec();
+    for c in 0..4 {
+        let vals: Vec<f32> = (0..5)
+            .flat_map(|n| normed[(n * 4 + c) * 36..(n * 4 + c + 1) * 36].to_vec())
+            .collect();
+        let mean = vals.iter().sum::<f32>() / vals.len() as f32;
+        let var = vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / vals.len() as f32;
+        assert!(
+            mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3,
+            "channel {c}: mean {mean}, var {var}"
+        );
+    }
+    // running mean moved 10% of the way to the batch mean
+    let p = pre.as_vec();
+    let batch_mean0: f32 = (0..5)
+        .flat_map(|n| p[(n * 4) * 36..(n * 4 + 1) * 36].to_vec())
+        .sum::<f32>()
+        / 180.0;
+    let rm = net.r.bn1.running_mean.as_vec()[0];
+    assert!(
+        (rm - 0.1 * batch_mean0).abs() < 1e-5,
+        "{rm} vs {}",
+        0.1 * batch_mean0
+    );
+    // the whole network trains (&mut self) and infers (running stats) without error
+    let y = net.forward_train(x.leaky_trace()).unwrap();
+    let grads = y.square().mean().backward();
+    assert!(grads
+        .get(&net.r.bn2.weight)
+        .as_vec()
+        .iter()
+        .any(|v| *v != 0.0));
+    let a = net.forward(x.clone()).unwrap().as_vec();
+    let b = net.forward(x).unwrap().as_vec();
+    assert_eq!(a, b, "inference uses the running statistics: deterministic");
+    let s = BnBlock::<f32, Cpu>::summary();
+    assert_eq!(s.row("r.bn1").unwrap().params, 8);
     assert_eq!(s.params(), net.num_trainable_params() as u64);
 }

@@ -95,6 +95,9 @@ pub enum Op {
         alpha: f64,
         beta: f64,
     },
+    BatchNorm {
+        c: u64,
+    },
     /// `body(x) + shortcut(x)`; the shortcut is the identity or a 1x1 projection.
     Residual {
         body: Vec<Step>,
@@ -137,6 +140,7 @@ impl Op {
             Op::Act(a) => format!("{a:?}"),
             Op::Dropout(p) => format!("Dropout {p}"),
             Op::Lrn { n, .. } => format!("LRN n={n}"),
+            Op::BatchNorm { .. } => "BatchNorm2d".into(),
             Op::Residual {
                 projection: Some(_),
                 ..
@@ -866,6 +870,11 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             }
             step(Op::Dropout(p), input, 0, Some(0), field)
         }
+        "batch_norm" => {
+            needs_name("batch_norm")?;
+            let (c, h, w) = maps(layer, input)?;
+            step(Op::BatchNorm { c }, input, 2 * c, plane(h, w).map(|p| 2 * c * p), field)
+        }
         "lrn" => {
             maps(layer, input)?;
             let n = args.float("n", 5.0)? as u64;
@@ -879,7 +888,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 layer.kind.span(),
                 format!(
                     "unknown layer `{kind}`; expected one of: conv, max_pool, avg_pool, l2_pool, \
-                     global_avg_pool, global_max_pool, flatten, linear, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
+                     global_avg_pool, global_max_pool, flatten, linear, batch_norm, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
                 ),
             )
         }

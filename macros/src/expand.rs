@@ -104,6 +104,10 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             win,
         } => Some(conv_type(*cin, *out, *groups, win)),
         Op::Linear { inp, out } => Some(linear_type(*inp, *out)),
+        Op::BatchNorm { c } => {
+            let c = tn(*c);
+            Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
+        }
         Op::Residual { .. } | Op::Concat { .. } => {
             let mut p = path.to_vec();
             p.push(step.name.as_ref()?.to_string());
@@ -266,9 +270,13 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
         quote!(#path.#name)
     };
     match &step.op {
-        Op::Conv { .. } | Op::Linear { .. } => {
+        Op::Conv { .. } | Op::Linear { .. } | Op::BatchNorm { .. } => {
             let f = field();
-            quote!(::splotnet::dfdx::nn::Module::try_forward(&#f, x)?)
+            if train {
+                quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #f, x)?)
+            } else {
+                quote!(::splotnet::dfdx::nn::Module::try_forward(&#f, x)?)
+            }
         }
         Op::Pool { kind, win } => {
             let k = match kind {
@@ -456,10 +464,11 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
                 Ok(x)
             }
 
-            /// Training forward pass (dropout on); pass a traced input.
+            /// Training forward pass: dropout on, batch norm on batch
+            /// statistics (and updating its running ones); pass a traced input.
             #[allow(clippy::type_complexity)]
             pub fn forward_train<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
-                &self,
+                &mut self,
                 x: #input_ty,
             ) -> ::splotnet::Result<#output_ty> {
                 #train

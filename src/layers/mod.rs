@@ -14,6 +14,7 @@
 //! [`N`]: crate::dims::N
 
 mod activation;
+mod batchnorm;
 mod blocks;
 mod conv;
 mod flatten;
@@ -21,6 +22,7 @@ mod linear;
 mod pool;
 
 pub use activation::{ScaledTanh, SCALED_TANH_A, SCALED_TANH_S};
+pub use batchnorm::BatchNorm2d;
 pub use blocks::{concat_channels, residual_add};
 pub use conv::Conv2d;
 pub use flatten::Flatten;
@@ -31,4 +33,25 @@ pub use pool::{kind, Pool2d, PoolKindType};
 /// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).
 pub(crate) fn init_bound(fan_in: usize) -> f32 {
     1.0 / (fan_in.max(1) as f32).sqrt()
+}
+
+// Stateless in training: dfdx's blanket impl gives them `ModuleMut` from `Module`.
+impl<
+        Cg: crate::dims::Size,
+        O: crate::dims::Size,
+        KH: crate::dims::Size,
+        KW: crate::dims::Size,
+        Spec,
+        E: dfdx::prelude::Dtype,
+        D: dfdx::prelude::Storage<E>,
+    > dfdx::nn::NonMutableModule for Conv2d<Cg, O, KH, KW, Spec, E, D>
+{
+}
+impl<
+        I: crate::dims::Size,
+        O: crate::dims::Size,
+        E: dfdx::prelude::Dtype,
+        D: dfdx::prelude::Storage<E>,
+    > dfdx::nn::NonMutableModule for Linear<I, O, E, D>
+{
 }

@@ -1,0 +1,257 @@
+//! Batch normalisation over the channels of 2D maps (Ioffe & Szegedy, 2015).
+
+use dfdx::prelude::*;
+
+use crate::dims::{Size, N};
+use crate::ops::windows::dev_err;
+use crate::Error;
+
+/// Per channel over the mini-batch and positions:
+/// `x̂ = (x - μ_B) / sqrt(σ²_B + ε)`, `y = γ x̂ + β`.
+///
+/// Training (`ModuleMut`) normalises with the batch's statistics and moves
+/// the running ones toward them (`r ← (1-m) r + m·batch`, the variance
+/// unbiased), as PyTorch does; inference (`Module`) uses the running ones.
+/// Tensors, named as in PyTorch: `weight` (γ), `bias` (β), `running_mean`,
+/// `running_var` (the last two are not trained).
+pub struct BatchNorm2d<C: Size, E: Dtype, D: Storage<E>> {
+    /// γ, the per-channel scale.
+    pub weight: Tensor<(N<C>,), E, D>,
+    /// β, the per-channel shift.
+    pub bias: Tensor<(N<C>,), E, D>,
+    /// The running mean used at inference.
+    pub running_mean: Tensor<(N<C>,), E, D>,
+    /// The running (unbiased) variance used at inference.
+    pub running_var: Tensor<(N<C>,), E, D>,
+    /// ε, added to the variance (PyTorch's default 1e-5).
+    pub epsilon: f32,
+    /// m, the running statistics' update rate (PyTorch's default 0.1).
+    pub momentum: f32,
+}
+
+impl<C: Size, E: Dtype, D: Storage<E>> Clone for BatchNorm2d<C, E, D> {
+    fn clone(&self) -> Self {
+        BatchNorm2d {
+            weight: self.weight.clone(),
+            bias: self.bias.clone(),
+            running_mean: self.running_mean.clone(),
+            running_var: self.running_var.clone(),
+            epsilon: self.epsilon,
+            momentum: self.momentum,
+        }
+    }
+}
+
+impl<C: Size, E: Dtype, D: Storage<E>> core::fmt::Debug for BatchNorm2d<C, E, D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "BatchNorm2d({}, eps={}, momentum={})",
+            C::USIZE,
+            self.epsilon,
+            self.momentum
+        )
+    }
+}
+
+impl<C: Size, D: Device<f32>> TensorCollection<f32, D> for BatchNorm2d<C, f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = BatchNorm2d<C, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    TensorOptions::reset_to_ones(),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.bias,
+                    |s| &mut s.bias,
+                    TensorOptions::reset_to_zeros(),
+                ),
+                Self::tensor(
+                    "running_mean",
+                    |s| &s.running_mean,
+                    |s| &mut s.running_mean,
+                    TensorOptions::detached(|t| t.try_fill_with_zeros()),
+                ),
+                Self::tensor(
+                    "running_var",
+                    |s| &s.running_var,
+                    |s| &mut s.running_var,
+                    TensorOptions::detached(|t| t.try_fill_with_ones()),
+                ),
+            ),
+            |(weight, bias, running_mean, running_var)| BatchNorm2d {
+                weight,
+                bias,
+                running_mean,
+                running_var,
+                epsilon: 1e-5,
+                momentum: 0.1,
+            },
+        )
+    }
+}
+
+impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
+    Module<Tensor<(B, N<C>, H, W), f32, Dev, T>> for BatchNorm2d<C, f32, Dev>
+{
+    type Output = Tensor<(B, N<C>, H, W), f32, Dev, T>;
+    type Error = Error;
+
+    /// Inference: normalise with the running statistics.
+    fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        let shape = *x.shape();
+        let e = dev_err;
+        let std = self
+            .running_var
+            .clone()
+            .try_add(self.epsilon)
+            .and_then(|v| v.try_sqrt())
+            .map_err(e)?;
+        let normalized = x
+            .try_sub(
+                self.running_mean
+                    .clone()
+                    .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+                    .map_err(e)?,
+            )
+            .and_then(|v| v.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?))
+            .map_err(e)?;
+        let gamma = self
+            .weight
+            .retaped::<T>()
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+            .map_err(e)?;
+        let beta = self
+            .bias
+            .retaped::<T>()
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+            .map_err(e)?;
+        normalized
+            .try_mul(gamma)
+            .and_then(|v| v.try_add(beta))
+            .map_err(e)
+    }
+}
+
+impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
+    ModuleMut<Tensor<(B, N<C>, H, W), f32, Dev, T>> for BatchNorm2d<C, f32, Dev>
+{
+    type Output = Tensor<(B, N<C>, H, W), f32, Dev, T>;
+    type Error = Error;
+
+    /// Training: normalise with the batch's statistics, update the running ones.
+    fn try_forward_mut(
+        &mut self,
+        x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
+    ) -> Result<Self::Output, Error> {
+        let shape = *x.shape();
+        let e = dev_err;
+        let count = shape.0.size() * shape.2.size() * shape.3.size();
+        let mean: Tensor<(N<C>,), f32, Dev, T> = x
+            .retaped::<T>()
+            .try_mean::<_, Axes3<0, 2, 3>>()
+            .map_err(e)?;
+        // the running statistics read detached copies; `mean` itself (whose
+        // tape holds the mean's backward op) must be consumed on the tape
+        let batch_mean = mean.retaped::<NoneTape>();
+        let centered = x
+            .try_sub(
+                mean.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+                    .map_err(e)?,
+            )
+            .map_err(e)?;
+        let var: Tensor<(N<C>,), f32, Dev, T> = centered
+            .retaped::<T>()
+            .try_square()
+            .and_then(|v| v.try_mean::<_, Axes3<0, 2, 3>>())
+            .map_err(e)?;
+        // running statistics, off the tape
+        let m = self.momentum;
+        let unbiased = count as f32 / (count.max(2) - 1) as f32;
+        self.running_mean = self
+            .running_mean
+            .clone()
+            .try_mul(1.0 - m)
+            .and_then(|r| r.try_add(batch_mean.try_mul(m)?))
+            .map_err(e)?;
+        self.running_var = self
+            .running_var
+            .clone()
+            .try_mul(1.0 - m)
+            .and_then(|r| r.try_add(var.retaped::<NoneTape>().try_mul(m * unbiased)?))
+            .map_err(e)?;
+        let std = var
+            .try_add(self.epsilon)
+            .and_then(|v| v.try_sqrt())
+            .map_err(e)?;
+        let normalized = centered
+            .try_div(
+                std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+                    .map_err(e)?,
+            )
+            .map_err(e)?;
+        let gamma = self
+            .weight
+            .retaped::<T>()
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+            .map_err(e)?;
+        let beta = self
+            .bias
+            .retaped::<T>()
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+            .map_err(e)?;
+        normalized
+            .try_mul(gamma)
+            .and_then(|v| v.try_add(beta))
+            .map_err(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_close, numeric_grad, values, weighted_loss, weighted_sum};
+    use typenum::{U3, U4};
+
+    type X = Tensor<(usize, N<U3>, N<U4>, N<U4>), f32, Cpu>;
+
+    #[test]
+    fn training_gradients_match_finite_differences() {
+        let dev: Cpu = Default::default();
+        let mut bn = BatchNorm2d::<U3, f32, Cpu>::build(&dev);
+        bn.weight = dev.tensor_from_vec(vec![0.5, 1.5, -1.0], (N::new(),));
+        bn.bias = dev.tensor_from_vec(vec![0.1, -0.2, 0.3], (N::new(),));
+        let xv = values(2 * 3 * 16, 4);
+        let r = values(xv.len(), 5);
+        let x: X = dev.tensor_from_vec(xv.clone(), (2, N::new(), N::new(), N::new()));
+        let y = bn.try_forward_mut(x.leaky_trace()).unwrap();
+        let grads = weighted_loss(y, &r).backward();
+        let mut probe = bn.clone();
+        let loss = |v: &[f32], probe: &mut BatchNorm2d<U3, f32, Cpu>| {
+            let x: X = dev.tensor_from_vec(v.to_vec(), (2, N::new(), N::new(), N::new()));
+            weighted_sum(&probe.try_forward_mut(x).unwrap().as_vec(), &r)
+        };
+        let numeric = numeric_grad(&xv, 1e-2, |v| loss(v, &mut probe));
+        assert_close(&grads.get(&x).as_vec(), &numeric, 5e-3, "dx");
+        let gamma = bn.weight.as_vec();
+        let numeric_gamma = numeric_grad(&gamma, 1e-2, |g| {
+            let mut p = bn.clone();
+            p.weight = dev.tensor_from_vec(g.to_vec(), (N::new(),));
+            loss(&xv, &mut p)
+        });
+        assert_close(
+            &grads.get(&bn.weight).as_vec(),
+            &numeric_gamma,
+            5e-3,
+            "dgamma",
+        );
+    }
+}
