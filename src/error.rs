@@ -17,12 +17,26 @@ pub enum Error {
     },
     /// The device (allocation, kernel launch) failed.
     Device(String),
+    /// A data or checkpoint file is missing, unreadable or malformed.
+    Data {
+        /// The file.
+        file: std::path::PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {
     /// Wraps a device error (dfdx's `CpuError`, `CudaError`) for `?` in generated code.
     pub fn device(e: impl core::fmt::Debug) -> Self {
         Error::Device(format!("{e:?}"))
+    }
+
+    pub(crate) fn data(file: impl AsRef<std::path::Path>, message: impl Into<String>) -> Self {
+        Error::Data {
+            file: file.as_ref().to_path_buf(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Self {
@@ -38,6 +52,7 @@ impl fmt::Display for Error {
         match self {
             Error::Shape { op, message } => write!(f, "{op}: {message}"),
             Error::Device(message) => write!(f, "device error: {message}"),
+            Error::Data { file, message } => write!(f, "{}: {message}", file.display()),
         }
     }
 }

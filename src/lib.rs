@@ -61,6 +61,7 @@
 // lets `network!`'s `::splotnet::…` paths resolve inside this crate too
 extern crate self as splotnet;
 
+pub mod data;
 pub mod dims;
 pub mod dsl;
 mod error;

@@ -1,0 +1,99 @@
+//! Data: MNIST from IDX files (raw or gzipped) or the embedded sample, and
+//! mini-batches padded and normalised for LeNet-5.
+//!
+//! ```
+//! let mnist = splotnet::data::embedded_sample().unwrap();
+//! assert_eq!((mnist.train.len(), mnist.test.len()), (6000, 1000));
+//! let (images, labels) = mnist.test.batch(&[0, 1, 2], 2);
+//! assert_eq!(images.len(), 3 * 32 * 32); // 28x28 padded by 2 on each side
+//! assert_eq!(labels, vec![7, 2, 1]);     // the first test digits
+//! ```
+
+mod idx;
+mod mnist;
+
+pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
+pub use idx::{validate, IdxKind};
+
+use crate::Error;
+
+/// MNIST's pixel mean over the training set, on a 0–1 scale (as PyTorch's examples use).
+pub const MNIST_MEAN: f32 = 0.1307;
+/// MNIST's pixel standard deviation over the training set, on a 0–1 scale.
+pub const MNIST_STD: f32 = 0.3081;
+/// Side of an MNIST image.
+pub const SIDE: usize = 28;
+
+/// One split of MNIST: 28x28 grey images and their digit labels.
+#[derive(Clone, Debug)]
+pub struct Split {
+    images: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+impl Split {
+    /// Checks that `images` holds one 28x28 image per label and every label is a digit.
+    pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Self, Error> {
+        if images.len() != labels.len() * SIDE * SIDE {
+            return Err(Error::data(
+                "<split>",
+                format!("{} image bytes for {} labels", images.len(), labels.len()),
+            ));
+        }
+        if let Some(bad) = labels.iter().find(|&&l| l > 9) {
+            return Err(Error::data(
+                "<split>",
+                format!("label {bad} is not a digit"),
+            ));
+        }
+        Ok(Split { images, labels })
+    }
+
+    /// Number of digits.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the split is empty.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The label of digit `i`.
+    pub fn label(&self, i: usize) -> usize {
+        self.labels[i] as usize
+    }
+
+    /// The raw pixels of digit `i`.
+    pub fn pixels(&self, i: usize) -> &[u8] {
+        &self.images[i * SIDE * SIDE..(i + 1) * SIDE * SIDE]
+    }
+
+    /// A batch of the digits `indices`, each zero-padded by `pad` pixels on
+    /// every side and normalised `(x/255 - mean)/std`; and their labels.
+    pub fn batch(&self, indices: &[usize], pad: usize) -> (Vec<f32>, Vec<usize>) {
+        let mut images = Vec::new();
+        self.batch_into(indices, pad, &mut images);
+        (images, indices.iter().map(|&i| self.label(i)).collect())
+    }
+
+    /// [`Split::batch`]'s images, written into a reused buffer.
+    pub fn batch_into(&self, indices: &[usize], pad: usize, out: &mut Vec<f32>) {
+        let side = SIDE + 2 * pad;
+        let background = -MNIST_MEAN / MNIST_STD;
+        out.clear();
+        out.resize(indices.len() * side * side, background);
+        for (b, &i) in indices.iter().enumerate() {
+            let img = &mut out[b * side * side..(b + 1) * side * side];
+            for (r, row) in self.pixels(i).chunks_exact(SIDE).enumerate() {
+                let dst = &mut img[(r + pad) * side + pad..(r + pad) * side + pad + SIDE];
+                for (d, &p) in dst.iter_mut().zip(row) {
+                    *d = (p as f32 / 255.0 - MNIST_MEAN) / MNIST_STD;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
