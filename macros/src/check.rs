@@ -76,6 +76,13 @@ pub enum Op {
         out: u64,
         groups: u64,
         win: Window,
+        /// A named connection table (`lenet5`): only listed input maps feed an output map.
+        table: Option<Ident>,
+    },
+    /// LeNet's trainable subsampling: window sum x coefficient + bias, per map.
+    Subsample {
+        c: u64,
+        k: u64,
     },
     Pool {
         kind: PoolKind,
@@ -132,7 +139,13 @@ impl Projection {
 impl Op {
     pub fn kind_name(&self) -> String {
         match self {
+            Op::Conv {
+                win,
+                table: Some(t),
+                ..
+            } => format!("Conv2d {}x{} ({t} table)", win.k.0, win.k.1),
             Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
+            Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
             Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
             Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
             Op::Flatten => "Flatten".into(),
@@ -781,6 +794,19 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             let out = args.required_count("number of filters", "conv(16, k = 5)")?;
             expect_inputs(&mut args, c, "input channels", "the previous layer gives")?;
             let win = window(&mut args, false)?;
+            let table = match args.take("table") {
+                Some(Value::Word(t)) if t == "lenet5" => {
+                    if (c, out) != (6, 16) || win.s != (1, 1) || win.p != (0, 0) || win.d != (1, 1) {
+                        return err(
+                            t.span(),
+                            format!("{}: the lenet5 table connects 6 input maps to 16 output maps at stride 1 without padding", label(layer)),
+                        );
+                    }
+                    Some(t.clone())
+                }
+                Some(v) => return err(v.span(), format!("{}: unknown connection table; the one known is `lenet5`", label(layer))),
+                None => None,
+            };
             let groups = match args.take("groups") {
                 Some(Value::Int(g, _)) => *g,
                 Some(v) => return err(v.span(), format!("{}: `groups` takes a number", label(layer))),
@@ -798,7 +824,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             let params = out * fan_in + out;
             let macs = plane(ho, wo).map(|p| p * out * fan_in);
             step(
-                Op::Conv { cin: c, out, groups, win },
+                Op::Conv { cin: c, out, groups, win, table },
                 Shape::Maps { c: out, h: ho, w: wo },
                 params,
                 macs,
@@ -870,6 +896,18 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             }
             step(Op::Dropout(p), input, 0, Some(0), field)
         }
+        "subsample" => {
+            needs_name("subsample")?;
+            let (c, h, w) = maps(layer, input)?;
+            let k = args.pair("k", None)?;
+            if k.0 != k.1 || k.0 == 0 {
+                return err(layer.args_span, format!("{}: subsampling takes one square window size, e.g. `k = 2`", label(layer)));
+            }
+            let win = Window { k, s: k, p: (0, 0), d: (1, 1), exact: false };
+            let ho = slide(layer, "height", h, (k.0, k.0, 0, 1), false)?;
+            let wo = slide(layer, "width", w, (k.1, k.1, 0, 1), false)?;
+            step(Op::Subsample { c, k: k.0 }, Shape::Maps { c, h: ho, w: wo }, 2 * c, plane(ho, wo).map(|p| p * c), grow(field, &win))
+        }
         "batch_norm" => {
             needs_name("batch_norm")?;
             let (c, h, w) = maps(layer, input)?;
@@ -888,7 +926,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 layer.kind.span(),
                 format!(
                     "unknown layer `{kind}`; expected one of: conv, max_pool, avg_pool, l2_pool, \
-                     global_avg_pool, global_max_pool, flatten, linear, batch_norm, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
+                     global_avg_pool, global_max_pool, flatten, linear, batch_norm, subsample, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
                 ),
             )
         }

@@ -75,6 +75,12 @@ fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
     quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, ::splotnet::ops::Conv2dSpec<#sh, #sw, #ph, #pw, #dh, #dw, #g, #m>, E, D>)
 }
 
+/// `elem_dev` is `E, D` in the struct, concrete types where a value is needed.
+fn table_conv_type(cin: u64, out: u64, win: &Window, elem_dev: TokenStream) -> TokenStream {
+    let (c, o, k) = (tn(cin), tn(out), tn(win.k.0));
+    quote!(::splotnet::layers::TableConv2d<#c, #o, #k, ::splotnet::layers::LeNet5C3, #elem_dev>)
+}
+
 fn linear_type(inp: u64, out: u64) -> TokenStream {
     let (i, o) = (tn(inp), tn(out));
     quote!(::splotnet::layers::Linear<#i, #o, E, D>)
@@ -100,10 +106,22 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
         Op::Conv {
             cin,
             out,
+            win,
+            table: Some(_),
+            ..
+        } => Some(table_conv_type(*cin, *out, win, quote!(E, D))),
+        Op::Conv {
+            cin,
+            out,
             groups,
             win,
+            table: None,
         } => Some(conv_type(*cin, *out, *groups, win)),
         Op::Linear { inp, out } => Some(linear_type(*inp, *out)),
+        Op::Subsample { c, k } => {
+            let (c, k) = (tn(*c), tn(*k));
+            Some(quote!(::splotnet::layers::Subsample2d<#c, #k, E, D>))
+        }
         Op::BatchNorm { c } => {
             let c = tn(*c);
             Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
@@ -270,7 +288,7 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
         quote!(#path.#name)
     };
     match &step.op {
-        Op::Conv { .. } | Op::Linear { .. } | Op::BatchNorm { .. } => {
+        Op::Conv { .. } | Op::Linear { .. } | Op::BatchNorm { .. } | Op::Subsample { .. } => {
             let f = field();
             if train {
                 quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #f, x)?)
@@ -408,8 +426,36 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             .map_or_else(String::new, |n| format!("{prefix}{n}"));
         let kind = s.op.kind_name();
         let shape = shape_tokens(&s.out);
-        let params = s.params;
-        let macs = opt_u64(s.macs);
+        let (params, macs) = match &s.op {
+            // the table's own count: the macro does not repeat the table
+            Op::Conv {
+                cin,
+                out,
+                win,
+                table: Some(_),
+                ..
+            } => {
+                let ty =
+                    table_conv_type(*cin, *out, win, quote!(f32, ::splotnet::dfdx::prelude::Cpu));
+                let o = *out;
+                let plane = match s.out {
+                    Shape::Maps {
+                        h: Size::Fixed(h),
+                        w: Size::Fixed(w),
+                        ..
+                    } => quote!(Some(#h * #w)),
+                    _ => quote!(None::<u64>),
+                };
+                (
+                    quote!(<#ty>::connected_params() as u64),
+                    quote!((#plane).map(|p: u64| p * (<#ty>::connected_params() as u64 - #o))),
+                )
+            }
+            _ => {
+                let p = s.params;
+                (quote!(#p), opt_u64(s.macs))
+            }
+        };
         let (rf, jump) = match s.field {
             Some(f) => {
                 let (r0, r1, j0, j1) = (f.r.0, f.r.1, f.j.0, f.j.1);

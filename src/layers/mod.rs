@@ -18,6 +18,7 @@ mod batchnorm;
 mod blocks;
 mod conv;
 mod flatten;
+mod lenet;
 mod linear;
 mod pool;
 
@@ -26,6 +27,7 @@ pub use batchnorm::BatchNorm2d;
 pub use blocks::{concat_channels, residual_add};
 pub use conv::Conv2d;
 pub use flatten::Flatten;
+pub use lenet::{ConnectionTable, LeNet5C3, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 

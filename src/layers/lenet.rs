@@ -1,0 +1,269 @@
+//! The two layers of LeNet-5 (LeCun et al., 1998) that modern networks
+//! dropped: trainable subsampling, and a convolution restricted by a
+//! connection table.
+
+use core::marker::PhantomData;
+use dfdx::prelude::*;
+use rand::distributions::Uniform;
+use typenum::{U0, U1};
+
+use super::init_bound;
+use crate::dims::{Size, N};
+use crate::formula::{Floor, SlidingWindow};
+use crate::ops::conv::GroupInputOf;
+use crate::ops::windows::dev_err;
+use crate::ops::{avg_pool2d, conv2d, Backend, Conv2dSpec, Pool2dSpec};
+use crate::Error;
+
+/// Trainable subsampling: per map, the sum over each non-overlapping `K x K`
+/// window times a learned coefficient, plus a learned bias (`2·C` parameters).
+pub struct Subsample2d<C: Size, K: Size, E: Dtype, D: Storage<E>> {
+    /// One coefficient per map.
+    pub weight: Tensor<(N<C>,), E, D>,
+    /// One bias per map.
+    pub bias: Tensor<(N<C>,), E, D>,
+    kernel: PhantomData<K>,
+}
+
+impl<C: Size, K: Size, E: Dtype, D: Storage<E>> Clone for Subsample2d<C, K, E, D> {
+    fn clone(&self) -> Self {
+        Subsample2d {
+            weight: self.weight.clone(),
+            bias: self.bias.clone(),
+            kernel: PhantomData,
+        }
+    }
+}
+
+impl<C: Size, K: Size, D: Device<f32>> TensorCollection<f32, D> for Subsample2d<C, K, f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = Subsample2d<C, K, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                // starts as average pooling: coefficient 1/K², the paper's
+                // fan-in bound 2.4/F around it
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    TensorOptions::reset_with(|t| {
+                        let f = (K::USIZE * K::USIZE) as f32;
+                        t.try_fill_with_distr(Uniform::new(1.0 / f - 0.1 / f, 1.0 / f + 0.1 / f))
+                    }),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.bias,
+                    |s| &mut s.bias,
+                    TensorOptions::reset_to_zeros(),
+                ),
+            ),
+            |(weight, bias)| Subsample2d {
+                weight,
+                bias,
+                kernel: PhantomData,
+            },
+        )
+    }
+}
+
+impl<C: Size, K: Size, E: Dtype, D: Storage<E>> dfdx::nn::NonMutableModule
+    for Subsample2d<C, K, E, D>
+{
+}
+
+impl<B, C, H, W, K, Dev, T> Module<Tensor<(B, N<C>, H, W), f32, Dev, T>>
+    for Subsample2d<C, K, f32, Dev>
+where
+    B: Dim,
+    C: Size,
+    K: Size,
+    H: SlidingWindow<N<K>, K, U0, U1, Floor>,
+    W: SlidingWindow<N<K>, K, U0, U1, Floor>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    type Output = Tensor<(B, N<C>, H::Output, W::Output), f32, Dev, T>;
+    type Error = Error;
+
+    fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        let mean = avg_pool2d(x, Pool2dSpec::<K, K, K, K>::new())?;
+        let shape = *mean.shape();
+        // sum = mean · K²
+        let area = (K::USIZE * K::USIZE) as f32;
+        let coef = self
+            .weight
+            .retaped::<T>()
+            .try_mul(area)
+            .and_then(|c| c.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape))
+            .map_err(dev_err)?;
+        let bias = self
+            .bias
+            .retaped::<T>()
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
+            .map_err(dev_err)?;
+        mean.try_mul(coef)
+            .and_then(|v| v.try_add(bias))
+            .map_err(dev_err)
+    }
+}
+
+/// Which input maps feed which output maps of a [`TableConv2d`].
+pub trait ConnectionTable: Send + Sync + 'static {
+    /// Whether output map `out` reads input map `inp`.
+    fn connected(out: usize, inp: usize) -> bool;
+}
+
+/// LeNet-5's C3 table (LeCun et al. 1998, Table I): rows are S2's six maps,
+/// and each lists the C3 maps it feeds. It breaks the symmetry between C3's
+/// maps and cuts the connections from 96 to 60.
+pub struct LeNet5C3;
+
+impl LeNet5C3 {
+    const ROWS: [&'static [usize]; 6] = [
+        &[0, 4, 5, 6, 9, 10, 11, 12, 14, 15],
+        &[0, 1, 5, 6, 7, 10, 11, 12, 13, 15],
+        &[0, 1, 2, 6, 7, 8, 11, 13, 14, 15],
+        &[1, 2, 3, 6, 7, 8, 9, 12, 14, 15],
+        &[2, 3, 4, 7, 8, 9, 10, 12, 13, 15],
+        &[3, 4, 5, 8, 9, 10, 11, 13, 14, 15],
+    ];
+}
+
+impl ConnectionTable for LeNet5C3 {
+    fn connected(out: usize, inp: usize) -> bool {
+        Self::ROWS.get(inp).is_some_and(|row| row.contains(&out))
+    }
+}
+
+/// A convolution whose output map `o` reads only the input maps the table
+/// `Tab` connects to it (stride 1, no padding). The unconnected kernels are
+/// multiplied by zero, so they neither act nor learn.
+pub struct TableConv2d<C: Size, O: Size, K: Size, Tab, E: Dtype, D: Storage<E>> {
+    /// The full `(O, C, K, K)` kernel bank; unconnected kernels are masked.
+    pub weight: Tensor<(N<O>, N<C>, N<K>, N<K>), E, D>,
+    /// One bias per output map.
+    pub bias: Tensor<(N<O>,), E, D>,
+    table: PhantomData<Tab>,
+}
+
+impl<C: Size, O: Size, K: Size, Tab, E: Dtype, D: Storage<E>> Clone
+    for TableConv2d<C, O, K, Tab, E, D>
+{
+    fn clone(&self) -> Self {
+        TableConv2d {
+            weight: self.weight.clone(),
+            bias: self.bias.clone(),
+            table: PhantomData,
+        }
+    }
+}
+
+impl<C: Size, O: Size, K: Size, Tab: ConnectionTable, D: Device<f32>> TensorCollection<f32, D>
+    for TableConv2d<C, O, K, Tab, f32, D>
+{
+    type To<E2: Dtype, D2: Device<E2>> = TableConv2d<C, O, K, Tab, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    TensorOptions::reset_with(|t| {
+                        let b = init_bound(C::USIZE * K::USIZE * K::USIZE);
+                        t.try_fill_with_distr(Uniform::new(-b, b))
+                    }),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.bias,
+                    |s| &mut s.bias,
+                    TensorOptions::reset_with(|t| {
+                        let b = init_bound(C::USIZE * K::USIZE * K::USIZE);
+                        t.try_fill_with_distr(Uniform::new(-b, b))
+                    }),
+                ),
+            ),
+            |(weight, bias)| TableConv2d {
+                weight,
+                bias,
+                table: PhantomData,
+            },
+        )
+    }
+}
+
+impl<C: Size, O: Size, K: Size, Tab, E: Dtype, D: Storage<E>> dfdx::nn::NonMutableModule
+    for TableConv2d<C, O, K, Tab, E, D>
+{
+}
+
+impl<C: Size, O: Size, K: Size, Tab: ConnectionTable, E: Dtype, D: Storage<E>>
+    TableConv2d<C, O, K, Tab, E, D>
+{
+    /// The 0/1 mask over the kernel bank, laid out like the weight.
+    pub fn mask() -> Vec<f32> {
+        let taps = K::USIZE * K::USIZE;
+        (0..O::USIZE)
+            .flat_map(|o| {
+                (0..C::USIZE).flat_map(move |c| {
+                    core::iter::repeat_n(if Tab::connected(o, c) { 1.0 } else { 0.0 }, taps)
+                })
+            })
+            .collect()
+    }
+
+    /// Connected kernels' weights plus biases: the trainable parameter count.
+    pub fn connected_params() -> usize {
+        let links = (0..O::USIZE)
+            .flat_map(|o| (0..C::USIZE).map(move |c| Tab::connected(o, c)))
+            .filter(|&l| l)
+            .count();
+        links * K::USIZE * K::USIZE + O::USIZE
+    }
+}
+
+impl<B, C, H, W, O, K, Tab, Dev, T> Module<Tensor<(B, N<C>, H, W), f32, Dev, T>>
+    for TableConv2d<C, O, K, Tab, f32, Dev>
+where
+    B: Dim,
+    C: Size,
+    O: Size,
+    K: Size,
+    Tab: ConnectionTable,
+    N<C>: GroupInputOf<N<C>, U1>,
+    H: SlidingWindow<N<K>, U1, U0, U1, Floor>,
+    W: SlidingWindow<N<K>, U1, U0, U1, Floor>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    type Output = Tensor<(B, N<O>, H::Output, W::Output), f32, Dev, T>;
+    type Error = Error;
+
+    fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        let mask = self
+            .weight
+            .device()
+            .try_tensor_from_vec(Self::mask(), *self.weight.shape())
+            .map_err(dev_err)?;
+        // the masked kernels carry their own tape (the product's backward op,
+        // which maps the kernels' gradient back onto `weight`); merging it
+        // into the input's tape lets the convolution's gradient reach `weight`
+        let (masked, weight_tape) = self
+            .weight
+            .retaped::<T>()
+            .try_mul(mask)
+            .map_err(dev_err)?
+            .split_tape();
+        let (x, tape) = x.split_tape();
+        let x = x.put_tape(tape.merge(weight_tape));
+        conv2d(x, &masked, Some(&self.bias), <Conv2dSpec>::new())
+    }
+}

@@ -1,0 +1,3 @@
+//! Architectures from the lecture, declared with [`network!`](crate::network).
+
+pub mod lenet5;
