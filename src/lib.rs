@@ -71,6 +71,7 @@ pub mod ops;
 pub mod summary;
 #[cfg(test)]
 mod testing;
+pub mod train;
 pub mod zoo;
 
 pub use error::{Error, Result};
