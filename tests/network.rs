@@ -422,3 +422,37 @@ fn batch_norm_normalises_in_training_and_tracks_running_statistics() {
     assert_eq!(s.row("r.bn1").unwrap().params, 8);
     assert_eq!(s.params(), net.num_trainable_params() as u64);
 }
+
+#[test]
+fn training_pass_skips_only_the_data_gradient() {
+    let dev = Cpu::seed_from_u64(9);
+    let mut net = LeNet5::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu> =
+        dev.sample_normal_like(&(4, N::new(), N::new(), N::new()));
+    let a = net
+        .forward(x.leaky_trace())
+        .unwrap()
+        .square()
+        .mean()
+        .backward();
+    let b = net
+        .forward_train(x.leaky_trace())
+        .unwrap()
+        .square()
+        .mean()
+        .backward();
+    assert_eq!(
+        a.get(&net.c1.weight).as_vec(),
+        b.get(&net.c1.weight).as_vec(),
+        "c1's gradient is unchanged"
+    );
+    assert_eq!(
+        a.get(&net.c3.weight).as_vec(),
+        b.get(&net.c3.weight).as_vec(),
+        "c3's gradient is unchanged"
+    );
+    assert!(
+        a.get(&x).as_vec().iter().any(|v| *v != 0.0),
+        "forward gives input gradients"
+    );
+}

@@ -268,9 +268,26 @@ fn dev_err() -> TokenStream {
 
 /// The statements computing `steps` from `x`, fields reached through `path`.
 fn forward_steps(steps: &[Step], path: &TokenStream, train: bool) -> TokenStream {
-    let stmts = steps.iter().map(|s| {
+    forward_steps_from(steps, path, train, false)
+}
+
+/// As [`forward_steps`]; `on_data` says `x` is the network's input, whose
+/// gradient training never needs, so a first plain convolution skips it.
+fn forward_steps_from(
+    steps: &[Step],
+    path: &TokenStream,
+    train: bool,
+    on_data: bool,
+) -> TokenStream {
+    let stmts = steps.iter().enumerate().map(|(i, s)| {
         let ty = tensor(&s.out);
-        let expr = step_expr(s, path, train);
+        let expr = match &s.op {
+            Op::Conv { table: None, .. } if train && on_data && i == 0 => {
+                let name = s.name.as_ref().expect("checked: convolutions are named");
+                quote!(#path.#name.try_forward_data(x)?)
+            }
+            _ => step_expr(s, path, train),
+        };
         // the stated type is where the type system re-checks the shape
         quote_spanned!(s.span=> let x: #ty = #expr;)
     });
@@ -491,7 +508,7 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
     let path = quote!(self);
     let infer = forward_steps(&plan.steps, &path, false);
-    let train = forward_steps(&plan.steps, &path, true);
+    let train = forward_steps_from(&plan.steps, &path, true, true);
     let mut rows = Vec::new();
     summary_rows(&plan.steps, "", &mut rows);
     let input_shape = shape_tokens(&plan.input);
@@ -512,6 +529,8 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
 
             /// Training forward pass: dropout on, batch norm on batch
             /// statistics (and updating its running ones); pass a traced input.
+            /// The input is treated as data: its own gradient is not computed
+            /// (parameters' gradients are); use `forward` for input gradients.
             #[allow(clippy::type_complexity)]
             pub fn forward_train<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
                 &mut self,

@@ -116,3 +116,29 @@ where
         conv2d(x, &self.weight, Some(&self.bias), Conv2dSpec::new())
     }
 }
+
+impl<Cg: Size, O: Size, KH: Size, KW: Size, SH, SW, PH, PW, DH, DW, G, M, Dev>
+    Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev>
+where
+    Dev: Backend,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    G: Unsigned,
+{
+    /// The forward pass of a layer fed by data (images): like `try_forward`,
+    /// but no gradient is computed for `x` (see [`crate::ops::conv2d_on_data`]).
+    pub fn try_forward_data<B, C, H, W, T>(
+        &self,
+        x: Tensor<(B, C, H, W), f32, Dev, T>,
+    ) -> Result<Tensor<(B, N<O>, H::Output, W::Output), f32, Dev, T>, Error>
+    where
+        B: Dim,
+        C: Dim,
+        N<Cg>: GroupInputOf<C, G>,
+        H: SlidingWindow<N<KH>, SH, PH, DH, M>,
+        W: SlidingWindow<N<KW>, SW, PW, DW, M>,
+        T: Tape<f32, Dev>,
+    {
+        crate::ops::conv2d_on_data(x, &self.weight, Some(&self.bias), Conv2dSpec::new())
+    }
+}

@@ -19,8 +19,8 @@ pub(crate) mod windows;
 pub use conv::{GroupInputOf, UnsignedList};
 
 pub use conv::{
-    conv1d, conv2d, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec, ConvGeom,
-    ConvTranspose2dSpec,
+    conv1d, conv2d, conv2d_on_data, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec,
+    ConvGeom, ConvTranspose2dSpec,
 };
 pub use lrn::{local_response_norm, Lrn};
 pub use pool::{

@@ -253,6 +253,7 @@ fn rotated_geometry(g: &ConvGeom) -> Option<ConvGeom> {
         y: axis(&g.y)?,
         x: axis(&g.x)?,
         flipped: false,
+        data_input: false,
     })
 }
 

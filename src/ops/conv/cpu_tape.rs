@@ -88,7 +88,9 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
         let (xg, wg, yg) = (x.ghost(), w.ghost(), y.ghost());
         let bg = bias.map(|b| b.ghost());
         tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&xg)?;
+            if !g.data_input {
+                grads.try_alloc_for(&xg)?;
+            }
             grads.try_alloc_for(&wg)?;
             if let Some(bg) = &bg {
                 grads.try_alloc_for(bg)?;
@@ -97,7 +99,9 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
             // SAFETY: every gradient used below is allocated above; the output
             // gradient is only read, and the view ends with this closure.
             let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
-            cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+            if !g.data_input {
+                cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+            }
             let dw = grads.get_or_alloc_mut(&wg)?;
             if g.flipped {
                 let mut dw_corr = vec![0.0f32; g.weight_len()];

@@ -109,6 +109,10 @@ pub struct ConvGeom {
     pub x: AxisGeom,
     /// True convolution: the kernel is rotated 180° before the cross-correlation.
     pub flipped: bool,
+    /// The input is data (images), not an activation: the fast path computes
+    /// no gradient for it, which for a first layer is the largest backward
+    /// pass of all (PyTorch likewise leaves data without gradients).
+    pub data_input: bool,
 }
 
 impl ConvGeom {

@@ -120,7 +120,33 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    correlate2d(x, w, bias, false, "conv2d")
+    correlate2d(x, w, bias, false, false, "conv2d")
+}
+
+/// [`conv2d`] for a layer whose input is data: no gradient is computed for
+/// `x` on the Cpu path (asking dfdx for it afterwards panics); parameters'
+/// gradients are unchanged. For the first layer of a training pass.
+pub fn conv2d_on_data<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+    bias: Option<&Tensor<(O,), f32, Dev>>,
+    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+where
+    B: Dim,
+    C: Dim,
+    O: Dim,
+    Cg: GroupInputOf<C, G>,
+    KH: Dim,
+    KW: Dim,
+    H: SlidingWindow<KH, SH, PH, DH, M>,
+    W: SlidingWindow<KW, SW, PW, DW, M>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    correlate2d(x, w, bias, false, true, "conv2d")
 }
 
 /// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
@@ -147,7 +173,7 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    correlate2d(x, w, bias, true, "convolve2d")
+    correlate2d(x, w, bias, true, false, "convolve2d")
 }
 
 /// The body of [`conv2d`] and [`convolve2d`], which differ only in `flipped`.
@@ -156,6 +182,7 @@ fn correlate2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
     w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
     bias: Option<&Tensor<(O,), f32, Dev>>,
     flipped: bool,
+    data_input: bool,
     op: &'static str,
 ) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
 where
@@ -186,6 +213,7 @@ where
         y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err(op))?,
         x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err(op))?,
         flipped,
+        data_input,
     };
     Dev::conv(x, w, bias, &g, (b, o, ho, wo))
 }
@@ -222,6 +250,7 @@ where
         y: AxisGeom::UNIT,
         x: AxisGeom::sliding(l.size(), k.size(), s, p, d).map_err(shape_err("conv1d"))?,
         flipped: false,
+        data_input: false,
     };
     Dev::conv(x, w, bias, &g, (b, o, lo))
 }
@@ -274,6 +303,7 @@ where
         y: axis(ho.size(), h.size(), kh.size(), sh, ph, dh),
         x: axis(wo.size(), wd.size(), kw.size(), sw, pw, dw),
         flipped: false,
+        data_input: false,
     };
     Dev::conv_transpose(x, w, bias, &g, (b, o, ho, wo))
 }

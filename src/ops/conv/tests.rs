@@ -106,6 +106,7 @@ fn grid() -> Vec<ConvGeom> {
         y,
         x,
         flipped: false,
+        data_input: false,
     };
     vec![
         geom(1, 1, 1, 1, axis(3, 2, 1, 0, 1), axis(4, 2, 1, 0, 1)),
@@ -263,6 +264,7 @@ fn lecture_worked_example_transposed_convolution() {
         y: axis(3, 2, 1, 0, 1),
         x: axis(3, 2, 1, 0, 1),
         flipped: false,
+        data_input: false,
     };
     let y_gen = generic::conv_transpose_forward(
         dyn_x,
@@ -296,6 +298,7 @@ fn transposed_grid() -> Vec<ConvGeom> {
         y,
         x,
         flipped: false,
+        data_input: false,
     };
     vec![
         geom(1, 1, 1, 1, t(2, 2, 1, 0, 1, 0), t(2, 2, 1, 0, 1, 0)),
