@@ -340,7 +340,7 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
             x
         )?),
         Op::Act(Act::Relu) => quote!(x.try_relu()#e),
-        Op::Act(Act::Tanh) => quote!(x.try_tanh()#e),
+        Op::Act(Act::Tanh) => quote!(::splotnet::ops::scaled_tanh(x, 1.0, 1.0)?),
         Op::Act(Act::Sigmoid) => quote!(x.try_sigmoid()#e),
         Op::Act(Act::ScaledTanh) => quote!(::splotnet::dfdx::nn::Module::try_forward(
             &::splotnet::layers::ScaledTanh,

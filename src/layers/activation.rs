@@ -2,7 +2,6 @@
 
 use dfdx::prelude::*;
 
-use crate::ops::windows::dev_err;
 use crate::Error;
 
 /// LeCun's scaled hyperbolic tangent `1.7159 · tanh(2a/3)` (LeNet-5, 1998):
@@ -24,13 +23,12 @@ impl<D: Device<f32>> TensorCollection<f32, D> for ScaledTanh {
     }
 }
 
-impl<S: Shape, D: Device<f32>, T: Tape<f32, D>> Module<Tensor<S, f32, D, T>> for ScaledTanh {
+impl<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>> Module<Tensor<S, f32, D, T>>
+    for ScaledTanh
+{
     type Output = Tensor<S, f32, D, T>;
     type Error = Error;
     fn try_forward(&self, x: Tensor<S, f32, D, T>) -> Result<Self::Output, Error> {
-        x.try_mul(SCALED_TANH_S)
-            .and_then(|v| v.try_tanh())
-            .and_then(|v| v.try_mul(SCALED_TANH_A))
-            .map_err(dev_err)
+        crate::ops::scaled_tanh(x, SCALED_TANH_A, SCALED_TANH_S)
     }
 }

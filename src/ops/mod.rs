@@ -14,6 +14,7 @@ pub mod conv;
 pub(crate) mod gemm;
 pub mod lrn;
 pub mod pool;
+pub mod tanh;
 pub(crate) mod tape;
 pub(crate) mod windows;
 pub use conv::{GroupInputOf, UnsignedList};
@@ -27,6 +28,7 @@ pub use pool::{
     avg_pool2d, global_avg_pool2d, global_max_pool2d, l2_pool2d, max_pool2d, Pool2dSpec, PoolGeom,
     PoolKind,
 };
+pub use tanh::scaled_tanh;
 
 use dfdx::prelude::*;
 
@@ -69,6 +71,13 @@ pub trait Backend: Device<f32> {
         params: &Lrn,
         dims: [usize; 3],
     ) -> Result<Tensor<S, f32, Self, T>>;
+
+    /// `a · tanh(s · x)`.
+    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        a: f32,
+        s: f32,
+    ) -> Result<Tensor<S, f32, Self, T>>;
 }
 
 impl Backend for Cpu {
@@ -107,6 +116,14 @@ impl Backend for Cpu {
         dims: [usize; 3],
     ) -> Result<Tensor<S, f32, Self, T>> {
         lrn::lrn_cpu(x, params, dims)
+    }
+
+    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        a: f32,
+        s: f32,
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        tanh::cpu(x, a, s)
     }
 }
 
@@ -147,5 +164,13 @@ impl Backend for Cuda {
         dims: [usize; 3],
     ) -> Result<Tensor<S, f32, Self, T>> {
         lrn::generic::lrn(x, params, dims)
+    }
+
+    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        a: f32,
+        s: f32,
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        tanh::generic(x, a, s)
     }
 }

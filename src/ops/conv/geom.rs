@@ -85,8 +85,12 @@ impl AxisGeom {
         (lo.min(hi), hi)
     }
 
+    /// The im2col of this axis is the input itself: one tap over every
+    /// position (1x1), or one window over the whole unpadded input (C5 of LeNet).
     fn is_identity_tap(&self) -> bool {
-        self.k == 1 && self.s == 1 && self.p == 0 && self.input == self.output
+        let pointwise = self.k == 1 && self.s == 1 && self.input == self.output;
+        let whole = self.k == self.input && self.output == 1 && self.d == 1;
+        self.p == 0 && (pointwise || whole)
     }
 }
 
@@ -170,8 +174,12 @@ impl ConvGeom {
     pub fn macs(&self) -> usize {
         self.batch * self.c_out * self.out_plane() * self.group_rows()
     }
-    /// A 1x1, stride-1, unpadded convolution reads its input as the im2col matrix.
+    /// The input already is the im2col matrix: 1x1 stride-1 convolutions, and
+    /// kernels that cover the whole unpadded input. Only with one kind per
+    /// axis pair does the memory order match: (c, ky, kx) rows, (oy, ox) columns.
     pub(crate) fn is_pointwise(&self) -> bool {
-        self.y.is_identity_tap() && self.x.is_identity_tap()
+        let both_pointwise = self.y.k == 1 && self.x.k == 1;
+        let both_whole = self.y.output == 1 && self.x.output == 1;
+        self.y.is_identity_tap() && self.x.is_identity_tap() && (both_pointwise || both_whole)
     }
 }
