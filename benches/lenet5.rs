@@ -30,16 +30,28 @@ fn digits(dev: &Cpu, n: usize) -> (Digits, Tensor<(usize, N<U10>), f32, Cpu>) {
 fn lenet5(c: &mut Criterion) {
     let dev = Cpu::seed_from_u64(0);
     let mut net = LeNet5::<f32, Cpu>::build(&dev);
-    let mut opt = Sgd::new(&net, SgdConfig { lr: 0.05, momentum: Some(Momentum::Classic(0.9)), weight_decay: None });
+    let mut opt = Sgd::new(
+        &net,
+        SgdConfig {
+            lr: 0.05,
+            momentum: Some(Momentum::Classic(0.9)),
+            weight_decay: None,
+        },
+    );
     let mut grads = net.alloc_grads();
     let mut group = c.benchmark_group("lenet5");
-    group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
 
     let (x, y) = digits(&dev, 64);
     group.throughput(Throughput::Elements(64));
     group.bench_function("train step, batch 64", |b| {
         b.iter(|| {
-            let logits = net.forward_train(x.clone().traced(grads.clone())).expect("forward");
+            let logits = net
+                .forward_train(x.clone().traced(grads.clone()))
+                .expect("forward");
             let loss = cross_entropy_with_logits_loss(logits, y.clone());
             let g = loss.backward();
             opt.update(&mut net, &g).expect("update");

@@ -232,8 +232,18 @@ pub fn backward_data(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     }
 }
 
-/// The geometry of `dx = corr(pad(dy), rot180(w)ᵀ)`, when it exists.
+/// The geometry of `dx = corr(pad(dy), rot180(w)ᵀ)`, when it exists and pays.
+///
+/// It pays when its im2col (`c_out·K²` rows over the input's positions) is no
+/// larger than the col2im route's (`c_in·K²` rows over the output's), and its
+/// GEMM has enough rows (`c_in`) not to degenerate into a matrix-vector
+/// product: true for ResNet's 64→64 3x3, false for LeNet's 1→6 and 6→16.
 fn rotated_geometry(g: &ConvGeom) -> Option<ConvGeom> {
+    let rotated_cols = g.c_out * g.in_plane();
+    let scattered_cols = g.c_in * g.out_plane();
+    if g.c_in < 8 || rotated_cols > scattered_cols {
+        return None;
+    }
     let axis = |a: &AxisGeom| -> Option<AxisGeom> {
         let reach = a.d * (a.k - 1);
         (a.s == 1 && a.p <= reach).then_some(AxisGeom {

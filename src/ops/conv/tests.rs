@@ -117,6 +117,8 @@ fn grid() -> Vec<ConvGeom> {
         geom(1, 6, 6, 6, axis(5, 3, 2, 1, 1), axis(5, 3, 2, 1, 1)),
         geom(3, 5, 4, 1, axis(4, 1, 1, 0, 1), axis(5, 1, 1, 0, 1)),
         geom(2, 3, 2, 1, axis(1, 1, 1, 0, 1), axis(11, 4, 2, 1, 1)),
+        // enough channels for the stride-1 input gradient to run as a correlation
+        geom(2, 8, 8, 2, axis(6, 3, 1, 1, 1), axis(5, 3, 1, 1, 2)),
         // kernels covering the whole unpadded input (LeNet's C5): im2col is the input
         geom(3, 4, 6, 2, axis(5, 5, 1, 0, 1), axis(4, 4, 2, 0, 1)),
         // ...but not once padded
