@@ -2,10 +2,9 @@
 
 use core::marker::PhantomData;
 use dfdx::prelude::*;
-use rand::distributions::Uniform;
 use typenum::Unsigned;
 
-use super::init_bound;
+use super::{uniform_init, FanIn};
 use crate::dims::{Size, N};
 use crate::formula::{Rounding, SlidingWindow};
 use crate::ops::conv::{GroupInputOf, UnsignedList};
@@ -52,6 +51,12 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> core:
     }
 }
 
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> FanIn
+    for Conv2d<Cg, O, KH, KW, Spec, E, D>
+{
+    const FAN_IN: usize = Cg::USIZE * KH::USIZE * KW::USIZE;
+}
+
 impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> TensorCollection<f32, D>
     for Conv2d<Cg, O, KH, KW, Spec, f32, D>
 {
@@ -66,19 +71,13 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> Tenso
                     "weight",
                     |s| &s.weight,
                     |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(Cg::USIZE * KH::USIZE * KW::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
                 Self::tensor(
                     "bias",
                     |s| &s.bias,
                     |s| &mut s.bias,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(Cg::USIZE * KH::USIZE * KW::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
             ),
             |(weight, bias)| Conv2d {

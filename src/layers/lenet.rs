@@ -7,7 +7,7 @@ use dfdx::prelude::*;
 use rand::distributions::Uniform;
 use typenum::{U0, U1};
 
-use super::init_bound;
+use super::{uniform_init, FanIn};
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::conv::GroupInputOf;
@@ -162,6 +162,12 @@ impl<C: Size, O: Size, K: Size, Tab, E: Dtype, D: Storage<E>> Clone
     }
 }
 
+impl<C: Size, O: Size, K: Size, Tab, E: Dtype, D: Storage<E>> FanIn
+    for TableConv2d<C, O, K, Tab, E, D>
+{
+    const FAN_IN: usize = C::USIZE * K::USIZE * K::USIZE;
+}
+
 impl<C: Size, O: Size, K: Size, Tab: ConnectionTable, D: Device<f32>> TensorCollection<f32, D>
     for TableConv2d<C, O, K, Tab, f32, D>
 {
@@ -176,19 +182,13 @@ impl<C: Size, O: Size, K: Size, Tab: ConnectionTable, D: Device<f32>> TensorColl
                     "weight",
                     |s| &s.weight,
                     |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(C::USIZE * K::USIZE * K::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
                 Self::tensor(
                     "bias",
                     |s| &s.bias,
                     |s| &mut s.bias,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(C::USIZE * K::USIZE * K::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
             ),
             |(weight, bias)| TableConv2d {

@@ -1,9 +1,8 @@
 //! The fully connected layer.
 
 use dfdx::prelude::*;
-use rand::distributions::Uniform;
 
-use super::init_bound;
+use super::{uniform_init, FanIn};
 use crate::dims::{Size, N};
 use crate::ops::windows::dev_err;
 use crate::Error;
@@ -31,6 +30,10 @@ impl<I: Size, O: Size, E: Dtype, D: Storage<E>> core::fmt::Debug for Linear<I, O
     }
 }
 
+impl<I: Size, O: Size, E: Dtype, D: Storage<E>> FanIn for Linear<I, O, E, D> {
+    const FAN_IN: usize = I::USIZE;
+}
+
 impl<I: Size, O: Size, D: Device<f32>> TensorCollection<f32, D> for Linear<I, O, f32, D> {
     type To<E2: Dtype, D2: Device<E2>> = Linear<I, O, E2, D2>;
 
@@ -43,19 +46,13 @@ impl<I: Size, O: Size, D: Device<f32>> TensorCollection<f32, D> for Linear<I, O,
                     "weight",
                     |s| &s.weight,
                     |s| &mut s.weight,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(I::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
                 Self::tensor(
                     "bias",
                     |s| &s.bias,
                     |s| &mut s.bias,
-                    TensorOptions::reset_with(|t| {
-                        let b = init_bound(I::USIZE);
-                        t.try_fill_with_distr(Uniform::new(-b, b))
-                    }),
+                    uniform_init::<Self, _, _>(),
                 ),
             ),
             |(weight, bias)| Linear { weight, bias },

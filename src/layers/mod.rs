@@ -37,6 +37,20 @@ pub(crate) fn init_bound(fan_in: usize) -> f32 {
     1.0 / (fan_in.max(1) as f32).sqrt()
 }
 
+/// The inputs each output of a layer sums over, for its initialisation.
+pub(crate) trait FanIn {
+    const FAN_IN: usize;
+}
+
+/// Uniform in `±1/sqrt(fan_in)` of layer `L`: its weight's and bias's start.
+pub(crate) fn uniform_init<L: FanIn, S: dfdx::shapes::ConstShape, D: dfdx::prelude::Device<f32>>(
+) -> dfdx::nn::TensorOptions<S, f32, D> {
+    dfdx::nn::TensorOptions::reset_with(|t| {
+        let b = init_bound(L::FAN_IN);
+        t.try_fill_with_distr(rand::distributions::Uniform::new(-b, b))
+    })
+}
+
 // Stateless in training: dfdx's blanket impl gives them `ModuleMut` from `Module`.
 impl<
         Cg: crate::dims::Size,
