@@ -68,6 +68,9 @@ struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Randomly rotate (±10°), scale (±10 %) and shift (±2 px) the training digits.
+    #[arg(long)]
+    augment: bool,
     /// Run directory for metrics and checkpoints.
     #[arg(long, default_value = "runs/lenet5")]
     out: PathBuf,
@@ -149,6 +152,7 @@ fn go<M: MnistClassifier>(
         },
         seed: args.seed,
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
+        augment: args.augment.then_some(splotnet::data::Distortion::DEFAULT),
     };
     let csv_path = args.out.join("metrics.csv");
     let mut csv = std::fs::File::create(&csv_path)?;

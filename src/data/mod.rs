@@ -9,10 +9,12 @@
 //! assert_eq!(labels, vec![7, 2, 1]);     // the first test digits
 //! ```
 
+mod augment;
 mod idx;
 mod mnist;
 
 pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
+pub use augment::Distortion;
 pub use idx::{validate, IdxKind};
 
 use crate::Error;
@@ -91,6 +93,25 @@ impl Split {
                     *d = (p as f32 / 255.0 - MNIST_MEAN) / MNIST_STD;
                 }
             }
+        }
+    }
+}
+
+impl Split {
+    /// [`Split::batch_into`] with every digit randomly distorted by `d`.
+    pub fn distorted_batch_into(
+        &self,
+        indices: &[usize],
+        pad: usize,
+        d: &Distortion,
+        rng: &mut impl rand::Rng,
+        out: &mut Vec<f32>,
+    ) {
+        let side = SIDE + 2 * pad;
+        out.clear();
+        out.resize(indices.len() * side * side, 0.0);
+        for (img, &i) in out.chunks_exact_mut(side * side).zip(indices) {
+            d.apply(self.pixels(i), pad, img, rng);
         }
     }
 }

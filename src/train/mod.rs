@@ -5,6 +5,8 @@
 
 mod checkpoint;
 mod metrics;
+#[cfg(test)]
+mod tests;
 
 pub use checkpoint::save_atomically;
 pub use metrics::{Confusion, EpochMetrics};
@@ -100,6 +102,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Where to write `checkpoint.safetensors` after every epoch, if anywhere.
     pub checkpoint: Option<PathBuf>,
+    /// Random distortions of the training digits, if any.
+    pub augment: Option<crate::data::Distortion>,
 }
 
 impl Default for TrainConfig {
@@ -114,6 +118,7 @@ impl Default for TrainConfig {
             schedule: Schedule::Constant,
             seed: 0,
             checkpoint: None,
+            augment: None,
         }
     }
 }
@@ -227,7 +232,12 @@ pub fn train<M: MnistClassifier>(
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         for (step, batch) in order.chunks(config.batch_size).enumerate() {
-            data.train.batch_into(batch, 2, &mut pixels);
+            match &config.augment {
+                Some(d) => data
+                    .train
+                    .distorted_batch_into(batch, 2, d, &mut rng, &mut pixels),
+                None => data.train.batch_into(batch, 2, &mut pixels),
+            }
             let x: Digits =
                 dev.tensor_from_vec(pixels.clone(), (batch.len(), N::new(), N::new(), N::new()));
             let labels: Vec<usize> = batch.iter().map(|&i| data.train.label(i)).collect();
