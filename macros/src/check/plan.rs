@@ -1,0 +1,179 @@
+//! What the checker computes: shapes, operations and per-layer facts.
+
+use proc_macro2::Span;
+use syn::Ident;
+
+/// A spatial size: known, or `_` (runtime).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    Fixed(u64),
+    Runtime,
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Size::Fixed(n) => write!(f, "{n}"),
+            Size::Runtime => f.write_str("_"),
+        }
+    }
+}
+
+/// A per-sample shape: feature maps or flat features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Maps { c: u64, h: Size, w: Size },
+    Flat(u64),
+}
+
+impl Shape {
+    pub fn describe(&self) -> String {
+        match self {
+            Shape::Maps { c, h, w } => format!("{c}x{h}x{w}"),
+            Shape::Flat(f) => format!("{f}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg,
+    L2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    Relu,
+    Tanh,
+    Sigmoid,
+    ScaledTanh,
+}
+
+/// Window hyper-parameters per axis `(y, x)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub k: (u64, u64),
+    pub s: (u64, u64),
+    pub p: (u64, u64),
+    pub d: (u64, u64),
+    pub exact: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Op {
+    Conv {
+        cin: u64,
+        out: u64,
+        groups: u64,
+        win: Window,
+        /// A named connection table (`lenet5`): only listed input maps feed an output map.
+        table: Option<Ident>,
+    },
+    /// LeNet's trainable subsampling: window sum x coefficient + bias, per map.
+    Subsample {
+        c: u64,
+        k: u64,
+    },
+    Pool {
+        kind: PoolKind,
+        win: Window,
+    },
+    GlobalPool(PoolKind),
+    Flatten,
+    Linear {
+        inp: u64,
+        out: u64,
+    },
+    Act(Act),
+    Dropout(f64),
+    Lrn {
+        n: u64,
+        k: f64,
+        alpha: f64,
+        beta: f64,
+    },
+    BatchNorm {
+        c: u64,
+    },
+    /// `body(x) + shortcut(x)`; the shortcut is the identity or a 1x1 projection.
+    Residual {
+        body: Vec<Step>,
+        projection: Option<Projection>,
+    },
+    /// Branches on the same input, concatenated along channels.
+    Concat {
+        branches: Vec<(Ident, Vec<Step>)>,
+    },
+}
+
+/// The 1x1 convolution that lets a residual shortcut match its body's output.
+#[derive(Clone, Copy, Debug)]
+pub struct Projection {
+    pub cin: u64,
+    pub out: u64,
+    pub stride: (u64, u64),
+}
+
+impl Projection {
+    pub fn window(&self) -> Window {
+        Window {
+            k: (1, 1),
+            s: self.stride,
+            p: (0, 0),
+            d: (1, 1),
+            exact: false,
+        }
+    }
+}
+
+impl Op {
+    pub fn kind_name(&self) -> String {
+        match self {
+            Op::Conv {
+                win,
+                table: Some(t),
+                ..
+            } => format!("Conv2d {}x{} ({t} table)", win.k.0, win.k.1),
+            Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
+            Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
+            Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
+            Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
+            Op::Flatten => "Flatten".into(),
+            Op::Linear { .. } => "Linear".into(),
+            Op::Act(a) => format!("{a:?}"),
+            Op::Dropout(p) => format!("Dropout {p}"),
+            Op::Lrn { n, .. } => format!("LRN n={n}"),
+            Op::BatchNorm { .. } => "BatchNorm2d".into(),
+            Op::Residual {
+                projection: Some(_),
+                ..
+            } => "Residual (projection)".into(),
+            Op::Residual { .. } => "Residual (identity)".into(),
+            Op::Concat { branches } => format!("Concat ({} branches)", branches.len()),
+        }
+    }
+}
+
+/// Receptive field and jump (stride product) per axis, in input pixels.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub r: (u64, u64),
+    pub j: (u64, u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub name: Option<Ident>,
+    pub op: Op,
+    pub out: Shape,
+    pub params: u64,
+    pub macs: Option<u64>,
+    pub field: Option<Field>,
+    pub span: Span,
+}
+
+pub struct Plan {
+    pub input: Shape,
+    pub steps: Vec<Step>,
+}
