@@ -18,7 +18,10 @@
 //!
 //! | layer | arguments | notes |
 //! |---|---|---|
-//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `inputs`, flag `exact` | 2D cross-correlation with bias; needs a name |
+//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; needs a name |
+//! | `conv_transpose(O, k = K)` | `s`, `p`, `op` (output padding, below `s`), `d`, `groups` | transposed convolution (up-convolution); needs a name |
+//! | `subsample(k = K)` | | LeNet's trainable subsampling: window sum × coefficient + bias, per map |
+//! | `batch_norm` | | per-channel batch normalisation; needs a name |
 //! | `max_pool`, `avg_pool`, `l2_pool` | `k`, `s` (default `k`), `p`, flag `exact` | |
 //! | `global_avg_pool`, `global_max_pool` | | maps to features |
 //! | `flatten` | | static sizes only |

@@ -456,3 +456,51 @@ fn training_pass_skips_only_the_data_gradient() {
         "forward gives input gradients"
     );
 }
+
+network! {
+    /// Down, then up with a transposed convolution: per-pixel class scores (FCN/U-Net style).
+    TinySegmenter(input: [1, 16, 16]) {
+        down: conv(8, k = 3, s = 2, p = 1), relu   -> [8, 8, 8],
+        up: conv_transpose(4, k = 2, s = 2)         -> [4, 16, 16],
+        relu,
+        classes: conv(2, k = 1)                     -> [2, 16, 16],
+    }
+}
+
+#[test]
+fn transposed_convolution_upsamples_back_to_full_resolution() {
+    use typenum::{U16, U8};
+    let dev = Cpu::seed_from_u64(12);
+    let net = TinySegmenter::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U1>, N<U16>, N<U16>), f32, Cpu> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let y = net.forward(x.leaky_trace()).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 2, 16, 16]);
+    let grads = y.square().mean().backward();
+    assert!(
+        grads.get(&net.up.weight).as_vec().iter().any(|v| *v != 0.0),
+        "the up-convolution learns"
+    );
+    // the layer is the op: recompute `up` from `down` independently
+    let down = splotnet::ops::conv2d(
+        x,
+        &net.down.weight,
+        Some(&net.down.bias),
+        splotnet::ops::Conv2dSpec::<typenum::U2, typenum::U2, typenum::U1>::new(),
+    )
+    .unwrap()
+    .relu();
+    let _: &Tensor<(usize, N<U8>, N<U8>, N<U8>), f32, Cpu> = &down;
+    let via_op = splotnet::ops::conv_transpose2d(
+        down.clone(),
+        &net.up.weight,
+        Some(&net.up.bias),
+        splotnet::ops::ConvTranspose2dSpec::<typenum::U2>::new(),
+    )
+    .unwrap();
+    let via_layer = dfdx::nn::Module::try_forward(&net.up, down).unwrap();
+    assert_eq!(via_layer.as_vec(), via_op.as_vec());
+    let s = TinySegmenter::<f32, Cpu>::summary();
+    assert_eq!(s.row("up").unwrap().params, 8 * 4 * 2 * 2 + 4);
+    assert_eq!(s.params(), net.num_trainable_params() as u64);
+}

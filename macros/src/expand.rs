@@ -122,6 +122,35 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             let (c, k) = (tn(*c), tn(*k));
             Some(quote!(::splotnet::layers::Subsample2d<#c, #k, E, D>))
         }
+        Op::ConvTranspose {
+            cin,
+            out,
+            groups,
+            win,
+            op,
+        } => {
+            let (c, o, og, kh, kw) = (
+                tn(*cin),
+                tn(*out),
+                tn(out / groups),
+                tn(win.k.0),
+                tn(win.k.1),
+            );
+            let (sh, sw, ph, pw, oph, opw, dh, dw, g) = (
+                tn(win.s.0),
+                tn(win.s.1),
+                tn(win.p.0),
+                tn(win.p.1),
+                tn(op.0),
+                tn(op.1),
+                tn(win.d.0),
+                tn(win.d.1),
+                tn(*groups),
+            );
+            Some(
+                quote!(::splotnet::layers::ConvTranspose2d<#c, #o, #og, #kh, #kw, ::splotnet::ops::ConvTranspose2dSpec<#sh, #sw, #ph, #pw, #oph, #opw, #dh, #dw, #g>, E, D>),
+            )
+        }
         Op::BatchNorm { c } => {
             let c = tn(*c);
             Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
@@ -305,7 +334,11 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
         quote!(#path.#name)
     };
     match &step.op {
-        Op::Conv { .. } | Op::Linear { .. } | Op::BatchNorm { .. } | Op::Subsample { .. } => {
+        Op::Conv { .. }
+        | Op::Linear { .. }
+        | Op::BatchNorm { .. }
+        | Op::Subsample { .. }
+        | Op::ConvTranspose { .. } => {
             let f = field();
             if train {
                 quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #f, x)?)

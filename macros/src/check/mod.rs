@@ -337,6 +337,43 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             }
             step(Op::Dropout(p), input, 0, Some(0), field)
         }
+        "conv_transpose" => {
+            needs_name("conv_transpose")?;
+            let (c, h, w) = maps(layer, input)?;
+            let out = args.required_count("number of output maps", "conv_transpose(64, k = 2, s = 2)")?;
+            let win = window(&mut args, false)?;
+            let op = args.pair("op", Some((0, 0)))?;
+            let groups = match args.take("groups") {
+                Some(Value::Int(g, _)) => *g,
+                Some(v) => return err(v.span(), format!("{}: `groups` takes a number", label(layer))),
+                None => 1,
+            };
+            if groups == 0 || c % groups != 0 || out % groups != 0 {
+                return err(layer.args_span, format!("{}: {groups} groups must divide both the {c} input and the {out} output maps", label(layer)));
+            }
+            let grow_axis = |axis: &str, n: Size, k: u64, s: u64, p: u64, d: u64, op: u64| -> syn::Result<Size> {
+                if op >= s {
+                    return err(layer.args_span, format!("{}: output padding {op} must be smaller than the stride {s} along the {axis}", label(layer)));
+                }
+                let Size::Fixed(n) = n else { return Ok(Size::Runtime) };
+                let full = (n - 1) * s + d * (k - 1) + 1 + op;
+                if full <= 2 * p {
+                    return err(layer.args_span, format!("{}: padding 2*{p} removes the whole {axis} ((in-1)S + D(K-1) + 1 + OP = {full})", label(layer)));
+                }
+                Ok(Size::Fixed(full - 2 * p))
+            };
+            let ho = grow_axis("height", h, win.k.0, win.s.0, win.p.0, win.d.0, op.0)?;
+            let wo = grow_axis("width", w, win.k.1, win.s.1, win.p.1, win.d.1, op.1)?;
+            let per_input = out / groups * win.k.0 * win.k.1;
+            let params = c * per_input + out;
+            step(
+                Op::ConvTranspose { cin: c, out, groups, win, op },
+                Shape::Maps { c: out, h: ho, w: wo },
+                params,
+                plane(h, w).map(|p| p * c * per_input),
+                None,
+            )
+        }
         "subsample" => {
             needs_name("subsample")?;
             let (c, h, w) = maps(layer, input)?;
@@ -367,7 +404,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 layer.kind.span(),
                 format!(
                     "unknown layer `{kind}`; expected one of: conv, max_pool, avg_pool, l2_pool, \
-                     global_avg_pool, global_max_pool, flatten, linear, batch_norm, subsample, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
+                     global_avg_pool, global_max_pool, flatten, linear, conv_transpose, batch_norm, subsample, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
                 ),
             )
         }

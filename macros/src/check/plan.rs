@@ -70,6 +70,14 @@ pub enum Op {
         /// A named connection table (`lenet5`): only listed input maps feed an output map.
         table: Option<Ident>,
     },
+    /// Transposed convolution; `op` is the output padding per axis.
+    ConvTranspose {
+        cin: u64,
+        out: u64,
+        groups: u64,
+        win: Window,
+        op: (u64, u64),
+    },
     /// LeNet's trainable subsampling: window sum x coefficient + bias, per map.
     Subsample {
         c: u64,
@@ -137,6 +145,7 @@ impl Op {
             } => format!("Conv2d {}x{} ({t} table)", win.k.0, win.k.1),
             Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
             Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
+            Op::ConvTranspose { win, .. } => format!("ConvTranspose2d {}x{}", win.k.0, win.k.1),
             Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
             Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
             Op::Flatten => "Flatten".into(),

@@ -1,0 +1,128 @@
+//! The transposed 2D convolution layer (U-Net's up-convolution, FCN's upsampling).
+
+use core::marker::PhantomData;
+use dfdx::prelude::*;
+use typenum::Unsigned;
+
+use super::{uniform_init, FanIn};
+use crate::dims::{Size, N};
+use crate::formula::TransposedWindow;
+use crate::ops::conv::{TimesGroups, UnsignedList};
+use crate::ops::{conv_transpose2d, Backend, ConvTranspose2dSpec};
+use crate::Error;
+
+/// A transposed convolution from `C` maps to `Og·G` maps with `KH x KW`
+/// kernels; stride, padding, output padding, dilation and groups in `Spec`
+/// (a [`ConvTranspose2dSpec`]). Tensors, PyTorch's layout: `weight: (C, Og, KH, KW)`, `bias: (Og·G,)`.
+pub struct ConvTranspose2d<
+    C: Size,
+    O: Size,
+    Og: Size,
+    KH: Size,
+    KW: Size,
+    Spec,
+    E: Dtype,
+    D: Storage<E>,
+> {
+    /// The kernels.
+    pub weight: Tensor<(N<C>, N<Og>, N<KH>, N<KW>), E, D>,
+    /// One bias per output map.
+    pub bias: Tensor<(N<O>,), E, D>,
+    spec: PhantomData<Spec>,
+}
+
+impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> Clone
+    for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+{
+    fn clone(&self) -> Self {
+        ConvTranspose2d {
+            weight: self.weight.clone(),
+            bias: self.bias.clone(),
+            spec: PhantomData,
+        }
+    }
+}
+
+impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> FanIn
+    for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+{
+    // PyTorch's fan-in for a transposed convolution's weight (C, Og, K, K): Og·K·K
+    const FAN_IN: usize = Og::USIZE * KH::USIZE * KW::USIZE;
+}
+
+impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>>
+    TensorCollection<f32, D> for ConvTranspose2d<C, O, Og, KH, KW, Spec, f32, D>
+{
+    type To<E2: Dtype, D2: Device<E2>> = ConvTranspose2d<C, O, Og, KH, KW, Spec, E2, D2>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    uniform_init::<Self, _, _>(),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.bias,
+                    |s| &mut s.bias,
+                    uniform_init::<Self, _, _>(),
+                ),
+            ),
+            |(weight, bias)| ConvTranspose2d {
+                weight,
+                bias,
+                spec: PhantomData,
+            },
+        )
+    }
+}
+
+impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>>
+    dfdx::nn::NonMutableModule for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+{
+}
+
+impl<B, C, O, Og, H, W, KH, KW, SH, SW, PH, PW, OPH, OPW, DH, DW, G, Dev, T>
+    Module<Tensor<(B, N<C>, H, W), f32, Dev, T>>
+    for ConvTranspose2d<
+        C,
+        O,
+        Og,
+        KH,
+        KW,
+        ConvTranspose2dSpec<SH, SW, PH, PW, OPH, OPW, DH, DW, G>,
+        f32,
+        Dev,
+    >
+where
+    B: Dim,
+    C: Size,
+    O: Size,
+    Og: Size,
+    KH: Size,
+    KW: Size,
+    N<Og>: TimesGroups<G, Output = N<O>>,
+    H: TransposedWindow<N<KH>, SH, PH, DH, OPH>,
+    W: TransposedWindow<N<KW>, SW, PW, DW, OPW>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    G: Unsigned,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    type Output = Tensor<(B, N<O>, H::Output, W::Output), f32, Dev, T>;
+    type Error = Error;
+
+    fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        conv_transpose2d(
+            x,
+            &self.weight,
+            Some(&self.bias),
+            ConvTranspose2dSpec::new(),
+        )
+    }
+}
