@@ -1,7 +1,8 @@
 use super::*;
 use std::path::{Path, PathBuf};
 
-fn shared_mnist() -> PathBuf {
+/// The embedded sample's directory: four gzipped IDX files.
+fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-sample")
 }
 
@@ -40,7 +41,7 @@ fn embedded_sample_loads_with_sane_labels() {
 
 #[test]
 fn a_directory_of_gz_or_raw_files_loads_the_same() {
-    let gz = shared_mnist();
+    let gz = sample_dir();
     let a = load_dir(&gz).unwrap();
     let raw = temp_dir("raw");
     for f in FILES {
@@ -54,7 +55,7 @@ fn a_directory_of_gz_or_raw_files_loads_the_same() {
 
 #[test]
 fn bad_files_are_errors_naming_the_file() {
-    let gz = shared_mnist();
+    let gz = sample_dir();
     let raw = temp_dir("bad");
     for f in FILES {
         std::fs::write(raw.join(f), gunzip(&gz.join(format!("{f}.gz")))).unwrap();

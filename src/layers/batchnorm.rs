@@ -3,7 +3,6 @@
 use dfdx::prelude::*;
 
 use crate::dims::{Size, N};
-use crate::ops::windows::dev_err;
 use crate::Error;
 
 /// Per channel over the mini-batch and positions:
@@ -108,7 +107,7 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
     /// Inference: normalise with the running statistics.
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
         let shape = *x.shape();
-        let e = dev_err;
+        let e = crate::Error::device;
         let std = self
             .running_var
             .clone()
@@ -153,7 +152,7 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
         x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
     ) -> Result<Self::Output, Error> {
         let shape = *x.shape();
-        let e = dev_err;
+        let e = crate::Error::device;
         let count = shape.0.size() * shape.2.size() * shape.3.size();
         let mean: Tensor<(N<C>,), f32, Dev, T> = x
             .retaped::<T>()

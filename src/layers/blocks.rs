@@ -2,7 +2,6 @@
 
 use dfdx::prelude::*;
 
-use crate::ops::windows::dev_err;
 use crate::{Error, Result};
 
 /// `body + shortcut` of a residual block.
@@ -24,7 +23,7 @@ pub fn residual_add<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
             ),
         ));
     }
-    body.try_add(shortcut).map_err(dev_err)
+    body.try_add(shortcut).map_err(crate::Error::device)
 }
 
 /// Concatenates two batches of maps along channels (Inception, DenseNet).
@@ -52,5 +51,7 @@ where
             format!("cannot concatenate maps of {sa:?} and {sb:?} along channels: sizes differ"),
         ));
     }
-    (a, b).try_concat_along(Axis::<1>).map_err(dev_err)
+    (a, b)
+        .try_concat_along(Axis::<1>)
+        .map_err(crate::Error::device)
 }

@@ -5,7 +5,6 @@ use dfdx::prelude::*;
 use typenum::Prod;
 
 use crate::dims::{Size, N};
-use crate::ops::windows::dev_err;
 use crate::Error;
 
 /// `(batch, C, H, W) -> (batch, C·H·W)`, the product computed by the compiler.
@@ -39,6 +38,7 @@ where
         x: Tensor<(B, N<C>, N<H>, N<W>), f32, Dev, T>,
     ) -> Result<Self::Output, Error> {
         let batch = x.shape().0;
-        x.try_reshape_like(&(batch, N::new())).map_err(dev_err)
+        x.try_reshape_like(&(batch, N::new()))
+            .map_err(crate::Error::device)
     }
 }

@@ -11,7 +11,6 @@ use super::{uniform_init, FanIn};
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::conv::GroupInputOf;
-use crate::ops::windows::dev_err;
 use crate::ops::{avg_pool2d, conv2d, Backend, Conv2dSpec, Pool2dSpec};
 use crate::Error;
 
@@ -99,15 +98,15 @@ where
             .retaped::<T>()
             .try_mul(area)
             .and_then(|c| c.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape))
-            .map_err(dev_err)?;
+            .map_err(crate::Error::device)?;
         let bias = self
             .bias
             .retaped::<T>()
             .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(dev_err)?;
+            .map_err(crate::Error::device)?;
         mean.try_mul(coef)
             .and_then(|v| v.try_add(bias))
-            .map_err(dev_err)
+            .map_err(crate::Error::device)
     }
 }
 
@@ -252,7 +251,7 @@ where
             .weight
             .device()
             .try_tensor_from_vec(Self::mask(), *self.weight.shape())
-            .map_err(dev_err)?;
+            .map_err(crate::Error::device)?;
         // the masked kernels carry their own tape (the product's backward op,
         // which maps the kernels' gradient back onto `weight`); merging it
         // into the input's tape lets the convolution's gradient reach `weight`
@@ -260,7 +259,7 @@ where
             .weight
             .retaped::<T>()
             .try_mul(mask)
-            .map_err(dev_err)?
+            .map_err(crate::Error::device)?
             .split_tape();
         let (x, tape) = x.split_tape();
         let x = x.put_tape(tape.merge(weight_tape));

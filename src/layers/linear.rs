@@ -4,7 +4,6 @@ use dfdx::prelude::*;
 
 use super::{uniform_init, FanIn};
 use crate::dims::{Size, N};
-use crate::ops::windows::dev_err;
 use crate::Error;
 
 /// `y = x Wᵀ + b` from `I` to `O` features. Tensors: `weight: (O, I)`, `bias: (O,)`.
@@ -73,14 +72,14 @@ impl<B: Dim, I: Size, O: Size, Dev: Device<f32>, T: Tape<f32, Dev>>
                 self.weight
                     .retaped::<T>()
                     .try_permute::<_, Axes2<1, 0>>()
-                    .map_err(dev_err)?,
+                    .map_err(crate::Error::device)?,
             )
-            .map_err(dev_err)?;
+            .map_err(crate::Error::device)?;
         let b = self
             .bias
             .retaped::<T>()
             .try_broadcast_like::<_, Axis<0>>(&(batch, N::<O>::new()))
-            .map_err(dev_err)?;
-        y.try_add(b).map_err(dev_err)
+            .map_err(crate::Error::device)?;
+        y.try_add(b).map_err(crate::Error::device)
     }
 }

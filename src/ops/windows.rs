@@ -30,21 +30,22 @@ pub(crate) fn gather_windows<D: Device<f32>, T: Tape<f32, D>>(
     let (batch, channels, positions) = *x.shape();
     let dev = x.device().clone();
     let outputs = idx.len() / taps;
-    let rows = x.try_permute::<_, Axes3<2, 0, 1>>().map_err(dev_err)?;
+    let rows = x
+        .try_permute::<_, Axes3<2, 0, 1>>()
+        .map_err(crate::Error::device)?;
     let pad = dev
         .try_tensor_from_vec(vec![pad_value; batch * channels], (1usize, batch, channels))
-        .map_err(dev_err)?;
-    let rows = (rows, pad).try_concat_along(Axis::<0>).map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
+    let rows = (rows, pad)
+        .try_concat_along(Axis::<0>)
+        .map_err(crate::Error::device)?;
     debug_assert_eq!(rows.shape().0, positions + 1);
     let n = idx.len();
-    let idx = dev.try_tensor_from_vec(idx, (n,)).map_err(dev_err)?;
-    let picked = rows.try_gather(idx).map_err(dev_err)?;
+    let idx = dev
+        .try_tensor_from_vec(idx, (n,))
+        .map_err(crate::Error::device)?;
+    let picked = rows.try_gather(idx).map_err(crate::Error::device)?;
     picked
         .try_reshape_like(&(outputs, taps, batch, channels))
-        .map_err(dev_err)
-}
-
-/// Converts a device error into the library's error.
-pub(crate) fn dev_err<E: core::fmt::Debug>(e: E) -> crate::Error {
-    crate::Error::Device(format!("{e:?}"))
+        .map_err(crate::Error::device)
 }

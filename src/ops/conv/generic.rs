@@ -5,7 +5,7 @@
 use dfdx::prelude::*;
 
 use super::geom::ConvGeom;
-use crate::ops::windows::{dev_err, gather_windows, pad_row};
+use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
 
 /// Rows `(position, tap)` of a convolution: the input position each output
@@ -71,20 +71,20 @@ fn windows_times_weights<D: Device<f32>, T: Tape<f32, D>>(
     let cg = channels / groups;
     let cols = windows
         .try_reshape_like(&(l, taps, batch, groups, cg))
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes5<2, 3, 0, 4, 1>>()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_reshape_like(&(batch, groups, l, rows))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let weights = weights
         .try_broadcast_like::<_, Axis<0>>(&(batch, groups, rows, og))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     cols.try_matmul(weights)
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes4<0, 1, 3, 2>>()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_reshape_like(&(batch, groups * og, l))
-        .map_err(dev_err)
+        .map_err(crate::Error::device)
 }
 
 fn add_bias<D: Device<f32>, T: Tape<f32, D>, O: Dim>(
@@ -96,10 +96,10 @@ fn add_bias<D: Device<f32>, T: Tape<f32, D>, O: Dim>(
     let b = bias
         .retaped::<T>()
         .try_reshape_like(&(shape.1,))
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_broadcast_like::<_, Axes2<0, 2>>(&shape)
-        .map_err(dev_err)?;
-    y.try_add(b).map_err(dev_err)
+        .map_err(crate::Error::device)?;
+    y.try_add(b).map_err(crate::Error::device)
 }
 
 /// `y = conv(x, w) + b` on any dfdx device, differentiable through dfdx's tape.
@@ -120,17 +120,19 @@ where
 {
     let x = x
         .try_reshape_like(&(g.batch, g.c_in, g.in_plane()))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let windows = gather_windows(x, conv_index(g), g.taps(), 0.0)?;
     // (c_out, cg, taps) = (groups, og, cg*taps) -> (groups, cg*taps, og)
     let weights = w
         .retaped::<T>()
         .try_reshape_like(&(g.groups, g.group_out(), g.group_rows()))
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes3<0, 2, 1>>()
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let y = windows_times_weights(windows, weights, g.groups)?;
-    add_bias(y, bias)?.try_reshape_like(&out).map_err(dev_err)
+    add_bias(y, bias)?
+        .try_reshape_like(&out)
+        .map_err(crate::Error::device)
 }
 
 /// The transposed convolution of `g` (small map -> big map) on any dfdx device.
@@ -155,18 +157,20 @@ where
 {
     let x = x
         .try_reshape_like(&(g.batch, g.c_out, g.out_plane()))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let windows = gather_windows(x, transposed_index(g), g.taps(), 0.0)?;
     // (c_out, cg_in, taps) = (groups, og, cg_in, taps) -> (groups, og*taps, cg_in)
     let (groups, og, cg) = (g.groups, g.group_out(), g.group_in());
     let weights = w
         .retaped::<T>()
         .try_reshape_like(&(groups, og, cg, g.taps()))
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes4<0, 1, 3, 2>>()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_reshape_like(&(groups, og * g.taps(), cg))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let y = windows_times_weights(windows, weights, groups)?;
-    add_bias(y, bias)?.try_reshape_like(&out).map_err(dev_err)
+    add_bias(y, bias)?
+        .try_reshape_like(&out)
+        .map_err(crate::Error::device)
 }

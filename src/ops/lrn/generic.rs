@@ -4,7 +4,7 @@
 use dfdx::prelude::*;
 
 use super::Lrn;
-use crate::ops::windows::{dev_err, gather_windows, pad_row};
+use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
 
 /// LRN of `x`, read as `(batch, channels, positions)`, on any dfdx device.
@@ -16,7 +16,7 @@ pub fn lrn<D: Device<f32>, S: Shape, T: Tape<f32, D>>(
     let shape = *x.shape();
     let x = x
         .try_reshape_like(&(batch, channels, positions))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     // every channel's window, padded to n taps with the zero row
     let pad = pad_row(channels);
     let idx: Vec<usize> = (0..channels)
@@ -33,24 +33,24 @@ pub fn lrn<D: Device<f32>, S: Shape, T: Tape<f32, D>>(
     let squares = x
         .retaped::<T>()
         .try_square()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes3<0, 2, 1>>()
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     // (batch, positions, channels): gather over channels -> (C, n, batch, positions)
     let sums = gather_windows(squares, idx, p.n, 0.0)?
         .try_sum::<_, Axis<1>>()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_permute::<_, Axes3<1, 0, 2>>()
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let denom = sums
         .try_mul(p.alpha)
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_add(p.k)
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_powf(p.beta)
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     x.try_div(denom)
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_reshape_like(&shape)
-        .map_err(dev_err)
+        .map_err(crate::Error::device)
 }

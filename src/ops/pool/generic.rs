@@ -3,7 +3,7 @@
 use dfdx::prelude::*;
 
 use super::{PoolGeom, PoolKind};
-use crate::ops::windows::{dev_err, gather_windows, pad_row};
+use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
 
 fn pool_index(g: &PoolGeom) -> Vec<usize> {
@@ -34,26 +34,31 @@ pub fn pool<D: Device<f32>, Si: Shape, So: Shape, T: Tape<f32, D>>(
     let taps = g.y.k * g.x.k;
     let x = x
         .try_reshape_like(&(g.batch, g.channels, g.in_plane()))
-        .map_err(dev_err)?;
+        .map_err(crate::Error::device)?;
     let reduced: Tensor<(usize, usize, usize), f32, D, T> = match kind {
         PoolKind::Max => gather_windows(x, pool_index(g), taps, f32::NEG_INFINITY)?
             .try_max::<_, Axis<1>>()
-            .map_err(dev_err)?,
+            .map_err(crate::Error::device)?,
         PoolKind::Avg => gather_windows(x, pool_index(g), taps, 0.0)?
             .try_sum::<_, Axis<1>>()
-            .map_err(dev_err)?
+            .map_err(crate::Error::device)?
             .try_mul(1.0 / taps as f32)
-            .map_err(dev_err)?,
-        PoolKind::L2 => gather_windows(x.try_square().map_err(dev_err)?, pool_index(g), taps, 0.0)?
-            .try_sum::<_, Axis<1>>()
-            .map_err(dev_err)?
-            .try_sqrt()
-            .map_err(dev_err)?,
+            .map_err(crate::Error::device)?,
+        PoolKind::L2 => gather_windows(
+            x.try_square().map_err(crate::Error::device)?,
+            pool_index(g),
+            taps,
+            0.0,
+        )?
+        .try_sum::<_, Axis<1>>()
+        .map_err(crate::Error::device)?
+        .try_sqrt()
+        .map_err(crate::Error::device)?,
     };
     // (L, batch, channels) -> (batch, channels, L)
     reduced
         .try_permute::<_, Axes3<1, 2, 0>>()
-        .map_err(dev_err)?
+        .map_err(crate::Error::device)?
         .try_reshape_like(&out)
-        .map_err(dev_err)
+        .map_err(crate::Error::device)
 }

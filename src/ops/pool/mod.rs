@@ -246,14 +246,12 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
 pub fn global_avg_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Result<Tensor<(B, C), f32, Dev, T>> {
-    x.try_mean::<_, Axes2<2, 3>>()
-        .map_err(super::windows::dev_err)
+    x.try_mean::<_, Axes2<2, 3>>().map_err(crate::Error::device)
 }
 
 /// Global max pooling: the largest value per channel, `(batch, C, H, W) -> (batch, C)`.
 pub fn global_max_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Result<Tensor<(B, C), f32, Dev, T>> {
-    x.try_max::<_, Axes2<2, 3>>()
-        .map_err(super::windows::dev_err)
+    x.try_max::<_, Axes2<2, 3>>().map_err(crate::Error::device)
 }

@@ -29,7 +29,7 @@ pub fn generic<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
     x.try_mul(s)
         .and_then(|v| v.try_tanh())
         .and_then(|v| v.try_mul(a))
-        .map_err(super::windows::dev_err)
+        .map_err(crate::Error::device)
 }
 
 const CHUNK: usize = 1 << 14;
