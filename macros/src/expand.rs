@@ -44,6 +44,10 @@ fn tensor(shape: &Shape) -> TokenStream {
             let (c, h, w) = (dim(Size::Fixed(*c)), dim(*h), dim(*w));
             quote!((B, #c, #h, #w))
         }
+        Shape::Seq { c, l } => {
+            let (c, l) = (dim(Size::Fixed(*c)), dim(*l));
+            quote!((B, #c, #l))
+        }
         Shape::Flat(f) => {
             let f = dim(Size::Fixed(*f));
             quote!((B, #f))
@@ -73,6 +77,14 @@ fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
     );
     let m = rounding(win);
     quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, ::splotnet::ops::Conv2dSpec<#sh, #sw, #ph, #pw, #dh, #dw, #g, #m>, E, D>)
+}
+
+/// A convolution along a sequence: the window's width axis.
+fn conv1d_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
+    let (cg, o, k) = (tn(cin / groups), tn(out), tn(win.k.1));
+    let (st, p, d, g) = (tn(win.s.1), tn(win.p.1), tn(win.d.1), tn(groups));
+    let m = rounding(win);
+    quote!(::splotnet::layers::Conv1d<#cg, #o, #k, ::splotnet::ops::Conv1dSpec<#st, #p, #d, #g, #m>, E, D>)
 }
 
 /// `elem_dev` is `E, D` in the struct, concrete types where a value is needed.
@@ -110,6 +122,13 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             table: Some(_),
             ..
         } => Some(table_conv_type(*cin, *out, win, quote!(E, D))),
+        Op::Conv {
+            cin,
+            out,
+            groups,
+            win,
+            table: None,
+        } if matches!(step.input, Shape::Seq { .. }) => Some(conv1d_type(*cin, *out, *groups, win)),
         Op::Conv {
             cin,
             out,
@@ -246,12 +265,7 @@ fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream)
         .filter_map(|s| {
             let t = field_type(&net.name, path, s)?;
             let n = s.name.clone()?;
-            let doc = format!(
-                "`{}`: {}, output {}.",
-                n,
-                s.op.kind_name(),
-                s.out.describe()
-            );
+            let doc = format!("`{}`: {}, output {}.", n, s.kind_name(), s.out.describe());
             Some((n, t, doc))
         })
         .collect();
@@ -310,10 +324,31 @@ fn forward_steps_from(
 ) -> TokenStream {
     let stmts = steps.iter().enumerate().map(|(i, s)| {
         let ty = tensor(&s.out);
+        let on_seq = matches!(s.input, Shape::Seq { .. });
         let expr = match &s.op {
-            Op::Conv { table: None, .. } if train && on_data && i == 0 => {
+            Op::Conv { table: None, .. } if train && on_data && i == 0 && !on_seq => {
                 let name = s.name.as_ref().expect("checked: convolutions are named");
                 quote!(#path.#name.try_forward_data(x)?)
+            }
+            // 2D layers see a sequence as C x 1 x L maps
+            Op::Pool { .. }
+            | Op::BatchNorm { .. }
+            | Op::Lrn { .. }
+            | Op::Flatten
+            | Op::GlobalPool(_)
+                if on_seq =>
+            {
+                let expr = step_expr(s, path, train);
+                let back = if matches!(s.out, Shape::Seq { .. }) {
+                    quote!(::splotnet::layers::maps_as_seq(y)?)
+                } else {
+                    quote!(y)
+                };
+                quote!({
+                    let x = ::splotnet::layers::seq_as_maps(x)?;
+                    let y = #expr;
+                    #back
+                })
             }
             _ => step_expr(s, path, train),
         };
@@ -462,6 +497,13 @@ fn shape_tokens(shape: &Shape) -> TokenStream {
                 Size::Runtime => quote!(None),
             })
             .collect(),
+        Shape::Seq { c, l } => [Size::Fixed(*c), *l]
+            .iter()
+            .map(|s| match s {
+                Size::Fixed(n) => quote!(Some(#n)),
+                Size::Runtime => quote!(None),
+            })
+            .collect(),
         Shape::Flat(f) => vec![quote!(Some(#f))],
     };
     quote!(vec![#(#dims),*])
@@ -474,7 +516,7 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             .name
             .as_ref()
             .map_or_else(String::new, |n| format!("{prefix}{n}"));
-        let kind = s.op.kind_name();
+        let kind = s.kind_name();
         let shape = shape_tokens(&s.out);
         let (params, macs) = match &s.op {
             // the table's own count: the macro does not repeat the table

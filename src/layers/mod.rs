@@ -22,6 +22,7 @@ mod flatten;
 mod lenet;
 mod linear;
 mod pool;
+mod seq;
 
 pub use activation::{ScaledTanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
@@ -32,6 +33,7 @@ pub use flatten::Flatten;
 pub use lenet::{ConnectionTable, LeNet5C3, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
+pub use seq::{maps_as_seq, seq_as_maps, Conv1d};
 
 /// Uniform initialisation bound `1/sqrt(fan_in)`, PyTorch's default for
 /// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).

@@ -9,6 +9,8 @@ use crate::parse::{Arg, Layer, Value};
 /// The arguments of one layer, consumed by name; leftovers are errors.
 pub(super) struct Args<'a> {
     pub(super) layer: &'a Layer,
+    /// Windows slide along a sequence: one axis, the height fixed at 1.
+    pub(super) seq: bool,
     positional: Vec<&'a Value>,
     named: Vec<(&'a Ident, &'a Value, bool)>,
     flags: Vec<(&'a Ident, bool)>,
@@ -18,6 +20,7 @@ impl<'a> Args<'a> {
     pub(super) fn new(layer: &'a Layer) -> Self {
         let mut a = Args {
             layer,
+            seq: false,
             positional: vec![],
             named: vec![],
             flags: vec![],
@@ -82,11 +85,35 @@ impl<'a> Args<'a> {
     }
 
     /// A per-axis integer: `k = 3` or `k = (3, 5)`.
+    /// On a sequence, one number `n` for the only axis, returned as `(1, n)`
+    /// (`p` and `op` as `(0, n)`): the sequence is viewed as `C x 1 x L`.
     pub(super) fn pair(
         &mut self,
         key: &str,
         default: Option<(u64, u64)>,
     ) -> syn::Result<(u64, u64)> {
+        if self.seq {
+            let neutral = if matches!(key, "p" | "op") { 0 } else { 1 };
+            return match self.take(key) {
+                Some(Value::Int(n, _)) => Ok((neutral, *n)),
+                Some(v) => err(
+                    v.span(),
+                    format!(
+                        "{}: on a sequence `{key}` takes one number",
+                        label(self.layer)
+                    ),
+                ),
+                None => default.map(|(_, n)| (neutral, n)).ok_or_else(|| {
+                    Error::new(
+                        self.layer.args_span,
+                        format!(
+                            "{}: missing argument `{key}`, e.g. `{key} = 3`",
+                            label(self.layer)
+                        ),
+                    )
+                }),
+            };
+        }
         match self.take(key) {
             Some(Value::Int(n, _)) => Ok((*n, *n)),
             Some(Value::Pair(a, b, _)) => Ok((*a, *b)),
@@ -166,7 +193,17 @@ pub(super) fn window(args: &mut Args, default_stride_is_kernel: bool) -> syn::Re
             }
             (d.0 * (k.0 - 1) / 2, d.1 * (k.1 - 1) / 2)
         }
+        Some(Value::Int(n, _)) if args.seq => (0, *n),
         Some(Value::Int(n, _)) => (*n, *n),
+        Some(v) if args.seq => {
+            return err(
+                v.span(),
+                format!(
+                    "{}: on a sequence `p` takes one number or `same`",
+                    label(args.layer)
+                ),
+            )
+        }
         Some(Value::Pair(a, b, _)) => (*a, *b),
         Some(v) => {
             return err(

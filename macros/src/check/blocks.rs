@@ -113,6 +113,7 @@ pub(super) fn check_block(
                 macs,
                 field: body_field,
                 span: layer.kind.span(),
+                input,
             }
         }
         ("concat", Body::Branches(branches)) => {
@@ -167,6 +168,7 @@ pub(super) fn check_block(
                 macs: Some(0),
                 field: out_field,
                 span: layer.kind.span(),
+                input,
             }
         }
         ("residual", Body::Branches(_)) => {

@@ -10,6 +10,7 @@
 mod args;
 mod blocks;
 mod plan;
+mod seq;
 
 use proc_macro2::Span;
 use syn::{Error, Ident};
@@ -46,11 +47,12 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
             h: size(h),
             w: size(w),
         },
+        [DimLit::Fixed(c), l] => Shape::Seq { c: *c, l: size(l) },
         [DimLit::Fixed(f)] => Shape::Flat(*f),
         _ => {
             return err(
                 net.input_span,
-                "expected `input: [channels, height, width]` or `input: [features]`",
+                "expected `input: [channels, height, width]`, `input: [channels, length]` or `input: [features]`",
             )
         }
     };
@@ -86,10 +88,12 @@ pub(super) fn check_layers(
             }
             names.push(name);
         }
-        let step = match &layer.body {
-            Some(body) => check_block(layer, body, shape, field)?,
-            None => check_layer(layer, shape, field)?,
+        let mut step = match (&layer.body, shape) {
+            (Some(body), _) => check_block(layer, body, shape, field)?,
+            (None, Shape::Seq { c, l }) => seq::check_on_seq(layer, c, l, field)?,
+            (None, _) => check_layer(layer, shape, field, false)?,
         };
+        step.input = shape;
         if let Some((dims, span)) = &layer.annotation {
             check_annotation(layer, dims, *span, &step.out)?;
         }
@@ -116,6 +120,14 @@ fn check_annotation(layer: &Layer, dims: &[DimLit], span: Span, out: &Shape) -> 
                 _ => false,
             };
             same(dc, Size::Fixed(*c)) && same(dh, *h) && same(dw, *w)
+        }
+        (Shape::Seq { c, l }, [DimLit::Fixed(dc), dl]) => {
+            dc == c
+                && match (dl, l) {
+                    (DimLit::Fixed(a), Size::Fixed(b)) => a == b,
+                    (DimLit::Runtime(_), Size::Runtime) => true,
+                    _ => false,
+                }
         }
         (Shape::Flat(f), [DimLit::Fixed(a)]) => a == f,
         _ => false,
@@ -144,11 +156,12 @@ fn check_annotation(layer: &Layer, dims: &[DimLit], span: Span, out: &Shape) -> 
 fn maps(layer: &Layer, shape: Shape) -> syn::Result<(u64, Size, Size)> {
     match shape {
         Shape::Maps { c, h, w } => Ok((c, h, w)),
-        Shape::Flat(f) => err(
+        Shape::Flat(_) | Shape::Seq { .. } => err(
             layer.kind.span(),
             format!(
-                "{}: expects feature maps, but gets {f} flat features",
-                label(layer)
+                "{}: expects 2D feature maps, but gets {}",
+                label(layer),
+                shape.what()
             ),
         ),
     }
@@ -207,8 +220,12 @@ pub(super) fn plane(h: Size, w: Size) -> Option<u64> {
     }
 }
 
-fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result<Step> {
+/// Checks one plain layer; `seq` says the maps are a sequence's channels
+/// viewed as `C x 1 x L`, so windows slide along the width alone.
+fn check_layer(layer: &Layer, input: Shape, field: Option<Field>, seq: bool) -> syn::Result<Step> {
     let mut args = Args::new(layer);
+    args.seq = seq;
+    let wname = if seq { "length" } else { "width" };
     let kind = layer.kind.to_string();
     let needs_name = |what: &str| -> syn::Result<()> {
         if layer.name.is_none() {
@@ -227,15 +244,23 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
         macs,
         field,
         span: layer.kind.span(),
+        input,
     };
     let result = match kind.as_str() {
-        "conv" | "conv2d" => {
+        "conv1d" if !seq => {
+            return err(
+                layer.kind.span(),
+                format!("{}: conv1d slides along a sequence (`input: [C, L]`), but gets {}", label(layer), input.what()),
+            )
+        }
+        "conv" | "conv2d" | "conv1d" => {
             needs_name("conv")?;
             let (c, h, w) = maps(layer, input)?;
             let out = args.required_count("number of filters", "conv(16, k = 5)")?;
             expect_inputs(&mut args, c, "input channels", "the previous layer gives")?;
             let win = window(&mut args, false)?;
             let table = match args.take("table") {
+                Some(v) if seq => return err(v.span(), format!("{}: connection tables are for 2D maps", label(layer))),
                 Some(Value::Word(t)) if t == "lenet5" => {
                     if (c, out) != (6, 16) || win.s != (1, 1) || win.p != (0, 0) || win.d != (1, 1) {
                         return err(
@@ -260,7 +285,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 );
             }
             let ho = slide(layer, "height", h, (win.k.0, win.s.0, win.p.0, win.d.0), win.exact)?;
-            let wo = slide(layer, "width", w, (win.k.1, win.s.1, win.p.1, win.d.1), win.exact)?;
+            let wo = slide(layer, wname, w, (win.k.1, win.s.1, win.p.1, win.d.1), win.exact)?;
             let fan_in = c / groups * win.k.0 * win.k.1;
             let params = out * fan_in + out;
             let macs = plane(ho, wo).map(|p| p * out * fan_in);
@@ -282,7 +307,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
                 return err(layer.args_span, format!("{}: padding must be at most half the window", label(layer)));
             }
             let ho = slide(layer, "height", h, (win.k.0, win.s.0, win.p.0, 1), win.exact)?;
-            let wo = slide(layer, "width", w, (win.k.1, win.s.1, win.p.1, 1), win.exact)?;
+            let wo = slide(layer, wname, w, (win.k.1, win.s.1, win.p.1, 1), win.exact)?;
             let kind = match kind.as_str() {
                 "max_pool" => PoolKind::Max,
                 "avg_pool" => PoolKind::Avg,
@@ -309,10 +334,10 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             needs_name("linear")?;
             let inp = match input {
                 Shape::Flat(f) => f,
-                Shape::Maps { .. } => {
+                Shape::Maps { .. } | Shape::Seq { .. } => {
                     return err(
                         layer.kind.span(),
-                        format!("{}: linear expects flat features, but gets {} maps: add `flatten` first", label(layer), input.describe()),
+                        format!("{}: linear expects flat features, but gets {}: add `flatten` first", label(layer), input.what()),
                     )
                 }
             };
@@ -383,7 +408,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             }
             let win = Window { k, s: k, p: (0, 0), d: (1, 1), exact: false };
             let ho = slide(layer, "height", h, (k.0, k.0, 0, 1), false)?;
-            let wo = slide(layer, "width", w, (k.1, k.1, 0, 1), false)?;
+            let wo = slide(layer, wname, w, (k.1, k.1, 0, 1), false)?;
             step(Op::Subsample { c, k: k.0 }, Shape::Maps { c, h: ho, w: wo }, 2 * c, plane(ho, wo).map(|p| p * c), grow(field, &win))
         }
         "batch_norm" => {
@@ -403,7 +428,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>) -> syn::Result
             return err(
                 layer.kind.span(),
                 format!(
-                    "unknown layer `{kind}`; expected one of: conv, max_pool, avg_pool, l2_pool, \
+                    "unknown layer `{kind}`; expected one of: conv, conv1d, max_pool, avg_pool, l2_pool, \
                      global_avg_pool, global_max_pool, flatten, linear, conv_transpose, batch_norm, subsample, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
                 ),
             )

@@ -22,7 +22,16 @@ impl std::fmt::Display for Size {
 /// A per-sample shape: feature maps or flat features.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    Maps { c: u64, h: Size, w: Size },
+    Maps {
+        c: u64,
+        h: Size,
+        w: Size,
+    },
+    /// A sequence: `c` channels of length `l` (conv1d's input).
+    Seq {
+        c: u64,
+        l: Size,
+    },
     Flat(u64),
 }
 
@@ -30,7 +39,17 @@ impl Shape {
     pub fn describe(&self) -> String {
         match self {
             Shape::Maps { c, h, w } => format!("{c}x{h}x{w}"),
+            Shape::Seq { c, l } => format!("{c}x{l}"),
             Shape::Flat(f) => format!("{f}"),
+        }
+    }
+
+    /// What the shape is, for messages: "16x5x5 maps", "8x100 sequences".
+    pub fn what(&self) -> String {
+        match self {
+            Shape::Maps { .. } => format!("{} maps", self.describe()),
+            Shape::Seq { .. } => format!("{} sequences", self.describe()),
+            Shape::Flat(f) => format!("{f} flat features"),
         }
     }
 }
@@ -180,6 +199,19 @@ pub struct Step {
     pub macs: Option<u64>,
     pub field: Option<Field>,
     pub span: Span,
+    /// The shape the step receives.
+    pub input: Shape,
+}
+
+impl Step {
+    /// The kind column of the summary; a window on a sequence shows one size.
+    pub fn kind_name(&self) -> String {
+        match (&self.op, self.input) {
+            (Op::Conv { win, .. }, Shape::Seq { .. }) => format!("Conv1d {}", win.k.1),
+            (Op::Pool { kind, win }, Shape::Seq { .. }) => format!("{kind:?}Pool1d {}", win.k.1),
+            _ => self.op.kind_name(),
+        }
+    }
 }
 
 pub struct Plan {
