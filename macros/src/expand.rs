@@ -103,8 +103,9 @@ struct Scope<'a> {
     /// The generated type's name.
     ty: Ident,
     steps: &'a [Step],
-    /// Extra fields beside the steps' (a residual block's projection).
-    extra: Vec<(Ident, TokenStream)>,
+    /// Extra fields beside the steps' (a residual block's projection):
+    /// field, name in the state dict, type.
+    extra: Vec<(Ident, String, TokenStream)>,
 }
 
 /// The type name of the struct of block `path` inside network `net`.
@@ -174,7 +175,7 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             let c = tn(*c);
             Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
         }
-        Op::Residual { .. } | Op::Concat { .. } => {
+        Op::Residual { .. } | Op::Concat { .. } | Op::Dense { .. } | Op::Highway { .. } => {
             let mut p = path.to_vec();
             p.push(step.name.as_ref()?.to_string());
             let ty = block_type(net, &p);
@@ -210,6 +211,7 @@ fn block_structs(net: &Network, steps: &[Step], path: &[String], out: &mut Token
                     .map(|pr| {
                         (
                             format_ident!("shortcut"),
+                            "shortcut".to_string(),
                             conv_type(pr.cin, pr.out, 1, &pr.window()),
                         )
                     })
@@ -230,7 +232,7 @@ fn block_structs(net: &Network, steps: &[Step], path: &[String], out: &mut Token
                         let mut bp = p.clone();
                         bp.push(b.to_string());
                         let ty = block_type(&net.name, &bp);
-                        (b.clone(), quote!(#ty<E, D>))
+                        (b.clone(), b.to_string(), quote!(#ty<E, D>))
                     })
                     .collect();
                 let scope = Scope {
@@ -251,38 +253,98 @@ fn block_structs(net: &Network, steps: &[Step], path: &[String], out: &mut Token
                     block_structs(net, steps, &bp, out);
                 }
             }
+            Op::Highway {
+                body,
+                gate_k,
+                gate_bias_milli,
+            } => {
+                let gate = gate_type(&step.input, *gate_k, *gate_bias_milli);
+                let scope = Scope {
+                    ty: block_type(&net.name, &p),
+                    steps: body,
+                    extra: vec![(format_ident!("gate"), "gate".to_string(), gate)],
+                };
+                out.extend(one_struct(net, &scope, &p, hidden));
+                block_structs(net, body, &p, out);
+            }
+            Op::Dense { layers } => {
+                let fields = (0..layers.len())
+                    .map(|i| {
+                        let ty = block_type(&net.name, &[p.clone(), vec![i.to_string()]].concat());
+                        (dense_field(i), i.to_string(), quote!(#ty<E, D>))
+                    })
+                    .collect();
+                let scope = Scope {
+                    ty: block_type(&net.name, &p),
+                    steps: &[],
+                    extra: fields,
+                };
+                out.extend(one_struct(net, &scope, &p, hidden.clone()));
+                for (i, steps) in layers.iter().enumerate() {
+                    let lp = [p.clone(), vec![i.to_string()]].concat();
+                    let scope = Scope {
+                        ty: block_type(&net.name, &lp),
+                        steps,
+                        extra: vec![],
+                    };
+                    out.extend(one_struct(net, &scope, &lp, hidden.clone()));
+                    block_structs(net, steps, &lp, out);
+                }
+            }
             _ => {}
         }
     }
 }
 
+/// A highway gate on `input`: a "same" convolution on maps, linear on features.
+fn gate_type(input: &Shape, k: u64, bias_milli: i32) -> TokenStream {
+    let transform = match input {
+        Shape::Maps { c, .. } => {
+            let win = Window {
+                k: (k, k),
+                s: (1, 1),
+                p: ((k - 1) / 2, (k - 1) / 2),
+                d: (1, 1),
+                exact: false,
+            };
+            conv_type(*c, *c, 1, &win)
+        }
+        Shape::Flat(f) => linear_type(*f, *f),
+        Shape::Seq { .. } => unreachable!("checked: highway gates take maps or features"),
+    };
+    quote!(::splotnet::layers::HighwayGate<#transform, { #bias_milli }>)
+}
+
+/// The field of a dense block's layer `i`; its state-dict name is `i`, as
+/// in PyTorch's `ModuleList`.
+fn dense_field(i: usize) -> Ident {
+    format_ident!("layer{}", i)
+}
+
 fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream) -> TokenStream {
     let vis = &net.vis;
     let ty = &scope.ty;
-    let mut fields: Vec<(Ident, TokenStream, String)> = scope
+    let mut fields: Vec<(Ident, String, TokenStream, String)> = scope
         .steps
         .iter()
         .filter_map(|s| {
             let t = field_type(&net.name, path, s)?;
             let n = s.name.clone()?;
             let doc = format!("`{}`: {}, output {}.", n, s.kind_name(), s.out.describe());
-            Some((n, t, doc))
+            Some((n.clone(), n.to_string(), t, doc))
         })
         .collect();
-    for (n, t) in &scope.extra {
-        fields.push((n.clone(), t.clone(), format!("`{n}`")));
+    for (n, key, t) in &scope.extra {
+        fields.push((n.clone(), key.clone(), t.clone(), format!("`{key}`")));
     }
     let defs = fields
         .iter()
-        .map(|(n, t, doc)| quote!(#[doc = #doc] pub #n: #t));
-    let names: Vec<&Ident> = fields.iter().map(|(n, _, _)| n).collect();
+        .map(|(n, _, t, doc)| quote!(#[doc = #doc] pub #n: #t));
+    let names: Vec<&Ident> = fields.iter().map(|(n, _, _, _)| n).collect();
     let visits = nest(
-        names
+        fields
             .iter()
-            .map(|n| {
-                let s = n.to_string();
-                quote!(Self::module(#s, |s| &s.#n, |s| &mut s.#n))
-            })
+            .map(|(n, key, _, _)| quote!(Self::module(#key, |s| &s.#n, |s| &mut s.#n)))
             .collect(),
     );
     let pattern = nest(names.iter().map(|n| quote!(#n)).collect());
@@ -469,7 +531,53 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
                 y
             })
         }
+        Op::Highway { body, .. } => {
+            let f = field();
+            let body = forward_steps(body, &f, train);
+            quote!({
+                let carry = ::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x);
+                let gate = ::splotnet::dfdx::nn::Module::try_forward(
+                    &#f.gate,
+                    ::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x),
+                )?;
+                #body
+                ::splotnet::layers::highway_mix(x, gate, carry)?
+            })
+        }
+        Op::Dense { layers } => {
+            let f = field();
+            let grown = layers.iter().enumerate().map(|(i, steps)| {
+                let l = dense_field(i);
+                let path = quote!(#f.#l);
+                let body = forward_steps(steps, &path, train);
+                let ty = tensor(&dense_out(step, layers, i));
+                quote! {
+                    let new = {
+                        let x = ::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x);
+                        #body
+                        x
+                    };
+                    let x: #ty = ::splotnet::layers::concat_channels(x, new)?;
+                }
+            });
+            quote!({ #(#grown)* x })
+        }
     }
+}
+
+/// The maps after layer `i` of a dense block has stacked its output on.
+fn dense_out(step: &Step, layers: &[Vec<Step>], i: usize) -> Shape {
+    let Shape::Maps { c, h, w } = step.input else {
+        unreachable!("checked: dense blocks take maps")
+    };
+    let grown: u64 = layers[..=i]
+        .iter()
+        .map(|steps| match steps.last().map(|s| s.out) {
+            Some(Shape::Maps { c, .. }) => c,
+            _ => 0,
+        })
+        .sum();
+    Shape::Maps { c: c + grown, h, w }
 }
 
 /// Groups `items` into nested tuples of at most six (dfdx's tuple limit).
@@ -565,10 +673,17 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             jump: #jump,
         }));
         match &s.op {
-            Op::Residual { body, .. } => summary_rows(body, &format!("{name}."), rows),
+            Op::Residual { body, .. } | Op::Highway { body, .. } => {
+                summary_rows(body, &format!("{name}."), rows)
+            }
             Op::Concat { branches } => {
                 for (b, steps) in branches {
                     summary_rows(steps, &format!("{name}.{b}."), rows);
+                }
+            }
+            Op::Dense { layers } => {
+                for (i, steps) in layers.iter().enumerate() {
+                    summary_rows(steps, &format!("{name}.{i}."), rows);
                 }
             }
             _ => {}

@@ -214,6 +214,15 @@ impl Parse for Value {
                 paren.span.join(),
             ));
         }
+        if input.peek(Token![-]) {
+            let minus: Token![-] = input.parse()?;
+            let value: f64 = if input.peek(LitFloat) {
+                input.parse::<LitFloat>()?.base10_parse()?
+            } else {
+                input.parse::<LitInt>()?.base10_parse()?
+            };
+            return Ok(Value::Float(-value, minus.span));
+        }
         if input.peek(LitFloat) {
             let f: LitFloat = input.parse()?;
             return Ok(Value::Float(f.base10_parse()?, f.span()));

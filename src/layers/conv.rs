@@ -36,6 +36,22 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> Clone
     }
 }
 
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>>
+    Conv2d<Cg, O, KH, KW, Spec, E, D>
+{
+    /// The layer holding `weight` and `bias`.
+    pub fn from_parts(
+        weight: Tensor<(N<O>, N<Cg>, N<KH>, N<KW>), E, D>,
+        bias: Tensor<(N<O>,), E, D>,
+    ) -> Self {
+        Conv2d {
+            weight,
+            bias,
+            spec: PhantomData,
+        }
+    }
+}
+
 impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> core::fmt::Debug
     for Conv2d<Cg, O, KH, KW, Spec, E, D>
 {

@@ -27,3 +27,14 @@ pub fn onehot<C: ConstDim>(dev: &Cpu, labels: &[usize]) -> Tensor<(usize, C), f3
     }
     dev.tensor_from_vec(v, (labels.len(), C::default()))
 }
+
+/// Asserts `a` and `b` agree entry by entry within `tol` (relative above 1).
+pub fn assert_close(a: &[f32], b: &[f32], tol: f32) {
+    assert_eq!(a.len(), b.len(), "lengths differ");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "entry {i}: {x} vs {y}"
+        );
+    }
+}

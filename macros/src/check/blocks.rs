@@ -5,7 +5,7 @@ use syn::Ident;
 use super::args::Args;
 use super::plan::*;
 use super::{check_layers, err, plane};
-use crate::parse::{Body, Layer};
+use crate::parse::{Body, Layer, Value};
 
 /// The stride of a 1x1 projection along one axis: the body's total stride
 /// (its jump), which must also take a known input size to the known output.
@@ -171,10 +171,24 @@ pub(super) fn check_block(
                 input,
             }
         }
+        ("highway", Body::Layers(layers)) => check_highway(layer, &name, &mut args, layers, input, field)?,
+        ("dense", Body::Layers(layers)) => check_dense(layer, &name, &mut args, layers, input, field)?,
         ("residual", Body::Branches(_)) => {
             return err(
                 layer.kind.span(),
                 format!("{name}: a residual body is a list of layers, not branches"),
+            )
+        }
+        ("dense", Body::Branches(_)) => {
+            return err(
+                layer.kind.span(),
+                format!("{name}: a dense block repeats one list of layers, e.g. `{name}: dense(layers = 4) {{ bn: batch_norm, relu, c: conv(12, k = 3, p = 1) }}`"),
+            )
+        }
+        ("highway", Body::Branches(_)) => {
+            return err(
+                layer.kind.span(),
+                format!("{name}: a highway body is a list of layers, not branches"),
             )
         }
         ("concat", Body::Layers(_)) => {
@@ -188,10 +202,147 @@ pub(super) fn check_block(
         _ => {
             return err(
                 layer.kind.span(),
-                format!("unknown block `{kind}`; expected `residual` or `concat`"),
+                format!("unknown block `{kind}`; expected `residual`, `concat`, `dense` or `highway`"),
             )
         }
     };
     args.finish()?;
     Ok(step)
+}
+
+/// A dense block: `layers = n` copies of the body, each on the channels of
+/// everything before it, each keeping the spatial size.
+fn check_dense(
+    layer: &Layer,
+    name: &Ident,
+    args: &mut Args,
+    body: &[Layer],
+    input: Shape,
+    field: Option<Field>,
+) -> syn::Result<Step> {
+    let n = match args.take("layers") {
+        Some(Value::Int(n, _)) if *n >= 1 => *n,
+        Some(v) => {
+            return err(
+                v.span(),
+                format!("{name}: `layers` takes a count of at least 1"),
+            )
+        }
+        None => return err(
+            layer.args_span,
+            format!(
+                "{name}: missing the number of layers, e.g. `{name}: dense(layers = 4) {{ .. }}`"
+            ),
+        ),
+    };
+    if body.is_empty() {
+        return err(
+            layer.kind.span(),
+            format!("{name}: a dense block needs at least one layer"),
+        );
+    }
+    let Shape::Maps { c: c0, h, w } = input else {
+        return err(
+            layer.kind.span(),
+            format!(
+                "{name}: a dense block stacks 2D maps, but gets {}",
+                input.what()
+            ),
+        );
+    };
+    let (mut channels, mut field) = (c0, field);
+    let mut layers = Vec::new();
+    for i in 0..n {
+        let here = Shape::Maps { c: channels, h, w };
+        let (steps, out, out_field) = check_layers(body, here, field)?;
+        match out {
+            Shape::Maps { c, h: oh, w: ow } if (oh, ow) == (h, w) => channels += c,
+            _ => {
+                return err(
+                    layer.kind.span(),
+                    format!(
+                        "{name}: layer {i} maps {} to {}, but a dense block's layers must keep the {h}x{w} size to be stacked on their input",
+                        here.describe(),
+                        out.describe()
+                    ),
+                )
+            }
+        }
+        field = out_field;
+        layers.push(steps);
+    }
+    Ok(Step {
+        name: Some(name.clone()),
+        op: Op::Dense { layers },
+        out: Shape::Maps { c: channels, h, w },
+        params: 0,
+        macs: Some(0),
+        field,
+        span: layer.kind.span(),
+        input,
+    })
+}
+
+/// A highway layer: the body keeps the shape, and a gate of the same shape
+/// mixes it with the input.
+fn check_highway(
+    layer: &Layer,
+    name: &Ident,
+    args: &mut Args,
+    body: &[Layer],
+    input: Shape,
+    field: Option<Field>,
+) -> syn::Result<Step> {
+    let gate_k = match args.take("gate_k") {
+        Some(Value::Int(k, _)) if k % 2 == 1 => *k,
+        Some(v) => {
+            return err(
+                v.span(),
+                format!("{name}: `gate_k` takes an odd kernel size, so the gate's \"same\" padding is whole"),
+            )
+        }
+        None => 1,
+    };
+    let bias = args.float("gate_bias", -1.0)?;
+    if !(-100.0..=100.0).contains(&bias) {
+        return err(
+            layer.args_span,
+            format!("{name}: `gate_bias` {bias} is out of range"),
+        );
+    }
+    let (steps, out, body_field) = check_layers(body, input, field)?;
+    if out != input {
+        return err(
+            layer.kind.span(),
+            format!(
+                "{name}: a highway body must keep the shape, so the gate can mix it with the input, but it maps {} to {}",
+                input.describe(),
+                out.describe()
+            ),
+        );
+    }
+    let (params, macs) = match input {
+        Shape::Maps { c, h, w } => (c * c * gate_k * gate_k + c, plane(h, w).map(|p| p * c * c * gate_k * gate_k)),
+        Shape::Flat(f) if gate_k == 1 => (f * f + f, Some(f * f)),
+        _ => {
+            return err(
+                layer.kind.span(),
+                format!("{name}: a highway gate takes 2D maps or flat features (with `gate_k = 1`), but gets {}", input.what()),
+            )
+        }
+    };
+    Ok(Step {
+        name: Some(name.clone()),
+        op: Op::Highway {
+            body: steps,
+            gate_k,
+            gate_bias_milli: (bias * 1000.0).round() as i32,
+        },
+        out,
+        params,
+        macs,
+        field: body_field,
+        span: layer.kind.span(),
+        input,
+    })
 }

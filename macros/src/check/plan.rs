@@ -132,6 +132,19 @@ pub enum Op {
     Concat {
         branches: Vec<(Ident, Vec<Step>)>,
     },
+    /// `T(x)·body(x) + (1 - T(x))·x` with a learned sigmoid gate `T`: a
+    /// `gate_k` x `gate_k` convolution on maps ("same" padding), a linear map
+    /// on features; its bias starts at `gate_bias_milli / 1000`.
+    Highway {
+        body: Vec<Step>,
+        gate_k: u64,
+        gate_bias_milli: i32,
+    },
+    /// DenseNet: layer `i` sees the concatenation of the block's input and
+    /// every earlier layer's output, and its own output is stacked on.
+    Dense {
+        layers: Vec<Vec<Step>>,
+    },
 }
 
 /// The 1x1 convolution that lets a residual shortcut match its body's output.
@@ -179,6 +192,8 @@ impl Op {
             } => "Residual (projection)".into(),
             Op::Residual { .. } => "Residual (identity)".into(),
             Op::Concat { branches } => format!("Concat ({} branches)", branches.len()),
+            Op::Highway { gate_k, .. } => format!("Highway (gate {gate_k}x{gate_k})"),
+            Op::Dense { layers } => format!("Dense ({} layers)", layers.len()),
         }
     }
 }

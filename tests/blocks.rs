@@ -1,0 +1,241 @@
+//! Dense blocks, highway layers and auxiliary heads declared with `network!`:
+//! each block's output against the same computation by hand, its parameter
+//! names, and finite-difference gradients through it.
+
+mod common;
+
+use splotnet::layers::concat_channels;
+use splotnet::ops::{conv2d, Conv2dSpec};
+use splotnet::prelude::*;
+use typenum::{U1, U3, U4, U6};
+
+network! {
+    /// Three dense layers, each growing the maps by two channels.
+    DenseOnly(input: [4, 6, 6]) {
+        d: dense(layers = 3) { c: conv(2, k = 3, p = 1), tanh } -> [10, 6, 6],
+    }
+}
+
+type Maps<C> = Tensor<(usize, N<C>, N<U6>, N<U6>), f32, Cpu>;
+
+fn maps<C: Size>(dev: &Cpu, n: usize) -> Maps<C> {
+    dev.sample_normal_like(&(n, N::new(), N::new(), N::new()))
+}
+
+/// `tanh(conv3x3(x))` with "same" padding, by hand through the op.
+macro_rules! dense_layer {
+    ($x:expr, $c:expr) => {
+        conv2d(
+            $x,
+            &$c.weight,
+            Some(&$c.bias),
+            Conv2dSpec::<U1, U1, U1, U1>::new(),
+        )
+        .unwrap()
+        .tanh()
+    };
+}
+
+#[test]
+fn dense_layers_see_the_concatenation_of_everything_before() {
+    let dev = Cpu::seed_from_u64(11);
+    let net = DenseOnly::<f32, Cpu>::build(&dev);
+    let x: Maps<U4> = maps(&dev, 2);
+    let d = &net.d;
+    let x1 = concat_channels(x.clone(), dense_layer!(x.clone(), d.layer0.c)).unwrap();
+    let x2 = concat_channels(x1.clone(), dense_layer!(x1, d.layer1.c)).unwrap();
+    let x3 = concat_channels(x2.clone(), dense_layer!(x2, d.layer2.c)).unwrap();
+    let y = net.forward(x.clone()).unwrap();
+    // (our tanh and dfdx's may differ in the last bit)
+    common::assert_close(&y.as_vec(), &x3.as_vec(), 1e-6);
+    // the block keeps its input as the first channels
+    assert_eq!(&y.as_vec()[..4 * 36], &x.as_vec()[..4 * 36]);
+    // each layer's input channels grow by the growth rate
+    assert_eq!(d.layer0.c.weight.shape().concrete(), [2, 4, 3, 3]);
+    assert_eq!(d.layer2.c.weight.shape().concrete(), [2, 8, 3, 3]);
+}
+
+network! {
+    /// A convolutional highway layer whose gate starts mostly closed.
+    HighwayOnly(input: [3, 6, 6]) {
+        h: highway(gate_k = 3, gate_bias = -2) { c: conv(3, k = 3, p = 1), relu },
+    }
+}
+
+#[test]
+fn highway_mixes_the_body_and_the_input_through_the_gate() {
+    let dev = Cpu::seed_from_u64(12);
+    let net = HighwayOnly::<f32, Cpu>::build(&dev);
+    assert!(net
+        .h
+        .gate
+        .transform
+        .bias
+        .as_vec()
+        .iter()
+        .all(|b| *b == -2.0));
+    let x: Maps<U3> = maps(&dev, 2);
+    let same = Conv2dSpec::<U1, U1, U1, U1>::new();
+    let body = conv2d(x.clone(), &net.h.c.weight, Some(&net.h.c.bias), same)
+        .unwrap()
+        .relu()
+        .as_vec();
+    let gate = conv2d(
+        x.clone(),
+        &net.h.gate.transform.weight,
+        Some(&net.h.gate.transform.bias),
+        same,
+    )
+    .unwrap()
+    .sigmoid()
+    .as_vec();
+    let y = net.forward(x.clone()).unwrap().as_vec();
+    for (i, ((xi, hi), ti)) in x.as_vec().iter().zip(&body).zip(&gate).enumerate() {
+        let want = ti * hi + (1.0 - ti) * xi;
+        assert!((y[i] - want).abs() < 1e-5, "at {i}: {} vs {want}", y[i]);
+    }
+}
+
+network! {
+    /// Dense and highway blocks together, for gradients and training.
+    Mixed(input: [3, 6, 6]) {
+        stem: conv(4, k = 3, p = 1),
+        d: dense(layers = 2) { bn: batch_norm, relu, c: conv(2, k = 3, p = 1) } -> [8, 6, 6],
+        h: highway { c: conv(8, k = 1), tanh },
+        global_avg_pool,
+        fh: highway(gate_bias = -1.5) { f: linear(8), relu } -> [8],
+        head: linear(2),
+    }
+}
+
+/// `sum(forward(x) · r)`, in f64, for finite differences.
+fn probe_loss(net: &Mixed<f32, Cpu>, x: &Maps<U3>, r: &[f32]) -> f64 {
+    let y = net.forward(x.clone()).unwrap().as_vec();
+    y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
+}
+
+#[test]
+fn gradients_through_dense_and_highway_match_finite_differences() {
+    let dev = Cpu::seed_from_u64(13);
+    let mut net = Mixed::<f32, Cpu>::build(&dev);
+    let x: Maps<U3> = maps(&dev, 2);
+    let r: Vec<f32> = (0..4).map(|i| [0.7, -1.3, 0.4, 1.1][i]).collect();
+    let rt: Tensor<(usize, N<typenum::U2>), f32, Cpu> =
+        dev.tensor_from_vec(r.clone(), (2, N::new()));
+    let loss = (net.forward(x.leaky_trace()).unwrap() * rt).sum();
+    let grads = loss.backward();
+    type Net = Mixed<f32, Cpu>;
+    check_param(&mut net, &x, &r, "stem.weight", &grads, |n: &mut Net| {
+        &mut n.stem.weight
+    });
+    check_param(&mut net, &x, &r, "d.1.c.weight", &grads, |n: &mut Net| {
+        &mut n.d.layer1.c.weight
+    });
+    check_param(&mut net, &x, &r, "h.gate.weight", &grads, |n: &mut Net| {
+        &mut n.h.gate.transform.weight
+    });
+    check_param(&mut net, &x, &r, "fh.gate.bias", &grads, |n: &mut Net| {
+        &mut n.fh.gate.transform.bias
+    });
+}
+
+/// Central differences of `probe_loss` against the analytic gradient at
+/// three entries of the parameter `param` picks.
+fn check_param<S: Shape>(
+    net: &mut Mixed<f32, Cpu>,
+    x: &Maps<U3>,
+    r: &[f32],
+    name: &str,
+    grads: &Gradients<f32, Cpu>,
+    param: fn(&mut Mixed<f32, Cpu>) -> &mut Tensor<S, f32, Cpu>,
+) {
+    let g = grads.get(param(net)).as_vec();
+    let eps = 1e-2f32;
+    for i in [0, g.len() / 2, g.len() - 1] {
+        nudge(param(net), i, eps);
+        let up = probe_loss(net, x, r);
+        nudge(param(net), i, -2.0 * eps);
+        let down = probe_loss(net, x, r);
+        nudge(param(net), i, eps);
+        let numeric = (up - down) / (2.0 * eps as f64);
+        assert!(
+            (numeric - g[i] as f64).abs() < 2e-2 * (1.0 + numeric.abs()),
+            "{name}[{i}]: analytic {} vs numeric {numeric}",
+            g[i]
+        );
+    }
+}
+
+/// Changes one entry of a parameter tensor in place.
+fn nudge<S: Shape>(t: &mut Tensor<S, f32, Cpu>, i: usize, delta: f32) {
+    let mut v = t.as_vec();
+    v[i] += delta;
+    t.copy_from(&v);
+}
+
+#[test]
+fn dense_and_highway_train_and_name_parameters_like_pytorch() {
+    let dev = Cpu::seed_from_u64(14);
+    let mut net = Mixed::<f32, Cpu>::build(&dev);
+    let x: Maps<U3> = maps(&dev, 8);
+    let labels: Vec<usize> = (0..8).map(|i| i % 2).collect();
+    let targets = common::onehot::<N<typenum::U2>>(&dev, &labels);
+    let mut opt = Adam::new(
+        &net,
+        AdamConfig {
+            lr: 1e-2,
+            ..Default::default()
+        },
+    );
+    let mut grads = net.alloc_grads();
+    let mut losses = vec![];
+    for _ in 0..40 {
+        let logits = net.forward_train(x.clone().traced(grads)).unwrap();
+        let loss = cross_entropy_with_logits_loss(logits, targets.clone());
+        losses.push(loss.array());
+        grads = loss.backward();
+        opt.update(&mut net, &grads).unwrap();
+        net.zero_grads(&mut grads);
+    }
+    assert!(
+        losses[39] < 0.5 * losses[0],
+        "loss did not fall: {losses:?}"
+    );
+
+    let dir = common::temp_dir("blocks");
+    let path = dir.join("mixed.safetensors");
+    net.save_safetensors(&path).unwrap();
+    let header = common::safetensors_header(&path);
+    for name in [
+        "\"d.0.bn.running_mean\"",
+        "\"d.1.c.weight\"",
+        "\"h.gate.weight\"",
+        "\"h.c.bias\"",
+        "\"fh.gate.bias\"",
+        "\"fh.f.weight\"",
+    ] {
+        assert!(header.contains(name), "{name} missing from {header}");
+    }
+    let mut copy = Mixed::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    copy.load_safetensors(&path).unwrap();
+    assert_eq!(
+        net.forward(x.clone()).unwrap().as_vec(),
+        copy.forward(x).unwrap().as_vec()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn summary_counts_gates_and_dense_growth() {
+    let s = Mixed::<f32, Cpu>::summary();
+    let row = |name: &str| s.rows.iter().find(|r| r.name == name).unwrap().clone();
+    assert_eq!(row("d").output, vec![Some(8), Some(6), Some(6)]);
+    assert_eq!(row("d.0.c").params, 2 * 4 * 9 + 2);
+    assert_eq!(row("d.1.c").params, 2 * 6 * 9 + 2);
+    assert_eq!(row("d.1.bn").params, 2 * 6);
+    // the gate of h: a 1x1 convolution from 8 to 8 maps
+    assert_eq!(row("h").params, 8 * 8 + 8);
+    assert_eq!(row("h").macs, Some(36 * 8 * 8));
+    assert_eq!(row("h").kind, "Highway (gate 1x1)");
+    assert_eq!(row("fh").params, 8 * 8 + 8);
+}
