@@ -239,3 +239,105 @@ fn summary_counts_gates_and_dense_growth() {
     assert_eq!(row("h").kind, "Highway (gate 1x1)");
     assert_eq!(row("fh").params, 8 * 8 + 8);
 }
+
+network! {
+    /// A trunk with an auxiliary classifier part-way, as GoogLeNet's.
+    WithAux(input: [1, 16, 16]) {
+        c1: conv(4, k = 3, p = 1), relu,
+        side: aux { avg_pool(k = 4), c: conv(2, k = 1), tanh, flatten, fc: linear(3) } -> [4, 16, 16],
+        c2: conv(8, k = 3, s = 2, p = 1), relu,
+        global_avg_pool,
+        head: linear(3),
+    }
+}
+
+#[test]
+fn auxiliary_head_branches_off_the_main_path() {
+    use splotnet::layers::Flatten;
+    use splotnet::ops::{avg_pool2d, Pool2dSpec};
+    use typenum::U16;
+    let dev = Cpu::seed_from_u64(21);
+    let mut net = WithAux::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U1>, N<U16>, N<U16>), f32, Cpu> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let (main, aux) = net.forward_train_aux(x.clone()).unwrap();
+    assert_eq!(main.as_vec(), net.forward(x.clone()).unwrap().as_vec());
+    // the head by hand, from c1's maps
+    let c1 = conv2d(
+        x,
+        &net.c1.weight,
+        Some(&net.c1.bias),
+        Conv2dSpec::<U1, U1, U1, U1>::new(),
+    )
+    .unwrap()
+    .relu();
+    let pooled = avg_pool2d(c1, Pool2dSpec::<U4, U4>::new()).unwrap();
+    let side = &net.side;
+    let c = conv2d(
+        pooled,
+        &side.c.weight,
+        Some(&side.c.bias),
+        <Conv2dSpec>::new(),
+    )
+    .unwrap()
+    .tanh();
+    let by_hand = side.fc.forward(Flatten.forward(c)).as_vec();
+    common::assert_close(&aux.side.as_vec(), &by_hand, 1e-6);
+}
+
+#[test]
+fn auxiliary_losses_train_the_head_and_forward_train_skips_it() {
+    use typenum::U16;
+    let dev = Cpu::seed_from_u64(22);
+    let mut net = WithAux::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<U1>, N<U16>, N<U16>), f32, Cpu> =
+        dev.sample_normal_like(&(6, N::new(), N::new(), N::new()));
+    let labels: Vec<usize> = (0..6).map(|i| i % 3).collect();
+    let targets = common::onehot::<N<U3>>(&dev, &labels);
+
+    let grads = net.alloc_grads();
+    let logits = net.forward_train(x.clone().traced(grads)).unwrap();
+    let grads = cross_entropy_with_logits_loss(logits, targets.clone()).backward();
+    assert!(grads
+        .get(&net.side.fc.weight)
+        .as_vec()
+        .iter()
+        .all(|g| *g == 0.0));
+
+    let mut opt = Adam::new(
+        &net,
+        AdamConfig {
+            lr: 1e-2,
+            ..Default::default()
+        },
+    );
+    let mut grads = net.alloc_grads();
+    let (mut first, mut last) = (None, (0.0, 0.0));
+    for _ in 0..60 {
+        let (main, aux) = net.forward_train_aux(x.clone().traced(grads)).unwrap();
+        let main_loss = cross_entropy_with_logits_loss(main, targets.clone());
+        let aux_loss = cross_entropy_with_logits_loss(aux.side, targets.clone());
+        last = (main_loss.array(), aux_loss.array());
+        first.get_or_insert(last);
+        // GoogLeNet's weighting of an auxiliary loss
+        grads = (main_loss + aux_loss * 0.3).backward();
+        assert!(grads
+            .get(&net.side.c.weight)
+            .as_vec()
+            .iter()
+            .any(|g| *g != 0.0));
+        opt.update(&mut net, &grads).unwrap();
+        net.zero_grads(&mut grads);
+    }
+    let first = first.unwrap();
+    assert!(last.0 < 0.5 * first.0, "main loss {first:?} -> {last:?}");
+    assert!(last.1 < 0.5 * first.1, "aux loss {first:?} -> {last:?}");
+
+    let s = WithAux::<f32, Cpu>::summary();
+    let side = s.rows.iter().find(|r| r.name == "side").unwrap();
+    assert_eq!(side.kind, "Auxiliary head");
+    assert_eq!(side.output, vec![Some(3)]);
+    let fc = s.rows.iter().find(|r| r.name == "side.fc").unwrap();
+    // avg_pool 4 leaves 2 maps of 4x4 after the 1x1 conv: 32 features
+    assert_eq!(fc.params, 32 * 3 + 3);
+}

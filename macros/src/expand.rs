@@ -175,7 +175,11 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             let c = tn(*c);
             Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
         }
-        Op::Residual { .. } | Op::Concat { .. } | Op::Dense { .. } | Op::Highway { .. } => {
+        Op::Residual { .. }
+        | Op::Concat { .. }
+        | Op::Dense { .. }
+        | Op::Highway { .. }
+        | Op::Aux { .. } => {
             let mut p = path.to_vec();
             p.push(step.name.as_ref()?.to_string());
             let ty = block_type(net, &p);
@@ -252,6 +256,15 @@ fn block_structs(net: &Network, steps: &[Step], path: &[String], out: &mut Token
                     out.extend(one_struct(net, &scope, &bp, hidden.clone()));
                     block_structs(net, steps, &bp, out);
                 }
+            }
+            Op::Aux { body, .. } => {
+                let scope = Scope {
+                    ty: block_type(&net.name, &p),
+                    steps: body,
+                    extra: vec![],
+                };
+                out.extend(one_struct(net, &scope, &p, hidden));
+                block_structs(net, body, &p, out);
             }
             Op::Highway {
                 body,
@@ -373,19 +386,35 @@ fn dev_err() -> TokenStream {
 
 /// The statements computing `steps` from `x`, fields reached through `path`.
 fn forward_steps(steps: &[Step], path: &TokenStream, train: bool) -> TokenStream {
-    forward_steps_from(steps, path, train, false)
+    forward_steps_from(steps, path, train, false, false)
 }
 
 /// As [`forward_steps`]; `on_data` says `x` is the network's input, whose
-/// gradient training never needs, so a first plain convolution skips it.
+/// gradient training never needs, so a first plain convolution skips it;
+/// `aux` computes the auxiliary heads into variables named after them
+/// (otherwise they are skipped).
 fn forward_steps_from(
     steps: &[Step],
     path: &TokenStream,
     train: bool,
     on_data: bool,
+    aux: bool,
 ) -> TokenStream {
     let stmts = steps.iter().enumerate().map(|(i, s)| {
         let ty = tensor(&s.out);
+        if let Op::Aux { body, out } = &s.op {
+            if !aux {
+                return quote!();
+            }
+            let name = s.name.as_ref().expect("checked: blocks are named");
+            let head = forward_steps(body, &quote!(#path.#name), train);
+            let out = tensor(out);
+            return quote_spanned!(s.span=> let #name: #out = {
+                let x = ::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x);
+                #head
+                x
+            };);
+        }
         let on_seq = matches!(s.input, Shape::Seq { .. });
         let expr = match &s.op {
             Op::Conv { table: None, .. } if train && on_data && i == 0 && !on_seq => {
@@ -531,6 +560,8 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
                 y
             })
         }
+        // the main path passes an auxiliary head by
+        Op::Aux { .. } => quote!(x),
         Op::Highway { body, .. } => {
             let f = field();
             let body = forward_steps(body, &f, train);
@@ -625,7 +656,10 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             .as_ref()
             .map_or_else(String::new, |n| format!("{prefix}{n}"));
         let kind = s.kind_name();
-        let shape = shape_tokens(&s.out);
+        let shape = match &s.op {
+            Op::Aux { out, .. } => shape_tokens(out),
+            _ => shape_tokens(&s.out),
+        };
         let (params, macs) = match &s.op {
             // the table's own count: the macro does not repeat the table
             Op::Conv {
@@ -673,7 +707,7 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             jump: #jump,
         }));
         match &s.op {
-            Op::Residual { body, .. } | Op::Highway { body, .. } => {
+            Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
                 summary_rows(body, &format!("{name}."), rows)
             }
             Op::Concat { branches } => {
@@ -698,7 +732,8 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
     let path = quote!(self);
     let infer = forward_steps(&plan.steps, &path, false);
-    let train = forward_steps_from(&plan.steps, &path, true, true);
+    let train = forward_steps_from(&plan.steps, &path, true, true, false);
+    let aux = aux_pass(net, plan);
     let mut rows = Vec::new();
     summary_rows(&plan.steps, "", &mut rows);
     let input_shape = shape_tokens(&plan.input);
@@ -731,6 +766,8 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
             }
         }
 
+        #aux
+
         impl<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #name<E, D> {
             /// One row per layer (blocks, then their layers under dotted
             /// names): output shape, parameters, multiply-adds, receptive
@@ -741,6 +778,53 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
                     input: #input_shape,
                     rows: vec![#(#rows),*],
                 }
+            }
+        }
+    }
+}
+
+/// For a network with auxiliary heads: the struct of their outputs and
+/// `forward_train_aux`, which returns it beside the main output.
+fn aux_pass(net: &Network, plan: &Plan) -> TokenStream {
+    let heads = plan.aux_heads();
+    if heads.is_empty() {
+        return quote!();
+    }
+    let name = &net.name;
+    let vis = &net.vis;
+    let outputs = format_ident!("{}Aux", name);
+    let input_ty = tensor(&plan.input);
+    let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
+    let fields = heads.iter().map(|(head, shape)| {
+        let ty = tensor(shape);
+        let doc = format!(
+            "The output of auxiliary head `{head}`, {} per sample.",
+            shape.describe()
+        );
+        quote!(#[doc = #doc] pub #head: #ty)
+    });
+    let names = heads.iter().map(|(head, _)| head);
+    let body = forward_steps_from(&plan.steps, &quote!(self), true, true, true);
+    let doc =
+        format!("The outputs of `{name}`'s auxiliary heads, from [`{name}::forward_train_aux`].");
+    quote_spanned! {Span::call_site()=>
+        #[doc = #doc]
+        #[allow(clippy::type_complexity)]
+        #vis struct #outputs<B: ::splotnet::dfdx::prelude::Dim, D: ::splotnet::dfdx::prelude::Storage<f32>, T> {
+            #(#fields,)*
+        }
+
+        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
+            /// The training pass that also runs the auxiliary heads: the main
+            /// output and the heads' outputs, each on its own tape (add their
+            /// losses to train the heads; `forward_train` skips them).
+            #[allow(clippy::type_complexity)]
+            pub fn forward_train_aux<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
+                &mut self,
+                x: #input_ty,
+            ) -> ::splotnet::Result<(#output_ty, #outputs<B, D, T>)> {
+                #body
+                Ok((x, #outputs { #(#names,)* }))
             }
         }
     }

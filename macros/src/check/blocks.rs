@@ -172,6 +172,19 @@ pub(super) fn check_block(
             }
         }
         ("highway", Body::Layers(layers)) => check_highway(layer, &name, &mut args, layers, input, field)?,
+        ("aux", Body::Layers(layers)) => {
+            let (steps, out, _) = check_layers(layers, input, field)?;
+            Step {
+                name: Some(name),
+                op: Op::Aux { body: steps, out },
+                out: input,
+                params: 0,
+                macs: Some(0),
+                field,
+                span: layer.kind.span(),
+                input,
+            }
+        }
         ("dense", Body::Layers(layers)) => check_dense(layer, &name, &mut args, layers, input, field)?,
         ("residual", Body::Branches(_)) => {
             return err(
@@ -183,6 +196,12 @@ pub(super) fn check_block(
             return err(
                 layer.kind.span(),
                 format!("{name}: a dense block repeats one list of layers, e.g. `{name}: dense(layers = 4) {{ bn: batch_norm, relu, c: conv(12, k = 3, p = 1) }}`"),
+            )
+        }
+        ("aux", Body::Branches(_)) => {
+            return err(
+                layer.kind.span(),
+                format!("{name}: an auxiliary head is a list of layers, not branches"),
             )
         }
         ("highway", Body::Branches(_)) => {
@@ -202,7 +221,7 @@ pub(super) fn check_block(
         _ => {
             return err(
                 layer.kind.span(),
-                format!("unknown block `{kind}`; expected `residual`, `concat`, `dense` or `highway`"),
+                format!("unknown block `{kind}`; expected `residual`, `concat`, `dense`, `highway` or `aux`"),
             )
         }
     };
@@ -228,12 +247,14 @@ fn check_dense(
                 format!("{name}: `layers` takes a count of at least 1"),
             )
         }
-        None => return err(
-            layer.args_span,
-            format!(
+        None => {
+            return err(
+                layer.args_span,
+                format!(
                 "{name}: missing the number of layers, e.g. `{name}: dense(layers = 4) {{ .. }}`"
             ),
-        ),
+            )
+        }
     };
     if body.is_empty() {
         return err(

@@ -64,7 +64,35 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
             j: (1, 1),
         }),
     )?;
+    for step in &steps {
+        reject_nested_aux(step, false)?;
+    }
     Ok(Plan { input, steps })
+}
+
+/// Auxiliary heads are extra outputs of the network, so they hang off the
+/// main path: not inside a block.
+fn reject_nested_aux(step: &Step, nested: bool) -> syn::Result<()> {
+    let inner: Vec<&Step> = match &step.op {
+        Op::Aux { .. } if nested => {
+            return err(
+                step.span,
+                format!(
+                    "{}: auxiliary heads are extra outputs of the network and go on its main path, not inside a block",
+                    step.name.as_ref().map_or_else(String::new, |n| n.to_string())
+                ),
+            )
+        }
+        Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
+            body.iter().collect()
+        }
+        Op::Concat { branches } => branches.iter().flat_map(|(_, b)| b).collect(),
+        Op::Dense { layers } => layers.iter().flatten().collect(),
+        _ => vec![],
+    };
+    inner
+        .into_iter()
+        .try_for_each(|s| reject_nested_aux(s, true))
 }
 
 /// Checks a sequence of layers (one struct's scope for names).

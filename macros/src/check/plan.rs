@@ -140,6 +140,12 @@ pub enum Op {
         gate_k: u64,
         gate_bias_milli: i32,
     },
+    /// An auxiliary head: a branch off the main path whose output is an
+    /// extra result of `forward_train_aux`; the main path passes through.
+    Aux {
+        body: Vec<Step>,
+        out: Shape,
+    },
     /// DenseNet: layer `i` sees the concatenation of the block's input and
     /// every earlier layer's output, and its own output is stacked on.
     Dense {
@@ -193,6 +199,7 @@ impl Op {
             Op::Residual { .. } => "Residual (identity)".into(),
             Op::Concat { branches } => format!("Concat ({} branches)", branches.len()),
             Op::Highway { gate_k, .. } => format!("Highway (gate {gate_k}x{gate_k})"),
+            Op::Aux { .. } => "Auxiliary head".into(),
             Op::Dense { layers } => format!("Dense ({} layers)", layers.len()),
         }
     }
@@ -232,4 +239,17 @@ impl Step {
 pub struct Plan {
     pub input: Shape,
     pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// The auxiliary heads (top level only) with their output shapes.
+    pub fn aux_heads(&self) -> Vec<(&Ident, Shape)> {
+        self.steps
+            .iter()
+            .filter_map(|s| match (&s.op, &s.name) {
+                (Op::Aux { out, .. }, Some(name)) => Some((name, *out)),
+                _ => None,
+            })
+            .collect()
+    }
 }
