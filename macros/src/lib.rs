@@ -16,6 +16,12 @@ mod parse;
 #[proc_macro]
 pub fn network(input: TokenStream) -> TokenStream {
     let net = syn::parse_macro_input!(input as parse::Network);
+    if net.block.is_some() {
+        return match check::check_generic(&net) {
+            Ok(plan) => expand::expand_generic(&net, &plan).into(),
+            Err(e) => e.to_compile_error().into(),
+        };
+    }
     match check::check(&net) {
         Ok(plan) => expand::expand(&net, &plan).into(),
         Err(e) => e.to_compile_error().into(),

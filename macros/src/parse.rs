@@ -5,21 +5,26 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{bracketed, parenthesized, Attribute, Ident, LitFloat, LitInt, Token, Visibility};
 
-/// `#[doc] pub Name(input: [c, h, w]) { layer, ... }`
+/// `#[doc] pub Name(input: [c, h, w]) { layer, ... }`, or a generic block
+/// `#[doc] pub block Name(input: [C, H, W]) { layer, ... }`.
 pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
+    /// Declared with `block`: generic over its input's sizes.
+    pub block: Option<Ident>,
     pub name: Ident,
     pub input: Vec<DimLit>,
     pub input_span: Span,
     pub layers: Vec<Layer>,
 }
 
-/// A size in the DSL: a literal, or `_` for a size known only at run time.
-#[derive(Clone, Copy)]
+/// A size in the DSL: a literal, `_` for a size known only at run time, or
+/// a name (a generic block's type parameter).
+#[derive(Clone)]
 pub enum DimLit {
     Fixed(u64),
     Runtime(Span),
+    Param(Ident),
 }
 
 /// `name: kind(args) { body } -> [annotation]`; all but the kind optional.
@@ -101,7 +106,14 @@ impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
-        let name: Ident = input.parse()?;
+        let mut name: Ident = input.parse()?;
+        let block = if name == "block" && input.peek(Ident) {
+            let kw = name;
+            name = input.parse()?;
+            Some(kw)
+        } else {
+            None
+        };
         let sig;
         parenthesized!(sig in input);
         let kw: Ident = sig.parse()?;
@@ -119,6 +131,7 @@ impl Parse for Network {
         Ok(Network {
             attrs,
             vis,
+            block,
             name,
             input: dims,
             input_span,
@@ -139,6 +152,9 @@ impl Parse for DimLit {
         if input.peek(Token![_]) {
             let u: Token![_] = input.parse()?;
             return Ok(DimLit::Runtime(u.span));
+        }
+        if input.peek(Ident) {
+            return Ok(DimLit::Param(input.parse()?));
         }
         let lit: LitInt = input.parse()?;
         Ok(DimLit::Fixed(lit.base10_parse()?))

@@ -1,4 +1,5 @@
-//! Activations dfdx does not have.
+//! Activation layers: LeCun's scaled tanh, and ReLU, tanh and sigmoid with
+//! splotnet's error type (dfdx's own report the device's).
 
 use dfdx::prelude::*;
 
@@ -32,3 +33,49 @@ impl<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>> Module<Tensor<S, f32, D,
         crate::ops::scaled_tanh(x, SCALED_TANH_A, SCALED_TANH_S)
     }
 }
+
+/// Declares a parameter-free, shape-preserving activation layer whose
+/// `Module` error is [`Error`], so generated generic blocks can chain it
+/// with the other layers under one bound per layer.
+macro_rules! activation_layer {
+    ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl<D: Device<f32>> TensorCollection<f32, D> for $name {
+            type To<E2: Dtype, D2: Device<E2>> = $name;
+            fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+                visitor: &mut V,
+            ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+                visitor.visit_fields((), |()| $name)
+            }
+        }
+
+        impl<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>> Module<Tensor<S, f32, D, T>>
+            for $name
+        {
+            type Output = Tensor<S, f32, D, T>;
+            type Error = Error;
+            fn try_forward(&self, $x: Tensor<S, f32, D, T>) -> Result<Self::Output, Error> {
+                $body
+            }
+        }
+    };
+}
+
+activation_layer!(
+    /// `max(0, x)`.
+    Relu,
+    |x| x.try_relu().map_err(Error::device)
+);
+activation_layer!(
+    /// `tanh(x)`, through the same fused kernel as [`ScaledTanh`].
+    Tanh,
+    |x| crate::ops::scaled_tanh(x, 1.0, 1.0)
+);
+activation_layer!(
+    /// `1 / (1 + e^-x)`.
+    Sigmoid,
+    |x| x.try_sigmoid().map_err(Error::device)
+);

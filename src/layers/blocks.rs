@@ -55,3 +55,22 @@ where
         .try_concat_along(Axis::<1>)
         .map_err(crate::Error::device)
 }
+
+/// The check that a generic block's output is the shape its use states
+/// after `->`: implemented only for the stated type itself, so a differing
+/// shape is a compile error with this message at the use.
+#[diagnostic::on_unimplemented(
+    message = "the block's output is not the shape stated after `->`",
+    label = "the compiler derives a different output shape for this block at this input",
+    note = "the types are the block's output and the stated tensor; their typenum sizes differ"
+)]
+pub trait StatedOutput<Stated> {
+    /// The output, as the stated type.
+    fn stated(self) -> Stated;
+}
+
+impl<T> StatedOutput<T> for T {
+    fn stated(self) -> T {
+        self
+    }
+}

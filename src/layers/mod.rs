@@ -8,8 +8,7 @@
 //! optimizers, `build_module`, `save_safetensors` and `load_safetensors`
 //! work), and name their tensors as PyTorch does (`weight`, `bias`).
 //!
-//! Activations (`ReLU`, `Tanh`, `Sigmoid`) and `Dropout` are dfdx's own,
-//! which already accept any shape.
+//! Dropout is dfdx's own, which already accepts any shape.
 //!
 //! [`N`]: crate::dims::N
 
@@ -25,9 +24,9 @@ mod linear;
 mod pool;
 mod seq;
 
-pub use activation::{ScaledTanh, SCALED_TANH_A, SCALED_TANH_S};
+pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
-pub use blocks::{concat_channels, residual_add};
+pub use blocks::{concat_channels, residual_add, StatedOutput};
 pub use conv::Conv2d;
 pub use conv_transpose::ConvTranspose2d;
 pub use flatten::Flatten;

@@ -53,6 +53,19 @@ impl<'a> Args<'a> {
             .is_some()
     }
 
+    /// A first argument that is a bare name (`block(Basic)`, `conv(C, ..)`),
+    /// taken.
+    pub(super) fn leading_word(&mut self) -> Option<&'a Ident> {
+        match self.layer.args.first()? {
+            Arg::Flag(f) => {
+                let f: &'a Ident = f;
+                self.flag(&f.to_string());
+                Some(f)
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn count(&self, what: &str) -> syn::Result<Option<u64>> {
         match self.positional.first() {
             None => Ok(None),

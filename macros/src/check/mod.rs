@@ -9,6 +9,7 @@
 
 mod args;
 mod blocks;
+mod generic;
 mod plan;
 mod seq;
 
@@ -18,6 +19,7 @@ use syn::{Error, Ident};
 use crate::parse::{DimLit, Layer, Network, Value};
 use args::{expect_inputs, layer_follows_flatten, window, Args};
 use blocks::check_block;
+pub use generic::{check_generic, Chan, GOp, GStep, GenericPlan};
 pub use plan::*;
 
 pub(super) fn err<T>(span: Span, msg: impl std::fmt::Display) -> syn::Result<T> {
@@ -33,6 +35,18 @@ pub(super) fn label(layer: &Layer) -> String {
 }
 
 pub fn check(net: &Network) -> syn::Result<Plan> {
+    if let Some(p) = net.input.iter().find_map(|d| match d {
+        DimLit::Param(p) => Some(p),
+        _ => None,
+    }) {
+        return err(
+            p.span(),
+            format!(
+                "`{p}` names a size, which only a generic block may do: write `block {}(input: [C, H, W])`, or give a number or `_`",
+                net.name
+            ),
+        );
+    }
     let input = match net.input.as_slice() {
         [c, h, w] => Shape::Maps {
             c: match c {
@@ -43,6 +57,7 @@ pub fn check(net: &Network) -> syn::Result<Plan> {
                         "the channel count must be a number: layers' weights depend on it",
                     )
                 }
+                DimLit::Param(_) => unreachable!("rejected above"),
             },
             h: size(h),
             w: size(w),
@@ -136,6 +151,7 @@ fn size(d: &DimLit) -> Size {
     match d {
         DimLit::Fixed(n) => Size::Fixed(*n),
         DimLit::Runtime(_) => Size::Runtime,
+        DimLit::Param(_) => unreachable!("`check` rejects named sizes in networks"),
     }
 }
 
@@ -168,6 +184,7 @@ fn check_annotation(layer: &Layer, dims: &[DimLit], span: Span, out: &Shape) -> 
         .map(|d| match d {
             DimLit::Fixed(n) => n.to_string(),
             DimLit::Runtime(_) => "_".into(),
+            DimLit::Param(p) => p.to_string(),
         })
         .collect();
     err(
@@ -444,6 +461,29 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>, seq: bool) -> 
             let (c, h, w) = maps(layer, input)?;
             step(Op::BatchNorm { c }, input, 2 * c, plane(h, w).map(|p| 2 * c * p), field)
         }
+        "block" => {
+            needs_name("block")?;
+            let (c, _, _) = maps(layer, input)?;
+            let ty = match args.leading_word() {
+                Some(ty) => ty.clone(),
+                None => return err(layer.args_span, format!("{}: name the block, e.g. `{}: block(Basic) -> [64, 32, 32]`", label(layer), label(layer))),
+            };
+            let out = match &layer.annotation {
+                Some((dims, span)) => match dims.as_slice() {
+                    [DimLit::Fixed(c), h, w] if !matches!(h, DimLit::Param(_)) && !matches!(w, DimLit::Param(_)) => {
+                        Shape::Maps { c: *c, h: size(h), w: size(w) }
+                    }
+                    _ => return err(*span, format!("{}: state the block's output as `[channels, height, width]` with numbers (or `_` for runtime sizes)", label(layer))),
+                },
+                None => {
+                    return err(
+                        layer.kind.span(),
+                        format!("{}: a generic block's output shape is derived by the compiler, not by this macro; state it, e.g. `{}: block({ty}) -> [64, 32, 32]`, and the compiler checks it", label(layer), label(layer)),
+                    )
+                }
+            };
+            step(Op::Block { ty, cin: c }, out, 0, None, None)
+        }
         "lrn" => {
             maps(layer, input)?;
             let n = args.float("n", 5.0)? as u64;
@@ -456,7 +496,7 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>, seq: bool) -> 
             return err(
                 layer.kind.span(),
                 format!(
-                    "unknown layer `{kind}`; expected one of: conv, conv1d, max_pool, avg_pool, l2_pool, \
+                    "unknown layer `{kind}`; expected one of: conv, conv1d, block, max_pool, avg_pool, l2_pool, \
                      global_avg_pool, global_max_pool, flatten, linear, conv_transpose, batch_norm, subsample, relu, tanh, sigmoid, scaled_tanh, dropout, lrn"
                 ),
             )

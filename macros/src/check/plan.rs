@@ -146,6 +146,12 @@ pub enum Op {
         body: Vec<Step>,
         out: Shape,
     },
+    /// A generic block (declared with `block`) used at `cin` input channels;
+    /// its output shape is the use's annotation, checked by the compiler.
+    Block {
+        ty: Ident,
+        cin: u64,
+    },
     /// DenseNet: layer `i` sees the concatenation of the block's input and
     /// every earlier layer's output, and its own output is stacked on.
     Dense {
@@ -200,6 +206,7 @@ impl Op {
             Op::Concat { branches } => format!("Concat ({} branches)", branches.len()),
             Op::Highway { gate_k, .. } => format!("Highway (gate {gate_k}x{gate_k})"),
             Op::Aux { .. } => "Auxiliary head".into(),
+            Op::Block { ty, .. } => format!("{ty} (block)"),
             Op::Dense { layers } => format!("Dense ({} layers)", layers.len()),
         }
     }

@@ -4,6 +4,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
+mod generic;
+
+pub use generic::expand_generic;
+
 use crate::check::{Act, Op, Plan, PoolKind, Shape, Size, Step, Window};
 use crate::parse::Network;
 use syn::Ident;
@@ -66,6 +70,12 @@ fn rounding(win: &Window) -> TokenStream {
 
 fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
     let (cg, o, kh, kw) = (tn(cin / groups), tn(out), tn(win.k.0), tn(win.k.1));
+    let spec = conv_spec(win, groups);
+    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, E, D>)
+}
+
+/// The `Conv2dSpec` of a window: stride, padding, dilation, groups, rounding.
+fn conv_spec(win: &Window, groups: u64) -> TokenStream {
     let (sh, sw, ph, pw, dh, dw, g) = (
         tn(win.s.0),
         tn(win.s.1),
@@ -76,7 +86,26 @@ fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
         tn(groups),
     );
     let m = rounding(win);
-    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, ::splotnet::ops::Conv2dSpec<#sh, #sw, #ph, #pw, #dh, #dw, #g, #m>, E, D>)
+    quote!(::splotnet::ops::Conv2dSpec<#sh, #sw, #ph, #pw, #dh, #dw, #g, #m>)
+}
+
+/// The pooling layer type of `kind` over `win`.
+fn pool_type(kind: PoolKind, win: &Window) -> TokenStream {
+    let k = match kind {
+        PoolKind::Max => quote!(Max),
+        PoolKind::Avg => quote!(Avg),
+        PoolKind::L2 => quote!(L2),
+    };
+    let (kh, kw, sh, sw, ph, pw) = (
+        tn(win.k.0),
+        tn(win.k.1),
+        tn(win.s.0),
+        tn(win.s.1),
+        tn(win.p.0),
+        tn(win.p.1),
+    );
+    let m = rounding(win);
+    quote!(::splotnet::layers::Pool2d<::splotnet::layers::kind::#k, ::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>>)
 }
 
 /// A convolution along a sequence: the window's width axis.
@@ -174,6 +203,10 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
         Op::BatchNorm { c } => {
             let c = tn(*c);
             Some(quote!(::splotnet::layers::BatchNorm2d<#c, E, D>))
+        }
+        Op::Block { ty, cin } => {
+            let c = tn(*cin);
+            Some(quote!(#ty<#c, E, D>))
         }
         Op::Residual { .. }
         | Op::Concat { .. }
@@ -335,9 +368,8 @@ fn dense_field(i: usize) -> Ident {
 }
 
 fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream) -> TokenStream {
-    let vis = &net.vis;
     let ty = &scope.ty;
-    let mut fields: Vec<(Ident, String, TokenStream, String)> = scope
+    let mut fields: Vec<FieldDef> = scope
         .steps
         .iter()
         .filter_map(|s| {
@@ -350,6 +382,26 @@ fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream)
     for (n, key, t) in &scope.extra {
         fields.push((n.clone(), key.clone(), t.clone(), format!("`{key}`")));
     }
+    struct_tokens(&net.vis, attrs, ty, false, &fields)
+}
+
+/// A field of a generated struct: field, state-dict name, type, doc.
+type FieldDef = (Ident, String, TokenStream, String);
+
+/// A generated struct of layers over `E, D` (and the channel type `C` when
+/// `generic`), with dfdx's `TensorCollection` naming each field `key`.
+fn struct_tokens(
+    vis: &syn::Visibility,
+    attrs: TokenStream,
+    ty: &Ident,
+    generic: bool,
+    fields: &[FieldDef],
+) -> TokenStream {
+    let (c_decl, c) = if generic {
+        (quote!(C: ::splotnet::dims::Size,), quote!(C,))
+    } else {
+        (quote!(), quote!())
+    };
     let defs = fields
         .iter()
         .map(|(n, _, t, doc)| quote!(#[doc = #doc] pub #n: #t));
@@ -363,13 +415,13 @@ fn one_struct(net: &Network, scope: &Scope, path: &[String], attrs: TokenStream)
     let pattern = nest(names.iter().map(|n| quote!(#n)).collect());
     quote! {
         #attrs
-        #vis struct #ty<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> {
+        #vis struct #ty<#c_decl E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> {
             #(#defs,)*
-            _types: ::core::marker::PhantomData<(E, D)>,
+            _types: ::core::marker::PhantomData<(#c E, D)>,
         }
 
-        impl<D: ::splotnet::dfdx::prelude::Device<f32>> ::splotnet::dfdx::nn::TensorCollection<f32, D> for #ty<f32, D> {
-            type To<E2: ::splotnet::dfdx::prelude::Dtype, D2: ::splotnet::dfdx::prelude::Device<E2>> = #ty<E2, D2>;
+        impl<#c_decl D: ::splotnet::dfdx::prelude::Device<f32>> ::splotnet::dfdx::nn::TensorCollection<f32, D> for #ty<#c f32, D> {
+            type To<E2: ::splotnet::dfdx::prelude::Dtype, D2: ::splotnet::dfdx::prelude::Device<E2>> = #ty<#c E2, D2>;
 
             fn iter_tensors<V: ::splotnet::dfdx::nn::ModuleVisitor<Self, f32, D>>(
                 visitor: &mut V,
@@ -472,25 +524,20 @@ fn step_expr(step: &Step, path: &TokenStream, train: bool) -> TokenStream {
                 quote!(::splotnet::dfdx::nn::Module::try_forward(&#f, x)?)
             }
         }
-        Op::Pool { kind, win } => {
-            let k = match kind {
-                PoolKind::Max => quote!(Max),
-                PoolKind::Avg => quote!(Avg),
-                PoolKind::L2 => quote!(L2),
+        // spanned at the use, where a size the block cannot take fails
+        Op::Block { .. } => {
+            let f = field();
+            let out = tensor(&step.out);
+            let call = if train {
+                quote_spanned!(step.span=> ::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #f, x)?)
+            } else {
+                quote_spanned!(step.span=> ::splotnet::dfdx::nn::Module::try_forward(&#f, x)?)
             };
-            let (kh, kw, sh, sw, ph, pw) = (
-                tn(win.k.0),
-                tn(win.k.1),
-                tn(win.s.0),
-                tn(win.s.1),
-                tn(win.p.0),
-                tn(win.p.1),
-            );
-            let m = rounding(win);
-            quote!(::splotnet::dfdx::nn::Module::try_forward(
-                &::splotnet::layers::Pool2d::<::splotnet::layers::kind::#k, ::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>>::default(),
-                x,
-            )?)
+            quote_spanned!(step.span=> ::splotnet::layers::StatedOutput::<#out>::stated(#call))
+        }
+        Op::Pool { kind, win } => {
+            let ty = pool_type(*kind, win);
+            quote!(::splotnet::dfdx::nn::Module::try_forward(&<#ty>::default(), x)?)
         }
         Op::GlobalPool(PoolKind::Max) => quote!(::splotnet::ops::global_max_pool2d(x)?),
         Op::GlobalPool(_) => quote!(::splotnet::ops::global_avg_pool2d(x)?),
@@ -683,6 +730,14 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
                 (
                     quote!(<#ty>::connected_params() as u64),
                     quote!((#plane).map(|p: u64| p * (<#ty>::connected_params() as u64 - #o))),
+                )
+            }
+            // the block counts its own: it is declared elsewhere
+            Op::Block { ty, cin } => {
+                let c = tn(*cin);
+                (
+                    quote!(<#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>::param_count()),
+                    quote!(None),
                 )
             }
             _ => {
