@@ -1,4 +1,6 @@
-//! Prints the layer tables of three declared networks.
+//! Prints the layer tables of declared networks: LeNet-5, a small ResNet,
+//! GoogLeNet's inception (3a), a small DenseNet with a highway layer and an
+//! auxiliary head, and a ResNet built from a generic block.
 //!
 //!     cargo run --example summary
 
@@ -57,8 +59,52 @@ network! {
     }
 }
 
+network! {
+    /// A small DenseNet (Huang et al. 2017) with growth rate 12, a highway
+    /// layer (Srivastava et al. 2015) and an auxiliary head.
+    SmallDenseNet(input: [3, 32, 32]) {
+        stem: conv(24, k = 3, p = same),
+        dense1: dense(layers = 4) {
+            bn: batch_norm, relu, conv: conv(12, k = 3, p = same),
+        } -> [72, 32, 32],
+        transition: conv(36, k = 1), avg_pool(k = 2) -> [36, 16, 16],
+        side: aux { global_avg_pool, fc: linear(10) },
+        dense2: dense(layers = 4) {
+            bn: batch_norm, relu, conv: conv(12, k = 3, p = same),
+        } -> [84, 16, 16],
+        gate: highway(gate_bias = -2) { conv: conv(84, k = 3, p = same), relu },
+        global_avg_pool,
+        fc: linear(10),
+    }
+}
+
+network! {
+    /// ResNet's basic block, declared once: generic over channels and size.
+    pub block Basic(input: [C, H, W]) {
+        body: residual {
+            conv1: conv(C, k = 3, p = 1), bn1: batch_norm, relu,
+            conv2: conv(C, k = 3, p = 1), bn2: batch_norm,
+        },
+        relu,
+    }
+}
+
+network! {
+    /// The basic block at two channel counts and two sizes.
+    BlockResNet(input: [3, 32, 32]) {
+        stem: conv(16, k = 3, p = same), relu,
+        layer1: block(Basic) -> [16, 32, 32],
+        down: conv(32, k = 3, s = 2, p = 1), relu,
+        layer2: block(Basic) -> [32, 16, 16],
+        global_avg_pool,
+        fc: linear(10),
+    }
+}
+
 fn main() {
     println!("{}", LeNet5::<f32, Cpu>::summary());
     println!("{}", SmallResNet::<f32, Cpu>::summary());
     println!("{}", Inception3a::<f32, Cpu>::summary());
+    println!("{}", SmallDenseNet::<f32, Cpu>::summary());
+    println!("{}", BlockResNet::<f32, Cpu>::summary());
 }

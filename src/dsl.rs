@@ -6,19 +6,30 @@
 //! ```text
 //! network! {
 //!     /// docs                                   (optional, any attributes)
-//!     pub Name(input: [C, H, W]) {               (H, W: numbers, or _ for a runtime size)
+//!     pub Name(input: [C, H, W]) {               (H, W: numbers, or _ for a runtime size;
+//!                                                 [C, L] for sequences, [F] for features)
 //!         name: kind(args) -> [C, H, W],         (name and annotation optional)
 //!         block_name: residual { layers },       (identity shortcut)
 //!         block_name: residual(project) { .. },  (1x1 projection when the shape changes)
 //!         block_name: concat { b1: [layers], b2: [layers] },  (branches, channels stacked)
+//!         block_name: dense(layers = n) { layers },  (DenseNet: each sees all before)
+//!         block_name: highway { layers },        (gated: T·body(x) + (1-T)·x)
+//!         head_name: aux { layers },             (an extra output, from forward_train_aux)
+//!         name: block(Generic) -> [C, H, W],     (a generic block; the output is stated)
 //!         ...
+//!     }
+//! }
+//!
+//! network! {
+//!     pub block Generic(input: [C, H, W]) {      (generic over C and the sizes)
+//!         name: conv(C, k = 3, p = 1), ...       (C: as many filters as input channels)
 //!     }
 //! }
 //! ```
 //!
 //! | layer | arguments | notes |
 //! |---|---|---|
-//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; needs a name |
+//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; on a sequence, 1D (`conv1d` also names it); needs a name |
 //! | `conv_transpose(O, k = K)` | `s`, `p`, `op` (output padding, below `s`), `d`, `groups` | transposed convolution (up-convolution); needs a name |
 //! | `subsample(k = K)` | | LeNet's trainable subsampling: window sum × coefficient + bias, per map |
 //! | `batch_norm` | | per-channel batch normalisation; needs a name |
@@ -29,6 +40,20 @@
 //! | `relu`, `tanh`, `sigmoid`, `scaled_tanh` | | `scaled_tanh` is LeCun's `1.7159 tanh(2a/3)` |
 //! | `dropout` | `p` (default 0.5) | active in `forward_train` only |
 //! | `lrn` | `n`, `k`, `alpha`, `beta` (AlexNet's by default) | |
+//! | `block(Name)` | | a generic block declared with `block`; needs a name and a `-> [..]` |
+//!
+//! | block | arguments | notes |
+//! |---|---|---|
+//! | `residual { .. }` | flag `project` | the body's output plus the input (or its 1x1 projection) |
+//! | `concat { b1: [..], .. }` | | branches on the same input, maps stacked along channels |
+//! | `dense { .. }` | `layers` (count) | layer `i` sees the input and every earlier layer's maps, stacked |
+//! | `highway { .. }` | `gate_k` (odd, default 1), `gate_bias` (default -1) | `T·body(x) + (1-T)·x`, `T` a sigmoid gate (a same-size conv, or linear on features) |
+//! | `aux { .. }` | | an auxiliary head on the main path; `forward_train_aux` returns its output |
+//!
+//! Sequences (`input: [C, L]`) take `conv`, the pools, `batch_norm`, `lrn`,
+//! `flatten`, the global pools, activations and dropout, all along the length
+//! (each window argument a single number). A generic block takes `conv`,
+//! `batch_norm`, the pools, activations and `residual` blocks.
 //!
 //! Every per-axis argument takes a number or a pair `(height, width)`.
 //! `inputs = N` states what a layer expects and is checked.
@@ -42,7 +67,12 @@
 //! - `forward` (inference) and `forward_train` (dropout on), each taking a
 //!   batch with any tape and returning `splotnet::Result`;
 //! - `Name::summary()`: output shape, parameters, multiply-adds, receptive
-//!   field and jump per layer.
+//!   field and jump per layer;
+//! - with auxiliary heads, `forward_train_aux`, returning the main output and
+//!   a `NameAux` struct of the heads' outputs;
+//! - for a generic `block`, a struct `Name<C, E, D>` implementing dfdx's
+//!   `Module` and `ModuleMut` for any batch, size and tape, and
+//!   `Name::<C, ..>::param_count()`.
 //!
 //! ## Example: LeNet-5
 //!
@@ -102,6 +132,114 @@
 //!     let x: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
 //!         dev.zeros_like(&(1, N::new(), size, size));
 //!     assert_eq!(net.forward(x).unwrap().shape().concrete(), [1, 2]);
+//! }
+//! ```
+//!
+//! ## Example: sequences
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// A 1D classifier for 3-channel signals of 128 samples.
+//!     Signal(input: [3, 128]) {
+//!         c1: conv1d(16, k = 7, s = 2, p = 3) -> [16, 64],
+//!         bn: batch_norm, relu,
+//!         pool: max_pool(k = 2)               -> [16, 32],
+//!         c2: conv(32, k = 3, d = 2, p = same) -> [32, 32],
+//!         relu,
+//!         global_avg_pool,
+//!         head: linear(4),
+//!     }
+//! }
+//!
+//! let dev: Cpu = Default::default();
+//! let net = Signal::<f32, Cpu>::build(&dev);
+//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U128>), f32, Cpu> =
+//!     dev.zeros_like(&(2, N::new(), N::new()));
+//! assert_eq!(net.forward(x).unwrap().shape().concrete(), [2, 4]);
+//! assert_eq!(net.c1.weight.shape().concrete(), [16, 3, 7]);
+//! ```
+//!
+//! ## Example: dense, highway and auxiliary heads
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     Mixed(input: [3, 16, 16]) {
+//!         stem: conv(8, k = 3, p = 1),
+//!         // growth rate 4: 8 + 3·4 = 20 channels, a type the compiler adds up
+//!         d: dense(layers = 3) { bn: batch_norm, relu, c: conv(4, k = 3, p = 1) } -> [20, 16, 16],
+//!         side: aux { global_avg_pool, fc: linear(10) },
+//!         h: highway(gate_bias = -2) { c: conv(20, k = 3, p = 1), relu },
+//!         global_avg_pool,
+//!         head: linear(10),
+//!     }
+//! }
+//!
+//! let dev: Cpu = Default::default();
+//! let mut net = Mixed::<f32, Cpu>::build(&dev);
+//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U16>, N<typenum::U16>), f32, Cpu> =
+//!     dev.zeros_like(&(2, N::new(), N::new(), N::new()));
+//! let (main, aux) = net.forward_train_aux(x.leaky_trace()).unwrap();
+//! // GoogLeNet's training loss weights an auxiliary head by 0.3
+//! let loss = main.square().mean() + aux.side.square().mean() * 0.3;
+//! let grads = loss.backward();
+//! let _ = grads.get(&net.side.fc.weight);
+//! ```
+//!
+//! ## Example: a generic block
+//!
+//! A `block` is declared once and used at any channel count and size. Its
+//! sizes are derived by the compiler at each use (one bound per layer), so
+//! a use states the output it expects, and the compiler checks it.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// ResNet's basic block, at any channel count C and size.
+//!     pub block Basic(input: [C, H, W]) {
+//!         body: residual {
+//!             a: conv(C, k = 3, p = 1), bn1: batch_norm, relu,
+//!             b: conv(C, k = 3, p = 1), bn2: batch_norm,
+//!         },
+//!         relu,
+//!     }
+//! }
+//!
+//! network! {
+//!     Net(input: [3, 32, 32]) {
+//!         stem: conv(16, k = 3, p = 1),
+//!         b1: block(Basic)                -> [16, 32, 32],
+//!         down: conv(32, k = 3, s = 2, p = 1),
+//!         b2: block(Basic)                -> [32, 16, 16],
+//!         global_avg_pool,
+//!         head: linear(10),
+//!     }
+//! }
+//!
+//! let dev: Cpu = Default::default();
+//! let net = Net::<f32, Cpu>::build(&dev);
+//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U32>, N<typenum::U32>), f32, Cpu> =
+//!     dev.zeros_like(&(1, N::new(), N::new(), N::new()));
+//! assert_eq!(net.forward(x).unwrap().shape().concrete(), [1, 10]);
+//! // 18·C² + 6·C parameters at C input channels
+//! assert_eq!(Basic::<typenum::U16, f32, Cpu>::param_count(), 18 * 256 + 6 * 16);
+//! ```
+//!
+//! A use at a size the block cannot take is a compile error at the use:
+//! *"the kernel does not fit: its span D(K-1)+1 is larger than the padded
+//! input in+2P"*.
+//!
+//! ```compile_fail
+//! use splotnet::prelude::*;
+//! network! {
+//!     pub block Valid(input: [C, H, W]) { c: conv(16, k = 5), relu }
+//! }
+//! network! {
+//!     Net(input: [4, 3, 3]) { v: block(Valid) -> [16, 1, 1] }
 //! }
 //! ```
 //!

@@ -99,6 +99,14 @@ fn parameter_counts_follow_the_channel_count() {
     assert_eq!(row("b3").params, expected(32));
     assert_eq!(row("d1").params, down(16));
     assert_eq!(row("d1").kind, "Down (block)");
+    // multiply-adds at the use's size: 3x3 convolutions at every position, 2 per BN entry
+    let basic_macs = |c: u64, hw: u64| 2 * hw * c * c * 9 + 2 * 2 * c * hw;
+    assert_eq!(row("b1").macs, Some(basic_macs(16, 32 * 32)));
+    assert_eq!(row("b3").macs, Some(basic_macs(32, 16 * 16)));
+    // Down from 16 channels at 32x32: stride 2 to 16x16, then the 1x1 projection
+    let hw = 16 * 16;
+    let down_macs = hw * 32 * 16 * 9 + hw * 32 * 32 * 9 + 2 * 32 * hw + hw * 32 * 16;
+    assert_eq!(row("d1").macs, Some(down_macs));
     assert_eq!(row("d1").output, vec![Some(32), Some(16), Some(16)]);
 }
 

@@ -96,15 +96,20 @@ fn projection_ty(cin: Chan, out: Chan, stride: (u64, u64), ed: &TokenStream) -> 
     conv_ty(cin, out, 1, &win, ed)
 }
 
-/// The struct of one scope (the block, or a residual body inside it).
-fn scope_struct(
-    net: &Network,
-    ty: &Ident,
-    path: &[String],
-    steps: &[GStep],
-    extra: Option<TokenStream>,
-    attrs: TokenStream,
-) -> TokenStream {
+/// One generated struct: the block, or a residual body inside it.
+struct GScope<'a> {
+    ty: Ident,
+    /// Names from the block down to this scope.
+    path: Vec<String>,
+    steps: &'a [GStep],
+    /// The input's channels.
+    cin: Chan,
+    join: Join,
+}
+
+/// The struct of one scope, with a `shortcut` field for a projection.
+fn scope_struct(net: &Network, scope: &GScope, attrs: TokenStream) -> TokenStream {
+    let (ty, path, steps) = (&scope.ty, &scope.path, scope.steps);
     let ed = quote!(E, D);
     let mut fields: Vec<FieldDef> = steps
         .iter()
@@ -119,11 +124,11 @@ fn scope_struct(
             ))
         })
         .collect();
-    if let Some(t) = extra {
+    if let Join::Projection { out, stride } = scope.join {
         fields.push((
             format_ident!("shortcut"),
             "shortcut".into(),
-            t,
+            projection_ty(scope.cin, out, stride, &ed),
             "The 1x1 projection shortcut.".into(),
         ));
     }
@@ -141,17 +146,10 @@ enum Join {
     },
 }
 
-/// `Module` (or, when `mutable`, `ModuleMut`) for the struct `ty` on an
-/// input of `cin` channels.
-fn module_impl(
-    net: &Network,
-    ty: &Ident,
-    path: &[String],
-    steps: &[GStep],
-    cin: Chan,
-    join: &Join,
-    mutable: bool,
-) -> TokenStream {
+/// `Module` (or, when `mutable`, `ModuleMut`) for a scope's struct.
+fn module_impl(net: &Network, scope: &GScope, mutable: bool) -> TokenStream {
+    let (ty, path, steps, cin, join) =
+        (&scope.ty, &scope.path, scope.steps, scope.cin, &scope.join);
     let ed = quote!(f32, D);
     let module = quote!(::splotnet::dfdx::nn::Module);
     let module_mut = quote!(::splotnet::dfdx::nn::ModuleMut);
@@ -245,72 +243,106 @@ fn module_impl(
     }
 }
 
-fn scope(
-    net: &Network,
-    ty: &Ident,
-    path: &[String],
-    steps: &[GStep],
-    cin: Chan,
-    join: Join,
-    shortcut_field: Option<TokenStream>,
-    attrs: TokenStream,
-    out: &mut TokenStream,
-) {
-    out.extend(scope_struct(net, ty, path, steps, shortcut_field, attrs));
-    out.extend(module_impl(net, ty, path, steps, cin, &join, false));
-    out.extend(module_impl(net, ty, path, steps, cin, &join, true));
-    for step in steps {
+/// A scope's struct and impls, then those of the residual bodies in it.
+fn scope(net: &Network, scope: &GScope, attrs: TokenStream, out: &mut TokenStream) {
+    out.extend(scope_struct(net, scope, attrs));
+    out.extend(module_impl(net, scope, false));
+    out.extend(module_impl(net, scope, true));
+    for step in scope.steps {
         if let GOp::Residual { body, projection } = &step.op {
-            let p = sub_path(path, step);
-            let (join, field) = match projection {
-                Some((c, stride)) => (
-                    Join::Projection {
-                        out: *c,
+            let path = sub_path(&scope.path, step);
+            let inner = GScope {
+                ty: block_type(&net.name, &path),
+                path,
+                steps: body,
+                cin: step.cin,
+                join: match projection {
+                    Some((out, stride)) => Join::Projection {
+                        out: *out,
                         stride: *stride,
                     },
-                    Some(projection_ty(step.cin, *c, *stride, &quote!(E, D))),
-                ),
-                None => (Join::Identity, None),
+                    None => Join::Identity,
+                },
             };
             let hidden = quote!(#[doc(hidden)] #[allow(non_camel_case_types)]);
-            scope(
-                net,
-                &block_type(&net.name, &p),
-                &p,
-                body,
-                step.cin,
-                join,
-                field,
-                hidden,
-                out,
-            );
+            self::scope(net, &inner, hidden, out);
         }
     }
+}
+
+/// Statements that follow `c`, `h`, `w` through `steps` with the runtime
+/// formulas, adding each layer's multiply-adds per sample to `macs`.
+fn mac_stmts(steps: &[GStep]) -> TokenStream {
+    let slide = |n: TokenStream, k: u64, s: u64, p: u64, d: u64, exact: bool| {
+        let (k, s, p, d) = (k as usize, s as usize, p as usize, d as usize);
+        quote!(::splotnet::formula::conv_out(#n, #k, #s, #p, #d, #exact).ok()?)
+    };
+    let stmts = steps.iter().map(|step| match &step.op {
+        GOp::Conv { out, groups, win } => {
+            let out = match out {
+                Chan::Param => quote!(<C as ::splotnet::typenum::Unsigned>::U64),
+                Chan::Fixed(n) => quote!(#n),
+            };
+            let ho = slide(quote!(h), win.k.0, win.s.0, win.p.0, win.d.0, win.exact);
+            let wo = slide(quote!(w), win.k.1, win.s.1, win.p.1, win.d.1, win.exact);
+            let (g, kk) = (*groups, win.k.0 * win.k.1);
+            quote! {
+                let (ho, wo) = (#ho, #wo);
+                macs += (ho * wo) as u64 * #out * (c / #g) * #kk;
+                (c, h, w) = (#out, ho, wo);
+            }
+        }
+        GOp::BatchNorm => quote!(macs += 2 * c * (h * w) as u64;),
+        GOp::Pool { win, .. } => {
+            let ho = slide(quote!(h), win.k.0, win.s.0, win.p.0, 1, win.exact);
+            let wo = slide(quote!(w), win.k.1, win.s.1, win.p.1, 1, win.exact);
+            quote!((h, w) = (#ho, #wo);)
+        }
+        GOp::Act(_) => quote!(),
+        GOp::Residual { body, projection } => {
+            let body = mac_stmts(body);
+            let shortcut = projection.map(|_| quote!(macs += (h * w) as u64 * c * c_in;));
+            quote!({
+                let c_in = c;
+                #body
+                #shortcut
+            })
+        }
+    });
+    quote!(#(#stmts)*)
 }
 
 pub fn expand_generic(net: &Network, plan: &GenericPlan) -> TokenStream {
     let mut out = TokenStream::new();
     let attrs = &net.attrs;
     let ty = &net.name;
-    scope(
-        net,
-        ty,
-        &[],
-        &plan.steps,
-        Chan::Param,
-        Join::Sequence,
-        None,
-        quote!(#(#attrs)*),
-        &mut out,
-    );
+    let top = GScope {
+        ty: ty.clone(),
+        path: vec![],
+        steps: &plan.steps,
+        cin: Chan::Param,
+        join: Join::Sequence,
+    };
+    scope(net, &top, quote!(#(#attrs)*), &mut out);
     let (per_c2, per_c, fixed) = (plan.params.per_c2, plan.params.per_c, plan.params.fixed);
     let c = &plan.channel;
+    let macs = mac_stmts(&plan.steps);
     let doc = format!(
         "Trainable parameters at `{c}` input channels: {per_c2}·{c}² + {per_c}·{c} + {fixed}."
     );
     out.extend(quote_spanned! {Span::call_site()=>
         impl<C: ::splotnet::dims::Size, E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #ty<C, E, D> {
             #[doc = #doc]
+            #[doc = "Multiply-adds per sample on `h` x `w` maps of `C` channels, from the"]
+            #[doc = "runtime formulas; `None` for a size the block cannot take."]
+            #[allow(unused_assignments, unused_mut, unused_variables)]
+            pub fn mult_adds(h: usize, w: usize) -> ::core::option::Option<u64> {
+                let (mut c, mut h, mut w) = (<C as ::splotnet::typenum::Unsigned>::U64, h, w);
+                let mut macs = 0u64;
+                #macs
+                ::core::option::Option::Some(macs)
+            }
+
             pub fn param_count() -> u64 {
                 let c = <C as ::splotnet::typenum::Unsigned>::U64;
                 #per_c2 * c * c + #per_c * c + #fixed

@@ -735,10 +735,19 @@ fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
             // the block counts its own: it is declared elsewhere
             Op::Block { ty, cin } => {
                 let c = tn(*cin);
-                (
-                    quote!(<#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>::param_count()),
-                    quote!(None),
-                )
+                let ty = quote!(<#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>);
+                let macs = match s.input {
+                    Shape::Maps {
+                        h: Size::Fixed(h),
+                        w: Size::Fixed(w),
+                        ..
+                    } => {
+                        let (h, w) = (h as usize, w as usize);
+                        quote!(#ty::mult_adds(#h, #w))
+                    }
+                    _ => quote!(None),
+                };
+                (quote!(#ty::param_count()), macs)
             }
             _ => {
                 let p = s.params;
