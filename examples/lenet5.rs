@@ -4,17 +4,22 @@
 //!     cargo run --release --example lenet5 -- --data ../shared/data/mnist --epochs 10
 //!
 //! Writes to the run directory (`--out`, default `runs/lenet5`): the model
-//! summary, `metrics.csv` (one row per epoch), `confusion.txt`, and
-//! `checkpoint.safetensors` (replaced atomically after every epoch).
+//! summary, `metrics.csv` (one row per epoch), `confusion.txt`,
+//! `checkpoint.safetensors` and `checkpoint.optimizer.safetensors`
+//! (replaced atomically after every epoch; `--resume` continues from them
+//! exactly), and pictures: `curves.png` (loss and accuracy per epoch),
+//! `filters.png` (the first layer's filters) and `feature_maps.png` (a test
+//! digit's maps at each layer).
 
 use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use splotnet::data::{embedded_sample, load_dir, Mnist};
+use splotnet::plot::{feature_maps, filter_grid, training_curves};
 use splotnet::prelude::*;
 use splotnet::train::{
-    train, EpochMetrics, MnistClassifier, OptimizerKind, Progress, Schedule, TrainConfig,
+    train, Digits, EpochMetrics, MnistClassifier, OptimizerKind, Progress, Schedule, TrainConfig,
 };
 use splotnet::zoo::lenet5::{LeNet5, LeNet5Modern};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -71,9 +76,13 @@ struct Args {
     /// Randomly rotate (±10°), scale (±10 %) and shift (±2 px) the training digits.
     #[arg(long)]
     augment: bool,
-    /// Run directory for metrics and checkpoints.
+    /// Run directory for metrics, checkpoints and pictures.
     #[arg(long, default_value = "runs/lenet5")]
     out: PathBuf,
+    /// Continue the run in --out from its last checkpoint, exactly as if it
+    /// had not stopped (the other settings must match the run's).
+    #[arg(long)]
+    resume: bool,
 }
 
 fn main() {
@@ -110,6 +119,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         data.test.len()
     );
     std::fs::create_dir_all(&args.out)?;
+    if args.resume && !args.out.join("checkpoint.safetensors").exists() {
+        return Err(format!(
+            "--resume: no checkpoint in {} to continue from",
+            args.out.display()
+        )
+        .into());
+    }
     let dev = Cpu::seed_from_u64(args.seed);
     match args.model {
         Model::Classic => {
@@ -152,12 +168,27 @@ fn go<M: MnistClassifier>(
         },
         seed: args.seed,
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
+        resume: args.resume,
         augment: args.augment.then_some(splotnet::data::Distortion::DEFAULT),
     };
     let csv_path = args.out.join("metrics.csv");
-    let mut csv = std::fs::File::create(&csv_path)?;
-    writeln!(csv, "{}", EpochMetrics::CSV_HEADER)?;
-    let mut rows: Vec<String> = Vec::new();
+    // a resumed run keeps the rows of the epochs it continues from
+    let mut rows: Vec<EpochMetrics> = if args.resume {
+        std::fs::read_to_string(&csv_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(EpochMetrics::from_csv_row)
+            .collect()
+    } else {
+        vec![]
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30.cyan/blue}] {pos:>6}/{len} {msg} ({elapsed}, eta {eta})",
+        )?
+        .progress_chars("=> "),
+    );
     let history = train(&mut model, data, &config, |p| match p {
         Progress::Step {
             epoch,
@@ -167,19 +198,23 @@ fn go<M: MnistClassifier>(
             accuracy,
             images_per_sec,
         } => {
-            let width = 30;
-            let done = width * seen / total.max(1);
-            eprint!(
-                "\repoch {epoch:>2}/{} [{}{}] {seen:>6}/{total} loss {loss:.4} acc {:>6.2}% {images_per_sec:>7.0} img/s",
-                config.epochs,
-                "#".repeat(done),
-                " ".repeat(width - done),
+            if bar.length() != Some(total as u64) || seen < bar.position() as usize {
+                bar.reset();
+                bar.set_length(total as u64);
+                bar.set_prefix(format!("epoch {epoch:>2}/{}", config.epochs));
+            }
+            bar.set_position(seen as u64);
+            bar.set_message(format!(
+                "loss {loss:.4} acc {:>6.2}% {images_per_sec:>6.0} img/s",
                 accuracy * 100.0
-            );
+            ));
+        }
+        Progress::Resumed(done) => {
+            // (suspend, not println: indicatif drops lines while hidden)
+            bar.suspend(|| println!("resuming after epoch {done} from {}", args.out.display()));
         }
         Progress::Epoch(m) => {
-            eprintln!();
-            println!(
+            bar.suspend(|| println!(
                 "epoch {:>2}: lr {:.4}  train loss {:.4}  train acc {:.2}%  test acc {:.2}%  {:.0} img/s  {:.1} s",
                 m.epoch,
                 m.lr,
@@ -188,13 +223,23 @@ fn go<M: MnistClassifier>(
                 m.test_accuracy * 100.0,
                 m.images_per_sec,
                 m.seconds
-            );
-            rows.push(m.csv_row());
+            ));
+            rows.retain(|r| r.epoch < m.epoch);
+            rows.push(m.clone());
+            // rewritten each epoch, so a stopped run keeps its rows
+            let csv: Vec<String> = std::iter::once(EpochMetrics::CSV_HEADER.to_string())
+                .chain(rows.iter().map(EpochMetrics::csv_row))
+                .collect();
+            if let Err(e) =
+                splotnet::train::write_atomically(&csv_path, (csv.join("\n") + "\n").as_bytes())
+            {
+                bar.suspend(|| eprintln!("warning: {e}"));
+            }
         }
-    })?;
-    for row in &rows {
-        writeln!(csv, "{row}")?;
-    }
+    });
+    bar.finish_and_clear();
+    let history = history?;
+    pictures(&model, data, &rows, &args.out)?;
     if let Some(last) = history.last() {
         println!(
             "\nconfusion matrix on the test split after epoch {}:\n{}",
@@ -208,5 +253,33 @@ fn go<M: MnistClassifier>(
             args.out.display()
         );
     }
+    Ok(())
+}
+
+/// Writes `curves.png`, `filters.png` and `feature_maps.png` to `out`.
+fn pictures<M: MnistClassifier>(
+    model: &M,
+    data: &Mnist,
+    history: &[EpochMetrics],
+    out: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    training_curves(history).save_png(&out.join("curves.png"))?;
+    let (weights, [count, channels, kh, kw]) = model.first_filters();
+    let first_channel: Vec<f32> = weights
+        .chunks(channels * kh * kw)
+        .flat_map(|f| f[..kh * kw].to_vec())
+        .collect();
+    filter_grid(&first_channel, count, kh, kw, 12)?.save_png(&out.join("filters.png"))?;
+    let mut pixels = Vec::new();
+    data.test.batch_into(&[0], 2, &mut pixels);
+    let dev: Cpu = Default::default();
+    let digit: Digits = dev.tensor_from_vec(pixels, (1, N::new(), N::new(), N::new()));
+    let mut acts = model.activations(digit.clone())?;
+    acts.insert(0, splotnet::plot::Activation::first_sample("input", &digit));
+    feature_maps(&acts, 16, 56).save_png(&out.join("feature_maps.png"))?;
+    println!(
+        "pictures: curves.png, filters.png, feature_maps.png (test digit 0, a {})",
+        data.test.label(0)
+    );
     Ok(())
 }

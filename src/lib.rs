@@ -68,6 +68,7 @@ mod error;
 pub mod formula;
 pub mod layers;
 pub mod ops;
+pub mod plot;
 pub mod summary;
 #[cfg(test)]
 mod testing;

@@ -2,13 +2,13 @@
 
 use dfdx::nn::SaveToSafetensors;
 use dfdx::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::Error;
 
-/// Saves `model` to `path` through a temporary file in the same directory
-/// and a rename, which replaces the old checkpoint in one step.
-pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) -> crate::Result<()> {
+/// A temporary path beside `path`, in the same directory (so a rename
+/// replaces `path` in one step), created if missing.
+fn temp_beside(path: &Path) -> crate::Result<PathBuf> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -17,12 +17,48 @@ pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) ->
     let name = path
         .file_name()
         .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    Ok(dir.join(format!(".{name}.{}.tmp", std::process::id())))
+}
+
+fn move_into_place(tmp: &Path, path: &Path) -> crate::Result<()> {
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        Error::data(path, format!("cannot move the file into place: {e}"))
+    })
+}
+
+/// Saves `model` to `path` through a temporary file in the same directory
+/// and a rename, which replaces the old checkpoint in one step.
+pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) -> crate::Result<()> {
+    let tmp = temp_beside(path)?;
     model
         .save_safetensors(&tmp)
         .map_err(|e| Error::data(&tmp, format!("cannot write the checkpoint: {e:?}")))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::data(path, format!("cannot move the checkpoint into place: {e}"))
-    })
+    move_into_place(&tmp, path)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> crate::Result<()> {
+    let tmp = temp_beside(path)?;
+    std::fs::write(&tmp, bytes).map_err(|e| Error::data(&tmp, format!("cannot write: {e}")))?;
+    move_into_place(&tmp, path)
+}
+
+/// FNV-1a (64 bit) of a file's bytes: ties an optimiser state to the model
+/// checkpoint written in the same epoch.
+pub(crate) fn fingerprint(path: &Path) -> crate::Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::data(path, format!("cannot read: {e}")))?;
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    Ok(format!("{hash:016x}"))
+}
+
+/// The optimiser state's file beside the model checkpoint `model`:
+/// `checkpoint.safetensors` → `checkpoint.optimizer.safetensors`.
+pub fn optimizer_path(model: &Path) -> PathBuf {
+    let stem = model
+        .file_stem()
+        .map_or_else(|| "checkpoint".into(), |s| s.to_string_lossy().into_owned());
+    model.with_file_name(format!("{stem}.optimizer.safetensors"))
 }

@@ -71,6 +71,25 @@ impl EpochMetrics {
     pub const CSV_HEADER: &'static str =
         "epoch,lr,train_loss,train_accuracy,test_accuracy,images_per_sec,seconds";
 
+    /// Reads a line written by [`EpochMetrics::csv_row`] (the confusion
+    /// matrix is not in the CSV and comes back empty).
+    pub fn from_csv_row(line: &str) -> Option<EpochMetrics> {
+        let f: Vec<&str> = line.trim().split(',').collect();
+        let [epoch, lr, loss, train, test, ips, secs] = f.as_slice() else {
+            return None;
+        };
+        Some(EpochMetrics {
+            epoch: epoch.parse().ok()?,
+            lr: lr.parse().ok()?,
+            train_loss: loss.parse().ok()?,
+            train_accuracy: train.parse().ok()?,
+            test_accuracy: test.parse().ok()?,
+            images_per_sec: ips.parse().ok()?,
+            seconds: secs.parse().ok()?,
+            confusion: Confusion::default(),
+        })
+    }
+
     /// One CSV line.
     pub fn csv_row(&self) -> String {
         format!(

@@ -1,22 +1,25 @@
 //! Training and evaluating MNIST classifiers: seeded shuffling, SGD with
 //! momentum or Adam, weight decay, a learning-rate schedule, per-epoch test
-//! accuracy, a confusion matrix, atomic checkpoints, and a clear stop on a
+//! accuracy, a confusion matrix, atomic checkpoints with the optimiser's
+//! state (so `resume` continues a run exactly), and a clear stop on a
 //! non-finite loss.
 
 mod checkpoint;
 mod metrics;
+mod optim;
 #[cfg(test)]
 mod tests;
 
-pub use checkpoint::save_atomically;
+pub use checkpoint::{optimizer_path, save_atomically, write_atomically};
 pub use metrics::{Confusion, EpochMetrics};
+pub use optim::Optimizer;
 
-use dfdx::nn::ZeroGrads;
-use dfdx::optim::{Adam, Optimizer, Sgd};
+use dfdx::nn::{LoadFromSafetensors, ZeroGrads};
 use dfdx::prelude::*;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 use typenum::{U1, U10, U32};
@@ -39,6 +42,10 @@ pub trait MnistClassifier: TensorCollection<f32, Cpu> {
     ) -> crate::Result<Logits<OwnedTape<f32, Cpu>>>;
     /// Inference pass.
     fn logits(&self, x: Digits) -> crate::Result<Logits>;
+    /// Every named layer's output on the first digit of `x`.
+    fn activations(&self, x: Digits) -> crate::Result<Vec<crate::plot::Activation>>;
+    /// The first convolution's filters: values and `[filters, channels, kh, kw]`.
+    fn first_filters(&self) -> (Vec<f32>, [usize; 4]);
 }
 
 /// Which optimiser updates the parameters.
@@ -100,8 +107,12 @@ pub struct TrainConfig {
     pub schedule: Schedule,
     /// Seeds the shuffling.
     pub seed: u64,
-    /// Where to write `checkpoint.safetensors` after every epoch, if anywhere.
+    /// Where to write the model after every epoch, if anywhere; the
+    /// optimiser's state goes beside it (see [`optimizer_path`]).
     pub checkpoint: Option<PathBuf>,
+    /// Continue from the checkpoint (model and optimiser state) after the
+    /// epochs it completed, exactly as if the run had not stopped.
+    pub resume: bool,
     /// Random distortions of the training digits, if any.
     pub augment: Option<crate::data::Distortion>,
 }
@@ -118,6 +129,7 @@ impl Default for TrainConfig {
             schedule: Schedule::Constant,
             seed: 0,
             checkpoint: None,
+            resume: false,
             augment: None,
         }
     }
@@ -142,50 +154,8 @@ pub enum Progress<'a> {
     },
     /// After an epoch's evaluation.
     Epoch(&'a EpochMetrics),
-}
-
-enum Opt<M> {
-    Sgd(Sgd<M, f32, Cpu>),
-    Adam(Adam<M, f32, Cpu>),
-}
-
-impl<M: TensorCollection<f32, Cpu>> Opt<M> {
-    fn new(model: &M, c: &TrainConfig) -> Self {
-        let wd = (c.weight_decay > 0.0).then_some(WeightDecay::L2(c.weight_decay as f64));
-        match c.optimizer {
-            OptimizerKind::Sgd { momentum } => Opt::Sgd(Sgd::new(
-                model,
-                SgdConfig {
-                    lr: c.lr as f64,
-                    momentum: (momentum > 0.0).then_some(Momentum::Classic(momentum as f64)),
-                    weight_decay: wd,
-                },
-            )),
-            OptimizerKind::Adam => Opt::Adam(Adam::new(
-                model,
-                AdamConfig {
-                    lr: c.lr as f64,
-                    weight_decay: wd,
-                    ..Default::default()
-                },
-            )),
-        }
-    }
-
-    fn set_lr(&mut self, lr: f32) {
-        match self {
-            Opt::Sgd(o) => o.cfg.lr = lr as f64,
-            Opt::Adam(o) => o.cfg.lr = lr as f64,
-        }
-    }
-
-    fn update(&mut self, model: &mut M, grads: &Gradients<f32, Cpu>) -> crate::Result<()> {
-        match self {
-            Opt::Sgd(o) => o.update(model, grads),
-            Opt::Adam(o) => o.update(model, grads),
-        }
-        .map_err(|e| Error::Device(format!("optimiser update: {e}")))
-    }
+    /// A resumed run continues after this many completed epochs.
+    Resumed(usize),
 }
 
 fn one_hot(dev: &Cpu, labels: &[usize]) -> Tensor<(usize, N<U10>), f32, Cpu> {
@@ -209,25 +179,109 @@ fn argmax(row: &[f32]) -> usize {
         .0
 }
 
+/// The seed of epoch `epoch`'s shuffling, distortions and dropout: each
+/// epoch derives its own, so a resumed run needs no generator state.
+fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (epoch as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+/// The settings a resumed run must share with the run it continues.
+fn run_fields(c: &TrainConfig) -> Vec<(&'static str, String)> {
+    vec![
+        ("seed", c.seed.to_string()),
+        ("epochs", c.epochs.to_string()),
+        ("batch_size", c.batch_size.to_string()),
+        ("lr", c.lr.to_string()),
+        ("weight_decay", c.weight_decay.to_string()),
+        ("schedule", format!("{:?}", c.schedule)),
+        ("augment", format!("{:?}", c.augment)),
+    ]
+}
+
+/// Loads the checkpoint and optimiser state of an earlier run with the same
+/// settings: the number of epochs it completed.
+fn resume<M: TensorCollection<f32, Cpu>>(
+    model: &mut M,
+    opt: &mut Optimizer,
+    path: &std::path::Path,
+    config: &TrainConfig,
+) -> crate::Result<usize> {
+    let state_path = optimizer_path(path);
+    let meta = opt.load(&state_path)?;
+    for (key, value) in run_fields(config) {
+        let saved = meta.get(key).map_or("(missing)", String::as_str);
+        if saved != value {
+            return Err(Error::data(
+                &state_path,
+                format!("cannot resume exactly: the run used {key} {saved}, this one {value}"),
+            ));
+        }
+    }
+    if meta.get("model").map(String::as_str) != Some(checkpoint::fingerprint(path)?.as_str()) {
+        return Err(Error::data(
+            path,
+            "the model checkpoint is not the one the optimiser state was saved with (a run stopped between the two writes?)",
+        ));
+    }
+    model
+        .load_safetensors(path)
+        .map_err(|e| Error::data(path, format!("cannot load the checkpoint: {e:?}")))?;
+    meta.get("epochs_done")
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(|| Error::data(&state_path, "the optimiser state lacks `epochs_done`"))
+}
+
+/// Saves the model, then the optimiser state tied to it.
+fn checkpoint<M: TensorCollection<f32, Cpu>>(
+    model: &M,
+    opt: &Optimizer,
+    path: &std::path::Path,
+    config: &TrainConfig,
+    epochs_done: usize,
+) -> crate::Result<()> {
+    save_atomically(model, path)?;
+    let mut meta: HashMap<String, String> = run_fields(config)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    meta.insert("epochs_done".into(), epochs_done.to_string());
+    meta.insert("model".into(), checkpoint::fingerprint(path)?);
+    opt.save(&optimizer_path(path), meta)
+}
+
 /// Trains `model` on `data.train`, evaluating on `data.test` after every epoch.
 ///
-/// Returns the metrics of every epoch; stops with an error on a non-finite loss.
+/// Returns the metrics of every epoch run here (after a resume, the ones
+/// after it); stops with an error on a non-finite loss.
 pub fn train<M: MnistClassifier>(
     model: &mut M,
     data: &Mnist,
     config: &TrainConfig,
     mut progress: impl FnMut(Progress),
 ) -> crate::Result<Vec<EpochMetrics>> {
-    let dev: Cpu = Cpu::default();
-    let mut opt = Opt::new(model, config);
+    let mut opt = Optimizer::new(config.optimizer, config.lr, config.weight_decay);
+    let mut first = 0;
+    if config.resume {
+        let path = config.checkpoint.as_ref().ok_or_else(|| Error::Shape {
+            op: "train",
+            message: "resuming needs the checkpoint's path".into(),
+        })?;
+        first = resume(model, &mut opt, path, config)?;
+        progress(Progress::Resumed(first));
+    }
     let mut grads = model.alloc_grads();
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut order: Vec<usize> = (0..data.train.len()).collect();
+    let mut order: Vec<usize> = Vec::with_capacity(data.train.len());
     let mut pixels = Vec::new();
     let mut history = Vec::new();
-    for epoch in 0..config.epochs {
+    for epoch in first..config.epochs {
         let lr = config.schedule.rate(config.lr, epoch, config.epochs);
-        opt.set_lr(lr);
+        opt.lr = lr;
+        let seed = epoch_seed(config.seed, epoch);
+        let mut rng = StdRng::seed_from_u64(seed);
+        // inputs come from this device, whose generator drives dropout
+        let dev = Cpu::seed_from_u64(seed);
+        order.clear();
+        order.extend(0..data.train.len());
         order.shuffle(&mut rng);
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
@@ -285,7 +339,7 @@ pub fn train<M: MnistClassifier>(
             confusion,
         };
         if let Some(path) = &config.checkpoint {
-            save_atomically(model, path)?;
+            checkpoint(model, &opt, path, config, epoch + 1)?;
         }
         progress(Progress::Epoch(&metrics));
         history.push(metrics);

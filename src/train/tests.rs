@@ -96,3 +96,150 @@ fn checkpoints_are_written_and_reload() {
     assert!(leftovers.is_empty(), "no temporary file is left behind");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Trains to `config.epochs` in one go, keeping copies of the checkpoint
+/// files as they were after epoch `stop`; then resumes from those copies.
+/// The final parameters of both runs.
+fn straight_and_resumed<M: MnistClassifier>(
+    build: impl Fn() -> M,
+    params: impl Fn(&M) -> Vec<f32>,
+    config: &TrainConfig,
+    stop: usize,
+    tag: &str,
+) -> (Vec<f32>, Vec<f32>) {
+    let data = small(192);
+    let dir = std::env::temp_dir().join(format!("splotnet-resume-{tag}-{}", std::process::id()));
+    let (live, saved) = (dir.join("live"), dir.join("saved"));
+    std::fs::create_dir_all(&saved).unwrap();
+    let path = live.join("model.safetensors");
+    let config = TrainConfig {
+        checkpoint: Some(path.clone()),
+        ..config.clone()
+    };
+    let mut straight = build();
+    train(&mut straight, &data, &config, |p| {
+        if let Progress::Epoch(m) = p {
+            if m.epoch == stop {
+                for f in [path.clone(), optimizer_path(&path)] {
+                    std::fs::copy(&f, saved.join(f.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+    })
+    .unwrap();
+
+    let path = saved.join("model.safetensors");
+    let mut resumed = build();
+    let mut resumed_at = None;
+    let history = train(
+        &mut resumed,
+        &data,
+        &TrainConfig {
+            checkpoint: Some(path),
+            resume: true,
+            ..config.clone()
+        },
+        |p| {
+            if let Progress::Resumed(n) = p {
+                resumed_at = Some(n);
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(resumed_at, Some(stop));
+    assert_eq!(history.first().map(|m| m.epoch), Some(stop + 1));
+    std::fs::remove_dir_all(&dir).ok();
+    (params(&straight), params(&resumed))
+}
+
+#[test]
+fn a_resumed_run_ends_exactly_where_an_uninterrupted_one_does() {
+    let config = TrainConfig {
+        epochs: 3,
+        seed: 5,
+        schedule: Schedule::Cosine,
+        weight_decay: 1e-4,
+        ..TrainConfig::default()
+    };
+    let (a, b) = straight_and_resumed(
+        || LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(5)),
+        |m| {
+            [
+                m.c1.weight.as_vec(),
+                m.c3.weight.as_vec(),
+                m.out.bias.as_vec(),
+            ]
+            .concat()
+        },
+        &config,
+        1,
+        "sgd",
+    );
+    assert_eq!(a, b, "SGD with momentum resumes bit for bit");
+
+    // Adam's moments and step count, and dropout's generator, carry over too
+    let adam = TrainConfig {
+        optimizer: OptimizerKind::Adam,
+        lr: 1e-3,
+        ..config
+    };
+    let (a, b) = straight_and_resumed(
+        || crate::zoo::lenet5::LeNet5Modern::<f32, Cpu>::build(&Cpu::seed_from_u64(6)),
+        |m| [m.c1.weight.as_vec(), m.f6.weight.as_vec()].concat(),
+        &adam,
+        2,
+        "adam",
+    );
+    assert_eq!(a, b, "Adam resumes bit for bit");
+}
+
+#[test]
+fn resuming_with_other_settings_or_a_bad_state_is_a_clear_error() {
+    let data = small(64);
+    let dir = std::env::temp_dir().join(format!("splotnet-badresume-{}", std::process::id()));
+    let path = dir.join("model.safetensors");
+    let config = TrainConfig {
+        epochs: 2,
+        checkpoint: Some(path.clone()),
+        ..TrainConfig::default()
+    };
+    let mut net = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    train(&mut net, &data, &config, |_| {}).unwrap();
+    let resume = |c: TrainConfig| {
+        let mut net = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+        train(&mut net, &data, &TrainConfig { resume: true, ..c }, |_| {})
+            .map(|h| h.len())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        resume(config.clone()),
+        Ok(0),
+        "a finished run has nothing left"
+    );
+    let other_seed = resume(TrainConfig {
+        seed: 9,
+        ..config.clone()
+    })
+    .unwrap_err();
+    assert!(other_seed.contains("seed 0, this one 9"), "{other_seed}");
+    let adam = resume(TrainConfig {
+        optimizer: OptimizerKind::Adam,
+        ..config.clone()
+    })
+    .unwrap_err();
+    assert!(adam.contains("the state is for sgd"), "{adam}");
+
+    // a model from another epoch than the optimiser state
+    let other = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(3));
+    save_atomically(&other, &path).unwrap();
+    let stale = resume(config.clone()).unwrap_err();
+    assert!(stale.contains("not the one the optimiser state"), "{stale}");
+
+    // a truncated optimiser state
+    let state = optimizer_path(&path);
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    let broken = resume(config).unwrap_err();
+    assert!(broken.contains("model.optimizer.safetensors"), "{broken}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -73,6 +73,38 @@ mod tests {
     type Image = Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu>;
 
     #[test]
+    fn activations_are_every_named_layers_output_on_the_first_digit() {
+        let dev = Cpu::seed_from_u64(4);
+        let net = LeNet5::<f32, Cpu>::build(&dev);
+        let x: Image = dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+        let acts = net.activations(x.clone()).unwrap();
+        let names: Vec<&str> = acts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["c1", "s2", "c3", "s4", "c5", "f6", "out"]);
+        assert_eq!(acts[2].shape, [16, 10, 10]);
+        assert_eq!(acts[2].values.len(), 1600, "the first digit only");
+        let logits = net.forward(x).unwrap().as_vec();
+        assert_eq!(acts[6].values, logits[..10]);
+    }
+
+    #[test]
+    fn metrics_survive_a_csv_round_trip() {
+        let m = crate::train::EpochMetrics {
+            epoch: 3,
+            lr: 0.0125,
+            train_loss: 0.074,
+            train_accuracy: 0.9778,
+            test_accuracy: 0.965,
+            images_per_sec: 4094.0,
+            seconds: 1.6,
+            confusion: Default::default(),
+        };
+        let back = crate::train::EpochMetrics::from_csv_row(&m.csv_row()).unwrap();
+        assert_eq!((back.epoch, back.lr, back.train_loss), (3, 0.0125, 0.074));
+        assert_eq!((back.test_accuracy, back.seconds), (0.965, 1.6));
+        assert!(crate::train::EpochMetrics::from_csv_row("epoch,lr").is_none());
+    }
+
+    #[test]
     fn summary_has_the_lectures_parameter_column() {
         let s = LeNet5::<f32, Cpu>::summary();
         let rows: Vec<(String, u64)> = s
@@ -194,6 +226,16 @@ macro_rules! mnist_classifier {
             }
             fn logits(&self, x: crate::train::Digits) -> crate::Result<crate::train::Logits> {
                 self.forward(x)
+            }
+            fn activations(
+                &self,
+                x: crate::train::Digits,
+            ) -> crate::Result<Vec<crate::plot::Activation>> {
+                $net::activations(self, x)
+            }
+            fn first_filters(&self) -> (Vec<f32>, [usize; 4]) {
+                let shape = dfdx::shapes::Shape::concrete(dfdx::shapes::HasShape::shape(&self.c1.weight));
+                (self.c1.weight.as_vec(), shape)
             }
         }
     )*};

@@ -798,6 +798,18 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let infer = forward_steps(&plan.steps, &path, false);
     let train = forward_steps_from(&plan.steps, &path, true, true, false);
     let aux = aux_pass(net, plan);
+    let recorded = plan.steps.iter().map(|s| {
+        let stmt = forward_steps(std::slice::from_ref(s), &path, false);
+        let push = s
+            .name
+            .as_ref()
+            .filter(|_| !matches!(s.op, Op::Aux { .. }))
+            .map(|n| {
+                let n = n.to_string();
+                quote!(acts.push(::splotnet::plot::Activation::first_sample(#n, &x));)
+            });
+        quote!(#stmt #push)
+    });
     let mut rows = Vec::new();
     summary_rows(&plan.steps, "", &mut rows);
     let input_shape = shape_tokens(&plan.input);
@@ -814,6 +826,19 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
             ) -> ::splotnet::Result<#output_ty> {
                 #infer
                 Ok(x)
+            }
+
+            /// The output of every named layer on the first sample of `x`
+            /// (an inference pass), in order: for pictures of feature maps.
+            #[allow(clippy::type_complexity)]
+            pub fn activations<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
+                &self,
+                x: #input_ty,
+            ) -> ::splotnet::Result<::std::vec::Vec<::splotnet::plot::Activation>> {
+                let mut acts = ::std::vec::Vec::new();
+                #(#recorded)*
+                let _ = x;
+                Ok(acts)
             }
 
             /// Training forward pass: dropout on, batch norm on batch

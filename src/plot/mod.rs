@@ -1,0 +1,300 @@
+//! Pictures of a training run, as PNG: loss and accuracy curves, the
+//! first layer's filters, and a digit's feature maps at each layer.
+//!
+//! Everything is drawn here on a small RGB [`Canvas`] with a 5x7 bitmap
+//! font and written by a minimal PNG encoder, so plots need no extra
+//! dependency.
+//!
+//! ```
+//! use splotnet::plot::{filter_grid, Canvas};
+//!
+//! // two 3x3 filters
+//! let weights = [1.0, 0.0, -1.0, 2.0, 0.0, -2.0, 1.0, 0.0, -1.0,
+//!                0.0, 1.0, 0.0, 1.0, -4.0, 1.0, 0.0, 1.0, 0.0];
+//! let picture: Canvas = filter_grid(&weights, 2, 3, 3, 8).unwrap();
+//! assert!(picture.to_png().starts_with(b"\x89PNG"));
+//! ```
+
+mod canvas;
+mod font;
+mod png;
+
+pub use canvas::{Canvas, Rgb, BLACK, BLUE, GRID, ORANGE, WHITE};
+pub use png::encode_rgb;
+
+use crate::train::EpochMetrics;
+use crate::Error;
+
+/// One layer's output on one sample: its name, per-sample shape
+/// (`[C, H, W]`, `[C, L]` or `[F]`) and values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activation {
+    /// The layer's name in the declaration.
+    pub name: String,
+    /// The per-sample shape.
+    pub shape: Vec<usize>,
+    /// The first sample's values, row-major.
+    pub values: Vec<f32>,
+}
+
+impl Activation {
+    /// The first sample of `x`'s batch, recorded under `name`.
+    pub fn first_sample<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
+        name: &str,
+        x: &dfdx::tensor::Tensor<S, f32, D, T>,
+    ) -> Self {
+        let dims = dfdx::shapes::HasShape::shape(x).concrete();
+        let shape: Vec<usize> = dims.as_ref()[1..].to_vec();
+        let per_sample: usize = shape.iter().product();
+        let mut values = x.as_vec();
+        values.truncate(per_sample);
+        Activation {
+            name: name.to_string(),
+            shape,
+            values,
+        }
+    }
+}
+
+/// Grey level of `v` on `lo..=hi`.
+fn grey(v: f32, lo: f32, hi: f32) -> Rgb {
+    let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    let g = (t.clamp(0.0, 1.0) * 255.0).round() as u8;
+    [g, g, g]
+}
+
+/// Draws a `h x w` map from `values`, each value `scale` pixels square.
+fn tile(values: &[f32], h: usize, w: usize, scale: usize, lo: f32, hi: f32) -> Canvas {
+    let mut c = Canvas::new(w * scale, h * scale, WHITE);
+    for y in 0..h {
+        for x in 0..w {
+            let s = scale as i64;
+            c.rect(
+                x as i64 * s,
+                y as i64 * s,
+                s,
+                s,
+                grey(values[y * w + x], lo, hi),
+            );
+        }
+    }
+    c
+}
+
+/// The `count` filters of `kh x kw` in `weights` (one input channel each,
+/// or the first of several), side by side on a shared grey scale: mid grey
+/// is zero, white the largest positive weight.
+pub fn filter_grid(
+    weights: &[f32],
+    count: usize,
+    kh: usize,
+    kw: usize,
+    scale: usize,
+) -> crate::Result<Canvas> {
+    let per = weights.len() / count.max(1);
+    if count == 0 || per < kh * kw || weights.len() % count != 0 {
+        return Err(Error::shape(
+            "filter_grid",
+            format!(
+                "{} weights do not hold {count} filters of {kh}x{kw}",
+                weights.len()
+            ),
+        ));
+    }
+    let max = weights
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+        .max(1e-12);
+    let gap = 2 * scale;
+    let (tw, th) = (kw * scale, kh * scale);
+    let mut c = Canvas::new(count * (tw + gap) + gap, th + 2 * gap, WHITE);
+    for i in 0..count {
+        let t = tile(
+            &weights[i * per..i * per + kh * kw],
+            kh,
+            kw,
+            scale,
+            -max,
+            max,
+        );
+        c.blit(&t, (gap + i * (tw + gap)) as i64, gap as i64);
+    }
+    Ok(c)
+}
+
+/// Draws a `h x w` map scaled (nearest neighbour) to fit a `size` square.
+fn tile_fit(values: &[f32], h: usize, w: usize, size: usize, lo: f32, hi: f32) -> Canvas {
+    let long = h.max(w).max(1);
+    let (th, tw) = ((size * h / long).max(1), (size * w / long).max(1));
+    let mut c = Canvas::new(tw, th, WHITE);
+    for y in 0..th {
+        for x in 0..tw {
+            let v = values[(y * h / th) * w + x * w / tw];
+            c.set(x as i64, y as i64, grey(v, lo, hi));
+        }
+    }
+    c
+}
+
+/// A row per layer with 2D maps (`[C, H, W]`, larger than 1x1): its name
+/// and up to `max_maps` of its maps, each on its own grey scale, drawn
+/// `tile_px` pixels wide.
+pub fn feature_maps(activations: &[Activation], max_maps: usize, tile_px: usize) -> Canvas {
+    let rows: Vec<&Activation> = activations
+        .iter()
+        .filter(|a| matches!(a.shape.as_slice(), [_, h, w] if h * w > 1))
+        .collect();
+    let label_w = rows
+        .iter()
+        .map(|a| Canvas::text_width(&a.name, 2))
+        .max()
+        .unwrap_or(0) as usize
+        + 16;
+    let gap = 6;
+    let most = rows
+        .iter()
+        .map(|a| a.shape[0].min(max_maps))
+        .max()
+        .unwrap_or(0);
+    let width = label_w + most * (tile_px + gap) + gap;
+    let height = rows.len() * (tile_px + gap) + gap;
+    let mut c = Canvas::new(width.max(1), height.max(1), WHITE);
+    for (r, a) in rows.iter().enumerate() {
+        let (h, w) = (a.shape[1], a.shape[2]);
+        let top = (gap + r * (tile_px + gap)) as i64;
+        c.text(
+            8,
+            top + (tile_px as i64 - Canvas::text_height(2)) / 2,
+            &a.name,
+            2,
+            BLACK,
+        );
+        for m in 0..a.shape[0].min(max_maps) {
+            let map = &a.values[m * h * w..(m + 1) * h * w];
+            let (lo, hi) = map
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, u), &v| {
+                    (l.min(v), u.max(v))
+                });
+            let t = tile_fit(map, h, w, tile_px, lo, hi);
+            c.blit(&t, (label_w + m * (tile_px + gap)) as i64, top);
+        }
+    }
+    c
+}
+
+/// A panel of series over epochs: `series` are (name, colour, values).
+fn panel(title: &str, series: &[(&str, Rgb, Vec<f32>)], width: usize, height: usize) -> Canvas {
+    let mut c = Canvas::new(width, height, WHITE);
+    let (left, right, top, bottom) = (70i64, 16i64, 40i64, 40i64);
+    let (pw, ph) = (width as i64 - left - right, height as i64 - top - bottom);
+    c.text(left, 12, title, 2, BLACK);
+    let all = series.iter().flat_map(|s| s.2.iter().copied());
+    let (mut lo, mut hi) = all.fold((f32::INFINITY, f32::NEG_INFINITY), |(l, u), v| {
+        (l.min(v), u.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if hi - lo < 1e-6 {
+        (lo, hi) = (lo - 0.5, hi + 0.5);
+    }
+    let n = series.iter().map(|s| s.2.len()).max().unwrap_or(0);
+    let to_x = |i: usize| {
+        left + if n > 1 {
+            i as i64 * pw / (n as i64 - 1)
+        } else {
+            pw / 2
+        }
+    };
+    let to_y = |v: f32| top + ((hi - v) / (hi - lo) * ph as f32).round() as i64;
+    for k in 0..=4 {
+        let v = lo + (hi - lo) * k as f32 / 4.0;
+        let y = to_y(v);
+        c.line((left, y), (left + pw, y), 1, GRID);
+        let label = format!("{v:.3}");
+        c.text(
+            left - 8 - Canvas::text_width(&label, 1),
+            y - 3,
+            &label,
+            1,
+            BLACK,
+        );
+    }
+    c.line((left, top), (left, top + ph), 1, BLACK);
+    c.line((left, top + ph), (left + pw, top + ph), 1, BLACK);
+    for i in 0..n {
+        let label = (i + 1).to_string();
+        c.text(
+            to_x(i) - Canvas::text_width(&label, 1) / 2,
+            top + ph + 8,
+            &label,
+            1,
+            BLACK,
+        );
+    }
+    c.text(
+        left + pw / 2 - Canvas::text_width("EPOCH", 1) / 2,
+        top + ph + 22,
+        "EPOCH",
+        1,
+        BLACK,
+    );
+    let mut legend_x = left + Canvas::text_width(title, 2) + 24;
+    for (name, colour, values) in series {
+        for (i, pair) in values.windows(2).enumerate() {
+            c.line(
+                (to_x(i), to_y(pair[0])),
+                (to_x(i + 1), to_y(pair[1])),
+                2,
+                *colour,
+            );
+        }
+        for (i, v) in values.iter().enumerate() {
+            c.rect(to_x(i) - 3, to_y(*v) - 3, 7, 7, *colour);
+        }
+        c.rect(legend_x, 16, 14, 6, *colour);
+        c.text(legend_x + 20, 15, name, 1, BLACK);
+        legend_x += 40 + Canvas::text_width(name, 1);
+    }
+    c
+}
+
+/// Training loss, and training and test accuracy (%), over the epochs.
+pub fn training_curves(history: &[EpochMetrics]) -> Canvas {
+    let (w, h) = (520, 360);
+    let loss = panel(
+        "LOSS",
+        &[(
+            "TRAIN",
+            BLUE,
+            history.iter().map(|m| m.train_loss).collect(),
+        )],
+        w,
+        h,
+    );
+    let acc = panel(
+        "ACCURACY %",
+        &[
+            (
+                "TRAIN",
+                BLUE,
+                history.iter().map(|m| m.train_accuracy * 100.0).collect(),
+            ),
+            (
+                "TEST",
+                ORANGE,
+                history.iter().map(|m| m.test_accuracy * 100.0).collect(),
+            ),
+        ],
+        w,
+        h,
+    );
+    let mut c = Canvas::new(2 * w, h, WHITE);
+    c.blit(&loss, 0, 0);
+    c.blit(&acc, w as i64, 0);
+    c
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,79 @@
+use super::*;
+use crate::train::Confusion;
+
+fn metrics(epoch: usize, loss: f32, train: f32, test: f32) -> EpochMetrics {
+    EpochMetrics {
+        epoch,
+        lr: 0.1,
+        train_loss: loss,
+        train_accuracy: train,
+        test_accuracy: test,
+        images_per_sec: 1.0,
+        seconds: 1.0,
+        confusion: Confusion::default(),
+    }
+}
+
+#[test]
+fn text_draws_the_glyphs_pixels() {
+    let mut c = Canvas::new(20, 10, WHITE);
+    c.text(1, 1, "1", 1, BLACK);
+    // the 1's stem: column 2 of the glyph, rows 0..7
+    for y in 1..8 {
+        assert_eq!(c.get(3, y), Some(BLACK), "row {y}");
+    }
+    assert_eq!(c.get(0, 0), Some(WHITE));
+    // its foot spans columns 1..4 of the last row
+    assert_eq!(c.get(2, 7), Some(BLACK));
+    assert_eq!(c.get(6, 7), Some(WHITE));
+}
+
+#[test]
+fn filters_share_one_grey_scale_centred_on_zero() {
+    let w = [1.0, -1.0, 0.0, 0.5];
+    let c = filter_grid(&w, 1, 2, 2, 1).unwrap();
+    let gap = 2;
+    assert_eq!(c.get(gap, gap), Some([255; 3]), "largest weight is white");
+    assert_eq!(c.get(gap + 1, gap), Some([0; 3]), "most negative is black");
+    assert_eq!(c.get(gap, gap + 1), Some([128; 3]), "zero is mid grey");
+    assert!(
+        filter_grid(&w, 3, 2, 2, 1).is_err(),
+        "4 weights are not 3 filters"
+    );
+}
+
+#[test]
+fn feature_maps_draw_a_row_per_layer_with_maps() {
+    let acts = vec![
+        Activation {
+            name: "c1".into(),
+            shape: vec![2, 2, 2],
+            values: vec![0.0, 1.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0],
+        },
+        Activation {
+            name: "f6".into(),
+            shape: vec![84],
+            values: vec![0.0; 84],
+        },
+    ];
+    let c = feature_maps(&acts, 8, 16);
+    // one row of 16-pixel tiles with 6-pixel gaps: the flat layer is left out
+    assert_eq!(c.height(), 16 + 2 * 6);
+    let left = Canvas::text_width("c1", 2) as usize + 16;
+    // the first map's top-left value is its minimum (black), bottom-right its maximum
+    assert_eq!(c.get(left, 6), Some([0; 3]));
+    assert_eq!(c.get(left + 15, 6 + 15), Some([255; 3]));
+}
+
+#[test]
+fn curves_put_points_at_their_values() {
+    let history = [metrics(1, 1.0, 0.5, 0.6), metrics(2, 0.5, 0.9, 0.95)];
+    let c = training_curves(&history);
+    assert_eq!((c.width(), c.height()), (1040, 360));
+    // the loss panel: epoch 1 at the top-left corner of the plot area (70, 40),
+    // epoch 2 at the bottom right (520 - 16, 360 - 40)
+    assert_eq!(c.get(70, 40), Some(BLUE));
+    assert_eq!(c.get(504, 320), Some(BLUE));
+    let png = c.to_png();
+    assert_eq!(&png[1..4], b"PNG");
+}

@@ -1,0 +1,236 @@
+//! SGD with momentum and Adam, with state that can be saved and restored,
+//! so a resumed run continues exactly where it stopped.
+//!
+//! dfdx's own optimisers keep their state (SGD's velocity, Adam's moments
+//! and step count) private, which rules out an exact resume; these keep it
+//! in plain vectors, one slot per trained tensor in the model's visiting
+//! order, and write it to safetensors with the run's metadata.
+
+use dfdx::nn::tensor_collection::{RecursiveWalker, TensorOptions, TensorVisitor, ViewTensorMut};
+use dfdx::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::OptimizerKind;
+use crate::Error;
+
+/// Adam's decay rates and ε, PyTorch's defaults.
+const BETA1: f32 = 0.9;
+const BETA2: f32 = 0.999;
+const ADAM_EPS: f32 = 1e-8;
+
+/// An optimiser and its per-parameter state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Optimizer {
+    kind: OptimizerKind,
+    /// The learning rate of the next update.
+    pub lr: f32,
+    weight_decay: f32,
+    /// Updates taken (Adam's bias correction needs it).
+    steps: u64,
+    /// SGD: the velocity; Adam: the first moment.
+    first: Vec<Vec<f32>>,
+    /// Adam: the second moment.
+    second: Vec<Vec<f32>>,
+}
+
+impl Optimizer {
+    /// A fresh optimiser: zero state.
+    pub fn new(kind: OptimizerKind, lr: f32, weight_decay: f32) -> Self {
+        Optimizer {
+            kind,
+            lr,
+            weight_decay,
+            steps: 0,
+            first: vec![],
+            second: vec![],
+        }
+    }
+
+    /// Updates every trained tensor of `model` from `grads` (as allocated by
+    /// `alloc_grads`, which holds a gradient for each of them):
+    /// SGD `v ← μv + g + λp, p ← p - lr·v`; Adam with bias correction.
+    pub fn update<M: TensorCollection<f32, Cpu>>(
+        &mut self,
+        model: &mut M,
+        grads: &Gradients<f32, Cpu>,
+    ) -> crate::Result<()> {
+        self.steps += 1;
+        let mut walker = Updater {
+            opt: self,
+            grads,
+            slot: 0,
+        };
+        M::iter_tensors(&mut RecursiveWalker {
+            m: model,
+            f: &mut walker,
+        })?;
+        Ok(())
+    }
+
+    fn step(&mut self, slot: usize, p: &mut [f32], g: &[f32]) {
+        if self.first.len() <= slot {
+            self.first.resize(slot + 1, vec![]);
+            self.second.resize(slot + 1, vec![]);
+        }
+        let (lr, wd) = (self.lr, self.weight_decay);
+        let m = &mut self.first[slot];
+        m.resize(p.len(), 0.0);
+        match self.kind {
+            OptimizerKind::Sgd { momentum } => {
+                for ((p, &g), v) in p.iter_mut().zip(g).zip(m.iter_mut()) {
+                    *v = momentum * *v + g + wd * *p;
+                    *p -= lr * *v;
+                }
+            }
+            OptimizerKind::Adam => {
+                let v = &mut self.second[slot];
+                v.resize(p.len(), 0.0);
+                let t = self.steps as i32;
+                let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    let g = g + wd * *p;
+                    *m = BETA1 * *m + (1.0 - BETA1) * g;
+                    *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+                    *p -= lr * (*m / c1) / ((*v / c2).sqrt() + ADAM_EPS);
+                }
+            }
+        }
+    }
+
+    /// Writes the state and `metadata` to `path` (safetensors).
+    pub fn save(&self, path: &Path, metadata: HashMap<String, String>) -> crate::Result<()> {
+        let mut meta = metadata;
+        meta.insert("optimizer".into(), self.kind_name().into());
+        meta.insert("steps".into(), self.steps.to_string());
+        meta.insert("slots".into(), self.first.len().to_string());
+        let bytes: Vec<(String, Vec<u8>)> = self
+            .first
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("first.{i:04}"), s))
+            .chain(
+                self.second
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| !s.is_empty())
+                    .map(|(i, s)| (format!("second.{i:04}"), s)),
+            )
+            .map(|(name, s)| (name, s.iter().flat_map(|v| v.to_le_bytes()).collect()))
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, b)| {
+                ::safetensors::tensor::TensorView::new(
+                    ::safetensors::Dtype::F32,
+                    vec![b.len() / 4],
+                    b,
+                )
+                .map(|v| (name.clone(), v))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::data(path, format!("cannot encode the optimiser state: {e:?}")))?;
+        let out = ::safetensors::tensor::serialize(views, &Some(meta))
+            .map_err(|e| Error::data(path, format!("cannot encode the optimiser state: {e:?}")))?;
+        super::checkpoint::write_atomically(path, &out)
+    }
+
+    /// Reads the state written by [`Optimizer::save`] for an optimiser of
+    /// this kind, returning the file's metadata. A file of another kind, a
+    /// corrupt file or a truncated one is an error naming it.
+    pub fn load(&mut self, path: &Path) -> crate::Result<HashMap<String, String>> {
+        let bad = |m: String| Error::data(path, m);
+        let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let st = ::safetensors::SafeTensors::deserialize(&bytes)
+            .map_err(|e| bad(format!("not a valid optimiser state file: {e:?}")))?;
+        let (_, header) = ::safetensors::SafeTensors::read_metadata(&bytes)
+            .map_err(|e| bad(format!("not a valid optimiser state file: {e:?}")))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        let field = |k: &str| {
+            meta.get(k)
+                .ok_or_else(|| bad(format!("the optimiser state lacks `{k}`")))
+        };
+        if field("optimizer")? != self.kind_name() {
+            return Err(bad(format!(
+                "the state is for {}, but this run uses {}",
+                field("optimizer")?,
+                self.kind_name()
+            )));
+        }
+        let number = |k: &str| -> crate::Result<u64> {
+            field(k)?
+                .parse()
+                .map_err(|_| bad(format!("`{k}` is not a number")))
+        };
+        let (steps, slots) = (number("steps")?, number("slots")? as usize);
+        let read = |name: String| -> crate::Result<Vec<f32>> {
+            let t = st
+                .tensor(&name)
+                .map_err(|e| bad(format!("missing `{name}`: {e:?}")))?;
+            if t.dtype() != ::safetensors::Dtype::F32 {
+                return Err(bad(format!("`{name}` is not f32")));
+            }
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+        let first = (0..slots)
+            .map(|i| read(format!("first.{i:04}")))
+            .collect::<crate::Result<Vec<_>>>()?;
+        let second = match self.kind {
+            OptimizerKind::Adam => (0..slots)
+                .map(|i| read(format!("second.{i:04}")))
+                .collect::<crate::Result<Vec<_>>>()?,
+            OptimizerKind::Sgd { .. } => vec![vec![]; slots],
+        };
+        self.steps = steps;
+        self.first = first;
+        self.second = second;
+        Ok(meta)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            OptimizerKind::Sgd { .. } => "sgd",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+}
+
+/// Visits the model's trained tensors in order, slot by slot.
+struct Updater<'a> {
+    opt: &'a mut Optimizer,
+    grads: &'a Gradients<f32, Cpu>,
+    slot: usize,
+}
+
+impl TensorVisitor<f32, Cpu> for Updater<'_> {
+    type Viewer = ViewTensorMut;
+    type Err = Error;
+    type E2 = f32;
+    type D2 = Cpu;
+
+    fn visit<S: Shape>(
+        &mut self,
+        opts: TensorOptions<S, f32, Cpu>,
+        p: &mut Tensor<S, f32, Cpu>,
+    ) -> Result<Option<Tensor<S, f32, Cpu>>, Error> {
+        if !opts.do_gradient_update {
+            return Ok(None);
+        }
+        let g = self.grads.get(p).as_vec();
+        let mut values = p.as_vec();
+        if values.len() != g.len() {
+            return Err(Error::Device(format!(
+                "a gradient of {} values for a parameter of {}",
+                g.len(),
+                values.len()
+            )));
+        }
+        self.opt.step(self.slot, &mut values, &g);
+        p.copy_from(&values);
+        self.slot += 1;
+        Ok(None)
+    }
+}
