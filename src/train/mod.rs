@@ -34,7 +34,7 @@ pub type Digits<T = NoneTape> = Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu,
 pub type Logits<T = NoneTape> = Tensor<(usize, N<U10>), f32, Cpu, T>;
 
 /// A network that maps padded 32x32 digits to ten class scores.
-pub trait MnistClassifier: TensorCollection<f32, Cpu> {
+pub trait MnistClassifier: TensorCollection<f32, Cpu> + Send + Sync {
     /// Training pass (dropout on, batch statistics).
     fn logits_train(
         &mut self,
@@ -295,19 +295,26 @@ pub fn train<M: MnistClassifier>(
             let x: Digits =
                 dev.tensor_from_vec(pixels.clone(), (batch.len(), N::new(), N::new(), N::new()));
             let labels: Vec<usize> = batch.iter().map(|&i| data.train.label(i)).collect();
-            let logits = model.logits_train(x.traced(grads))?;
-            let scores = logits.as_vec();
-            let loss = cross_entropy_with_logits_loss(logits, one_hot(&dev, &labels));
-            let value = loss.array();
-            if !value.is_finite() {
-                return Err(Error::Device(format!(
-                    "the loss became {value} at epoch {}, step {step} (learning rate {lr}); lower the learning rate",
-                    epoch + 1
-                )));
-            }
-            grads = loss.backward();
-            opt.update(model, &grads)?;
-            model.zero_grads(&mut grads);
+            let targets = one_hot(&dev, &labels);
+            // one hand-off to the thread pool per step, not one per op: the
+            // ops' parallel loops then start from a worker thread
+            let (scores, value, next) = rayon::scope(|_| -> crate::Result<_> {
+                let logits = model.logits_train(x.traced(grads))?;
+                let scores = logits.as_vec();
+                let loss = cross_entropy_with_logits_loss(logits, targets);
+                let value = loss.array();
+                if !value.is_finite() {
+                    return Err(Error::Device(format!(
+                        "the loss became {value} at epoch {}, step {step} (learning rate {lr}); lower the learning rate",
+                        epoch + 1
+                    )));
+                }
+                let mut grads = loss.backward();
+                opt.update(model, &grads)?;
+                model.zero_grads(&mut grads);
+                Ok((scores, value, grads))
+            })?;
+            grads = next;
             loss_sum += value as f64 * batch.len() as f64;
             correct += scores
                 .chunks_exact(10)
@@ -361,7 +368,7 @@ pub fn evaluate<M: MnistClassifier>(
         split.batch_into(chunk, 2, &mut pixels);
         let x: Digits =
             dev.tensor_from_vec(pixels.clone(), (chunk.len(), N::new(), N::new(), N::new()));
-        let scores = model.logits(x)?.as_vec();
+        let scores = rayon::scope(|_| model.logits(x))?.as_vec();
         for (s, &i) in scores.chunks_exact(10).zip(chunk) {
             confusion.add(split.label(i), argmax(s));
         }

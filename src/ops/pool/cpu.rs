@@ -4,12 +4,21 @@ use rayon::prelude::*;
 
 use super::{PoolGeom, PoolKind};
 
+/// Planes per rayon task: small planes are grouped, so a task reads about
+/// 16K values and the hand-offs stay a small part of the work.
+fn planes_per_task(plane: usize) -> usize {
+    (16 * 1024 / plane.max(1)).max(1)
+}
+
 /// Forward pass. For max pooling a non-empty `argmax` receives, per output,
 /// the index of the winning input inside its plane (the gradient's route);
 /// inference passes an empty one and stores no route.
 pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &mut [u32]) {
     let (ip, op) = (g.in_plane(), g.out_plane());
-    let planes = x.par_chunks_exact(ip).zip(y.par_chunks_exact_mut(op));
+    let planes = x
+        .par_chunks_exact(ip)
+        .zip(y.par_chunks_exact_mut(op))
+        .with_min_len(planes_per_task(ip));
     match kind {
         PoolKind::Max if argmax.is_empty() => planes.for_each(|(x, y)| max_plane(g, x, y, None)),
         PoolKind::Max => planes
@@ -86,6 +95,7 @@ pub fn backward(
     let window = (g.y.k * g.x.k) as f32;
     dx.par_chunks_exact_mut(ip)
         .enumerate()
+        .with_min_len(planes_per_task(ip))
         .for_each(|(plane, dx)| {
             let dy = &dy[plane * op..(plane + 1) * op];
             match kind {
@@ -107,8 +117,11 @@ pub fn backward(
                     } else {
                         &[][..]
                     };
+                    let wi = g.x.input;
                     for oy in 0..g.y.output {
+                        let (ky0, ky1, sy) = g.y.valid_taps(oy);
                         for ox in 0..g.x.output {
+                            let (kx0, kx1, sx) = g.x.valid_taps(ox);
                             let o = oy * g.x.output + ox;
                             // avg: dy/|window|; L2: dy·x/y (0 where the norm is 0)
                             let scale = match kind {
@@ -116,16 +129,17 @@ pub fn backward(
                                 _ if y[o] > 0.0 => dy[o] / y[o],
                                 _ => 0.0,
                             };
-                            for ky in 0..g.y.k {
-                                let Some(iy) = g.y.source(oy, ky) else {
-                                    continue;
-                                };
-                                for kx in 0..g.x.k {
-                                    let Some(ix) = g.x.source(ox, kx) else {
-                                        continue;
-                                    };
-                                    let i = iy * g.x.input + ix;
-                                    dx[i] += if l2 { scale * x[i] } else { scale };
+                            for ky in ky0..ky1 {
+                                let start =
+                                    (sy + ky as isize) as usize * wi + (sx + kx0 as isize) as usize;
+                                let taps = start..start + (kx1 - kx0);
+                                if l2 {
+                                    dx[taps.clone()]
+                                        .iter_mut()
+                                        .zip(&x[taps])
+                                        .for_each(|(d, x)| *d += scale * x);
+                                } else {
+                                    dx[taps].iter_mut().for_each(|d| *d += scale);
                                 }
                             }
                         }
