@@ -64,6 +64,8 @@ fn exp_small(y: f32) -> f32 {
 #[inline(always)]
 pub(crate) fn fast_tanh(x: f32) -> f32 {
     // max/min rather than clamp: no NaN branches, so the loop vectorises
+    // (a NaN input is passed through below)
+    #[allow(clippy::manual_clamp)]
     let c = x.max(-9.0).min(9.0);
     let e = exp_small(2.0 * c);
     let q = (e - 1.0) / (e + 1.0);
