@@ -14,6 +14,7 @@ pub mod conv;
 pub(crate) mod gemm;
 pub mod lrn;
 pub mod pool;
+mod simd;
 pub mod tanh;
 pub(crate) mod tape;
 pub(crate) mod windows;

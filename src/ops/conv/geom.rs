@@ -53,6 +53,13 @@ impl AxisGeom {
             .filter(|&i| i < self.input)
     }
 
+    /// Stride 1, no padding, no dilation: each output's window is the input
+    /// from the output's index on, so im2col copies plain runs.
+    #[inline(always)]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.s == 1 && self.p == 0 && self.d == 1
+    }
+
     /// The taps `[lo, hi)` of output `o` that read inside the input, and the
     /// input index read by tap 0 (possibly before the input: `o*s - p`).
     #[inline(always)]

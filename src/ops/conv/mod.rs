@@ -20,6 +20,7 @@
 //! assert_eq!(y.shape().concrete(), [4, 8, 16, 16]);
 //! ```
 
+mod batched;
 mod channels;
 pub(crate) mod cpu;
 pub(crate) mod cpu_tape;

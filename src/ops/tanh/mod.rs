@@ -8,6 +8,7 @@
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
+use super::simd::simd_dispatch;
 use super::tape::{detach, read_contiguous};
 use super::Backend;
 
@@ -80,6 +81,34 @@ pub(crate) fn fast_tanh(x: f32) -> f32 {
     }
 }
 
+simd_dispatch! {
+    /// `y ← a·tanh(s·y)` and its slope `a·s·(1 - tanh²)`, in place.
+    fn fill_with_slope(ys: &mut [f32], ds: &mut [f32], a: f32, s: f32) {
+        ys.iter_mut().zip(ds).for_each(|(v, d)| {
+            let t = fast_tanh(s * *v);
+            *v = a * t;
+            *d = a * s * (1.0 - t * t);
+        })
+    }
+}
+
+simd_dispatch! {
+    /// `y ← a·tanh(s·y)`, in place.
+    fn fill_values(ys: &mut [f32], a: f32, s: f32) {
+        ys.iter_mut().for_each(|v| *v = a * fast_tanh(s * *v))
+    }
+}
+
+simd_dispatch! {
+    /// `dx += dy · slope`.
+    fn add_product(dx: &mut [f32], dy: &[f32], slope: &[f32]) {
+        dx.iter_mut()
+            .zip(dy)
+            .zip(slope)
+            .for_each(|((x, y), d)| *x += y * d)
+    }
+}
+
 /// The Cpu path on dfdx's tape.
 pub(crate) fn cpu<S: Shape, T: Tape<f32, Cpu>>(
     x: Tensor<S, f32, Cpu, T>,
@@ -95,12 +124,8 @@ pub(crate) fn cpu<S: Shape, T: Tape<f32, Cpu>>(
         Vec::new()
     };
     let fill = |(ys, ds): (&mut [f32], Option<&mut [f32]>)| match ds {
-        Some(ds) => ys.iter_mut().zip(ds).for_each(|(v, d)| {
-            let t = fast_tanh(s * *v);
-            *v = a * t;
-            *d = a * s * (1.0 - t * t);
-        }),
-        None => ys.iter_mut().for_each(|v| *v = a * fast_tanh(s * *v)),
+        Some(ds) => fill_with_slope(ys, ds, a, s),
+        None => fill_values(ys, a, s),
     };
     if slope.is_empty() {
         y.par_chunks_mut(CHUNK).for_each(|c| fill((c, None)));
@@ -121,12 +146,7 @@ pub(crate) fn cpu<S: Shape, T: Tape<f32, Cpu>>(
             dx.par_chunks_mut(CHUNK)
                 .zip(dy.par_chunks(CHUNK))
                 .zip(slope.par_chunks(CHUNK))
-                .for_each(|((dx, dy), d)| {
-                    dx.iter_mut()
-                        .zip(dy)
-                        .zip(d)
-                        .for_each(|((x, y), d)| *x += y * d)
-                });
+                .for_each(|((dx, dy), d)| add_product(dx, dy, d));
             Ok(())
         });
     }

@@ -1,0 +1,200 @@
+//! Several images per GEMM, for convolutions whose output maps are small.
+//!
+//! One image's GEMM has as many columns as output positions: 100 for
+//! LeNet's C3, 1 for C5, where it degenerates into a matrix-vector product
+//! and its fixed costs (packing the weights) dominate. Here the im2col
+//! matrices of a run of images sit side by side, `[rows, images · positions]`,
+//! so one GEMM covers them all; outputs and output gradients are gathered to
+//! and scattered from the same layout.
+
+use rayon::prelude::*;
+
+use super::cpu::{col2im_from, im2col_into, with_cols, Split};
+use super::geom::ConvGeom;
+use crate::ops::gemm::{matmul, Mat};
+
+/// GEMM columns worth reaching by putting images side by side.
+const TARGET_COLUMNS: usize = 512;
+
+/// Images per GEMM: 1 (the per-image path) when one image's output already
+/// gives enough columns, or when the batch is split inside the GEMM instead.
+pub(super) fn images_per_gemm(g: &ConvGeom, plan: &Split) -> usize {
+    let l = g.out_plane().max(1);
+    if l >= TARGET_COLUMNS / 2 || plan.images_per_task < 2 {
+        return 1;
+    }
+    TARGET_COLUMNS.div_ceil(l).min(plan.images_per_task)
+}
+
+/// The runs of at most `chunk` images of each task: `(first, count)`.
+fn runs(g: &ConvGeom, plan: &Split, chunk: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    while first < g.batch {
+        let task_end = (first / plan.images_per_task + 1) * plan.images_per_task;
+        let end = (first + chunk).min(task_end).min(g.batch);
+        out.push((first, end - first));
+        first = end;
+    }
+    out
+}
+
+/// The columns of `count` images side by side: `g.c_in·K²` rows of `count·l`.
+fn fill_cols(g: &ConvGeom, x: &[f32], first: usize, count: usize, cols: &mut [f32]) {
+    let (il, l) = (g.in_len(), g.out_plane());
+    for j in 0..count {
+        let n = first + j;
+        im2col_into(g, &x[n * il..(n + 1) * il], cols, count * l, j * l);
+    }
+}
+
+/// `dst[o][j·l..] = images[first + j][o]` for a `[O, count·l]` matrix.
+fn gather(g: &ConvGeom, per_image: &[f32], first: usize, count: usize, dst: &mut [f32]) {
+    let (l, ol) = (g.out_plane(), g.out_len());
+    for j in 0..count {
+        let img = &per_image[(first + j) * ol..(first + j + 1) * ol];
+        for (o, plane) in img.chunks_exact(l).enumerate() {
+            dst[o * count * l + j * l..][..l].copy_from_slice(plane);
+        }
+    }
+}
+
+/// `y = W ⋆ x + b` (or `y +=` when `accumulate`), a run of images per GEMM.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn forward(
+    g: &ConvGeom,
+    x: &[f32],
+    w: &[f32],
+    b: Option<&[f32]>,
+    y: &mut [f32],
+    accumulate: bool,
+    plan: &Split,
+    chunk: usize,
+) {
+    let (l, ol, rows, og) = (g.out_plane(), g.out_len(), g.group_rows(), g.group_out());
+    let col_len = g.groups * rows * chunk * l;
+    let out_len = g.c_out * chunk * l;
+    y[..g.batch * ol]
+        .par_chunks_mut(ol * plan.images_per_task)
+        .enumerate()
+        .for_each(|(task, ys)| {
+            let base = task * plan.images_per_task;
+            with_cols(col_len + out_len, |buf| {
+                let (cols, out) = buf.split_at_mut(col_len);
+                for (first, count) in runs(g, plan, chunk)
+                    .into_iter()
+                    .filter(|(f, _)| f / plan.images_per_task == task)
+                {
+                    let cl = count * l;
+                    fill_cols(g, x, first, count, cols);
+                    for grp in 0..g.groups {
+                        matmul(
+                            &mut out[grp * og * cl..(grp + 1) * og * cl],
+                            Mat::new(&w[grp * og * rows..], og, rows),
+                            Mat::new(&cols[grp * rows * cl..], rows, cl),
+                            false,
+                            plan.gemm_threads,
+                        );
+                    }
+                    for j in 0..count {
+                        let img = &mut ys[(first - base + j) * ol..][..ol];
+                        for (o, plane) in img.chunks_exact_mut(l).enumerate() {
+                            let bias = b.map_or(0.0, |b| b[o]);
+                            let src = &out[o * cl + j * l..][..l];
+                            if accumulate {
+                                plane.iter_mut().zip(src).for_each(|(v, s)| *v += s + bias);
+                            } else {
+                                plane.iter_mut().zip(src).for_each(|(v, s)| *v = s + bias);
+                            }
+                        }
+                    }
+                }
+            })
+        });
+}
+
+/// `dW += Σ dy ⋆ x`, a run of images per GEMM.
+pub(super) fn backward_filter(
+    g: &ConvGeom,
+    x: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+    plan: &Split,
+    chunk: usize,
+) {
+    let (l, rows, og) = (g.out_plane(), g.group_rows(), g.group_out());
+    let col_len = g.groups * rows * chunk * l;
+    let dy_len = g.c_out * chunk * l;
+    let tasks = g.batch.div_ceil(plan.images_per_task);
+    let all = runs(g, plan, chunk);
+    let partials: Vec<Vec<f32>> = (0..tasks)
+        .into_par_iter()
+        .map(|task| {
+            let mut local = vec![0.0f32; g.weight_len()];
+            with_cols(col_len + dy_len, |buf| {
+                let (cols, dys) = buf.split_at_mut(col_len);
+                for &(first, count) in all.iter().filter(|(f, _)| f / plan.images_per_task == task)
+                {
+                    let cl = count * l;
+                    fill_cols(g, x, first, count, cols);
+                    gather(g, dy, first, count, dys);
+                    for grp in 0..g.groups {
+                        matmul(
+                            &mut local[grp * og * rows..(grp + 1) * og * rows],
+                            Mat::new(&dys[grp * og * cl..], og, cl),
+                            Mat::new(&cols[grp * rows * cl..], rows, cl).t(),
+                            true,
+                            plan.gemm_threads,
+                        );
+                    }
+                }
+            });
+            local
+        })
+        .collect();
+    for part in partials {
+        dw.iter_mut().zip(&part).for_each(|(d, p)| *d += p);
+    }
+}
+
+/// `dx += Wᵀ ⋆ dy` through col2im, a run of images per GEMM.
+pub(super) fn backward_data(
+    g: &ConvGeom,
+    w: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    plan: &Split,
+    chunk: usize,
+) {
+    let (l, il, rows, og) = (g.out_plane(), g.in_len(), g.group_rows(), g.group_out());
+    let col_len = g.groups * rows * chunk * l;
+    let dy_len = g.c_out * chunk * l;
+    let all = runs(g, plan, chunk);
+    dx[..g.batch * il]
+        .par_chunks_mut(il * plan.images_per_task)
+        .enumerate()
+        .for_each(|(task, dxs)| {
+            let base = task * plan.images_per_task;
+            with_cols(col_len + dy_len, |buf| {
+                let (cols, dys) = buf.split_at_mut(col_len);
+                for &(first, count) in all.iter().filter(|(f, _)| f / plan.images_per_task == task)
+                {
+                    let cl = count * l;
+                    gather(g, dy, first, count, dys);
+                    for grp in 0..g.groups {
+                        matmul(
+                            &mut cols[grp * rows * cl..(grp + 1) * rows * cl],
+                            Mat::new(&w[grp * og * rows..], og, rows).t(),
+                            Mat::new(&dys[grp * og * cl..], og, cl),
+                            false,
+                            plan.gemm_threads,
+                        );
+                    }
+                    for j in 0..count {
+                        let img = &mut dxs[(first - base + j) * il..][..il];
+                        col2im_from(g, cols, cl, j * l, img);
+                    }
+                }
+            })
+        });
+}
