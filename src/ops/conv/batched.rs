@@ -26,6 +26,13 @@ pub(super) fn images_per_gemm(g: &ConvGeom, plan: &Split) -> usize {
     TARGET_COLUMNS.div_ceil(l).min(plan.images_per_task)
 }
 
+/// A kernel that covers the whole (unpadded) input, one group: the
+/// convolution is a linear map of each image (LeNet's C5), computed on the
+/// images as they lie, with no im2col at all.
+fn is_dense(g: &ConvGeom) -> bool {
+    g.groups == 1 && g.out_plane() == 1 && g.y.is_plain() && g.x.is_plain()
+}
+
 /// The runs of at most `chunk` images of each task: `(first, count)`.
 fn runs(g: &ConvGeom, plan: &Split, chunk: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -72,6 +79,35 @@ pub(super) fn forward(
     chunk: usize,
 ) {
     let (l, ol, rows, og) = (g.out_plane(), g.out_len(), g.group_rows(), g.group_out());
+    if is_dense(g) {
+        // y[n, o] = Σ_r x[n, r] w[o, r] + b[o]: one GEMM per task
+        let il = g.in_len();
+        let per = plan.images_per_task;
+        return y[..g.batch * ol]
+            .par_chunks_mut(ol * per)
+            .enumerate()
+            .for_each(|(task, ys)| {
+                let count = ys.len() / ol;
+                let xs = Mat::new(&x[task * per * il..], count, il);
+                let keep = accumulate;
+                if let Some(b) = b {
+                    for row in ys.chunks_exact_mut(ol) {
+                        if keep {
+                            row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+                        } else {
+                            row.copy_from_slice(b);
+                        }
+                    }
+                }
+                matmul(
+                    ys,
+                    xs,
+                    Mat::new(w, ol, il).t(),
+                    keep || b.is_some(),
+                    plan.gemm_threads,
+                );
+            });
+    }
     let col_len = g.groups * rows * chunk * l;
     let out_len = g.c_out * chunk * l;
     y[..g.batch * ol]
@@ -123,6 +159,13 @@ pub(super) fn backward_filter(
     chunk: usize,
 ) {
     let (l, rows, og) = (g.out_plane(), g.group_rows(), g.group_out());
+    if is_dense(g) {
+        // dW[o, r] += Σ_n dy[n, o] x[n, r]: one GEMM over the batch
+        let (il, ol) = (g.in_len(), g.out_len());
+        let dys = Mat::new(dy, g.batch, ol).t();
+        let threads = rayon::current_num_threads();
+        return matmul(dw, dys, Mat::new(x, g.batch, il), true, threads);
+    }
     let col_len = g.groups * rows * chunk * l;
     let dy_len = g.c_out * chunk * l;
     let tasks = g.batch.div_ceil(plan.images_per_task);
@@ -167,6 +210,18 @@ pub(super) fn backward_data(
     chunk: usize,
 ) {
     let (l, il, rows, og) = (g.out_plane(), g.in_len(), g.group_rows(), g.group_out());
+    if is_dense(g) {
+        // dx[n, r] += Σ_o dy[n, o] w[o, r]: one GEMM per task
+        let (ol, per) = (g.out_len(), plan.images_per_task);
+        return dx[..g.batch * il]
+            .par_chunks_mut(il * per)
+            .enumerate()
+            .for_each(|(task, dxs)| {
+                let count = dxs.len() / il;
+                let dys = Mat::new(&dy[task * per * ol..], count, ol);
+                matmul(dxs, dys, Mat::new(w, ol, il), true, plan.gemm_threads);
+            });
+    }
     let col_len = g.groups * rows * chunk * l;
     let dy_len = g.c_out * chunk * l;
     let all = runs(g, plan, chunk);

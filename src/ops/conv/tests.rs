@@ -123,6 +123,9 @@ fn grid() -> Vec<ConvGeom> {
         geom(3, 4, 6, 2, axis(5, 5, 1, 0, 1), axis(4, 4, 2, 0, 1)),
         // ...but not once padded
         geom(2, 2, 3, 1, axis(3, 3, 1, 1, 1), axis(3, 3, 1, 1, 1)),
+        // stride 1 without padding: im2col's plain path, with output rows
+        // longer than one vector and a remainder
+        geom(3, 2, 3, 1, axis(6, 3, 1, 0, 1), axis(14, 3, 1, 0, 1)),
     ]
 }
 

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use super::{PoolGeom, PoolKind};
+use crate::ops::simd::simd_dispatch;
 
 /// Planes per rayon task: small planes are grouped, so a task reads about
 /// 16K values and the hand-offs stay a small part of the work.
@@ -56,7 +57,46 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], mut arg: Option<&mut [u32]>
     }
 }
 
-fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
+simd_dispatch! {
+    fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
+        if kind == PoolKind::Avg && tiles(g) {
+            avg_tiles(g, x, y)
+        } else {
+            sum_windows(g, kind, x, y)
+        }
+    }
+}
+
+/// Windows that tile the input: as wide as their stride, no padding.
+fn tiles(g: &PoolGeom) -> bool {
+    g.y.k == g.y.s && g.x.k == g.x.s && g.y.p == 0 && g.x.p == 0
+}
+
+/// Average pooling over tiles: each input row adds into one output row.
+#[inline(always)]
+fn avg_tiles(g: &PoolGeom, x: &[f32], y: &mut [f32]) {
+    let (wi, wo, k) = (g.x.input, g.x.output, g.x.k);
+    let scale = 1.0 / (g.y.k * g.x.k) as f32;
+    for (oy, out) in y.chunks_exact_mut(wo).enumerate() {
+        out.fill(0.0);
+        for row in x[oy * g.y.k * wi..].chunks_exact(wi).take(g.y.k) {
+            if k == 2 {
+                // pairs: the common 2x2 case, kept branch-free
+                for (o, pair) in out.iter_mut().zip(row.chunks_exact(2)) {
+                    *o += pair[0] + pair[1];
+                }
+            } else {
+                for (o, taps) in out.iter_mut().zip(row.chunks_exact(k)) {
+                    *o += taps.iter().sum::<f32>();
+                }
+            }
+        }
+        out.iter_mut().for_each(|o| *o *= scale);
+    }
+}
+
+#[inline(always)]
+fn sum_windows(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
     let wi = g.x.input;
     let window = (g.y.k * g.x.k) as f32;
     for oy in 0..g.y.output {
@@ -92,7 +132,6 @@ pub fn backward(
     dx: &mut [f32],
 ) {
     let (ip, op) = (g.in_plane(), g.out_plane());
-    let window = (g.y.k * g.x.k) as f32;
     dx.par_chunks_exact_mut(ip)
         .enumerate()
         .with_min_len(planes_per_task(ip))
@@ -107,44 +146,71 @@ pub fn backward(
                 PoolKind::Avg | PoolKind::L2 => {
                     // only L2 pooling keeps x and y for its backward pass
                     let l2 = kind == PoolKind::L2;
-                    let x = if l2 {
-                        &x[plane * ip..(plane + 1) * ip]
+                    let (x, y) = if l2 {
+                        (
+                            &x[plane * ip..(plane + 1) * ip],
+                            &y[plane * op..(plane + 1) * op],
+                        )
                     } else {
-                        &[][..]
+                        (&[][..], &[][..])
                     };
-                    let y = if l2 {
-                        &y[plane * op..(plane + 1) * op]
+                    sum_backward_plane(g, kind, x, y, dy, dx);
+                }
+            }
+        });
+}
+
+simd_dispatch! {
+    /// One plane of the average or L2 pooling backward pass: `dx += ∂y/∂x · dy`.
+    fn sum_backward_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+        let window = (g.y.k * g.x.k) as f32;
+        let (wi, wo) = (g.x.input, g.x.output);
+        if kind == PoolKind::Avg && tiles(g) {
+            let k = g.x.k;
+            for (oy, grads) in dy.chunks_exact(wo).enumerate() {
+                for row in dx[oy * g.y.k * wi..].chunks_exact_mut(wi).take(g.y.k) {
+                    if k == 2 {
+                        // pairs: the common 2x2 case, kept branch-free
+                        for (pair, d) in row.chunks_exact_mut(2).zip(grads) {
+                            let g = d / window;
+                            pair[0] += g;
+                            pair[1] += g;
+                        }
                     } else {
-                        &[][..]
-                    };
-                    let wi = g.x.input;
-                    for oy in 0..g.y.output {
-                        let (ky0, ky1, sy) = g.y.valid_taps(oy);
-                        for ox in 0..g.x.output {
-                            let (kx0, kx1, sx) = g.x.valid_taps(ox);
-                            let o = oy * g.x.output + ox;
-                            // avg: dy/|window|; L2: dy·x/y (0 where the norm is 0)
-                            let scale = match kind {
-                                PoolKind::Avg => dy[o] / window,
-                                _ if y[o] > 0.0 => dy[o] / y[o],
-                                _ => 0.0,
-                            };
-                            for ky in ky0..ky1 {
-                                let start =
-                                    (sy + ky as isize) as usize * wi + (sx + kx0 as isize) as usize;
-                                let taps = start..start + (kx1 - kx0);
-                                if l2 {
-                                    dx[taps.clone()]
-                                        .iter_mut()
-                                        .zip(&x[taps])
-                                        .for_each(|(d, x)| *d += scale * x);
-                                } else {
-                                    dx[taps].iter_mut().for_each(|d| *d += scale);
-                                }
-                            }
+                        for (taps, d) in row.chunks_exact_mut(k).zip(grads) {
+                            let g = d / window;
+                            taps.iter_mut().for_each(|t| *t += g);
                         }
                     }
                 }
             }
-        });
+            return;
+        }
+        let l2 = kind == PoolKind::L2;
+        for oy in 0..g.y.output {
+            let (ky0, ky1, sy) = g.y.valid_taps(oy);
+            for ox in 0..wo {
+                let (kx0, kx1, sx) = g.x.valid_taps(ox);
+                let o = oy * wo + ox;
+                // avg: dy/|window|; L2: dy·x/y (0 where the norm is 0)
+                let scale = match kind {
+                    PoolKind::Avg => dy[o] / window,
+                    _ if y[o] > 0.0 => dy[o] / y[o],
+                    _ => 0.0,
+                };
+                for ky in ky0..ky1 {
+                    let start = (sy + ky as isize) as usize * wi + (sx + kx0 as isize) as usize;
+                    let taps = start..start + (kx1 - kx0);
+                    if l2 {
+                        dx[taps.clone()]
+                            .iter_mut()
+                            .zip(&x[taps])
+                            .for_each(|(d, x)| *d += scale * x);
+                    } else {
+                        dx[taps].iter_mut().for_each(|d| *d += scale);
+                    }
+                }
+            }
+        }
+    }
 }
