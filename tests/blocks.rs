@@ -180,49 +180,27 @@ fn dense_and_highway_train_and_name_parameters_like_pytorch() {
     let x: Maps<U3> = maps(&dev, 8);
     let labels: Vec<usize> = (0..8).map(|i| i % 2).collect();
     let targets = common::onehot::<N<typenum::U2>>(&dev, &labels);
-    let mut opt = Adam::new(
-        &net,
-        AdamConfig {
-            lr: 1e-2,
-            ..Default::default()
-        },
-    );
-    let mut grads = net.alloc_grads();
-    let mut losses = vec![];
-    for _ in 0..40 {
-        let logits = net.forward_train(x.clone().traced(grads)).unwrap();
-        let loss = cross_entropy_with_logits_loss(logits, targets.clone());
-        losses.push(loss.array());
-        grads = loss.backward();
-        opt.update(&mut net, &grads).unwrap();
-        net.zero_grads(&mut grads);
-    }
+    let losses = common::train_adam(&mut net, &x, &targets, 40, 1e-2, |n, x| {
+        n.forward_train(x).unwrap()
+    });
     assert!(
         losses[39] < 0.5 * losses[0],
         "loss did not fall: {losses:?}"
     );
-
-    let dir = common::temp_dir("blocks");
-    let path = dir.join("mixed.safetensors");
-    net.save_safetensors(&path).unwrap();
-    let header = common::safetensors_header(&path);
-    for name in [
-        "\"d.0.bn.running_mean\"",
-        "\"d.1.c.weight\"",
-        "\"h.gate.weight\"",
-        "\"h.c.bias\"",
-        "\"fh.gate.bias\"",
-        "\"fh.f.weight\"",
-    ] {
-        assert!(header.contains(name), "{name} missing from {header}");
-    }
-    let mut copy = Mixed::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
-    copy.load_safetensors(&path).unwrap();
-    assert_eq!(
-        net.forward(x.clone()).unwrap().as_vec(),
-        copy.forward(x).unwrap().as_vec()
+    common::assert_round_trip(
+        &net,
+        Mixed::<f32, Cpu>::build(&Cpu::seed_from_u64(1)),
+        "blocks",
+        &[
+            "d.0.bn.running_mean",
+            "d.1.c.weight",
+            "h.gate.weight",
+            "h.c.bias",
+            "fh.gate.bias",
+            "fh.f.weight",
+        ],
+        |n| n.forward(x.clone()).unwrap().as_vec(),
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -117,23 +117,9 @@ fn networks_of_blocks_train_and_name_parameters_like_pytorch() {
     let x: Maps<U3, U32> = dev.sample_normal_like(&(6, N::new(), N::new(), N::new()));
     let labels: Vec<usize> = (0..6).collect();
     let targets = common::onehot::<N<U10>>(&dev, &labels);
-    let mut opt = Adam::new(
-        &net,
-        AdamConfig {
-            lr: 3e-3,
-            ..Default::default()
-        },
-    );
-    let mut grads = net.alloc_grads();
-    let mut losses = vec![];
-    for _ in 0..25 {
-        let logits = net.forward_train(x.clone().traced(grads)).unwrap();
-        let loss = cross_entropy_with_logits_loss(logits, targets.clone());
-        losses.push(loss.array());
-        grads = loss.backward();
-        opt.update(&mut net, &grads).unwrap();
-        net.zero_grads(&mut grads);
-    }
+    let losses = common::train_adam(&mut net, &x, &targets, 25, 3e-3, |n, x| {
+        n.forward_train(x).unwrap()
+    });
     assert!(
         losses[24] < 0.5 * losses[0],
         "loss did not fall: {losses:?}"
@@ -147,26 +133,18 @@ fn networks_of_blocks_train_and_name_parameters_like_pytorch() {
         .as_vec()
         .iter()
         .any(|m| *m != 0.0));
-
-    let dir = common::temp_dir("generic");
-    let path = dir.join("net.safetensors");
-    net.save_safetensors(&path).unwrap();
-    let header = common::safetensors_header(&path);
-    for name in [
-        "\"b1.body.a.weight\"",
-        "\"b2.body.bn2.running_var\"",
-        "\"d1.body.shortcut.weight\"",
-        "\"b3.body.b.bias\"",
-    ] {
-        assert!(header.contains(name), "{name} missing from {header}");
-    }
-    let mut copy = Net::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
-    copy.load_safetensors(&path).unwrap();
-    assert_eq!(
-        net.forward(x.clone()).unwrap().as_vec(),
-        copy.forward(x).unwrap().as_vec()
+    common::assert_round_trip(
+        &net,
+        Net::<f32, Cpu>::build(&Cpu::seed_from_u64(1)),
+        "generic",
+        &[
+            "b1.body.a.weight",
+            "b2.body.bn2.running_var",
+            "d1.body.shortcut.weight",
+            "b3.body.b.bias",
+        ],
+        |n| n.forward(x.clone()).unwrap().as_vec(),
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -72,48 +72,21 @@ fn sequence_network_trains_and_round_trips() {
     let x = signal(&dev, 12);
     let labels: Vec<usize> = (0..12).map(|i| i % 3).collect();
     let targets = common::onehot::<N<U3>>(&dev, &labels);
-    let mut opt = Adam::new(
-        &net,
-        AdamConfig {
-            lr: 1e-2,
-            ..Default::default()
-        },
-    );
-    let mut grads = net.alloc_grads();
-    let mut losses = vec![];
-    for _ in 0..60 {
-        let logits = net.forward_train(x.clone().traced(grads)).unwrap();
-        let loss = cross_entropy_with_logits_loss(logits, targets.clone());
-        losses.push(loss.array());
-        grads = loss.backward();
-        opt.update(&mut net, &grads).unwrap();
-        net.zero_grads(&mut grads);
-    }
+    let losses = common::train_adam(&mut net, &x, &targets, 60, 1e-2, |n, x| {
+        n.forward_train(x).unwrap()
+    });
     assert!(
         losses[59] < 0.3 * losses[0],
         "loss did not fall: {losses:?}"
     );
-
-    let dir = common::temp_dir("seq");
-    let path = dir.join("signal.safetensors");
-    net.save_safetensors(&path).unwrap();
-    let header = common::safetensors_header(&path);
-    for name in [
-        "\"c1.weight\"",
-        "\"bn.running_var\"",
-        "\"r.a.weight\"",
-        "\"head.bias\"",
-    ] {
-        assert!(header.contains(name), "{name} missing from {header}");
-    }
-    let mut copy = Signal::<f32, Cpu>::build(&Cpu::seed_from_u64(99));
-    copy.load_safetensors(&path).unwrap();
     let probe = signal(&dev, 4);
-    assert_eq!(
-        net.forward(probe.clone()).unwrap().as_vec(),
-        copy.forward(probe).unwrap().as_vec()
+    common::assert_round_trip(
+        &net,
+        Signal::<f32, Cpu>::build(&Cpu::seed_from_u64(99)),
+        "seq",
+        &["c1.weight", "bn.running_var", "r.a.weight", "head.bias"],
+        |n| n.forward(probe.clone()).unwrap().as_vec(),
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -38,3 +38,64 @@ pub fn assert_close(a: &[f32], b: &[f32], tol: f32) {
         );
     }
 }
+
+/// The traced tensors a training forward pass takes and gives.
+pub type Traced<S> = Tensor<S, f32, Cpu, OwnedTape<f32, Cpu>>;
+
+/// `steps` Adam steps of softmax cross-entropy on one batch; the losses.
+pub fn train_adam<M, S, C>(
+    net: &mut M,
+    x: &Tensor<S, f32, Cpu>,
+    targets: &Tensor<(usize, C), f32, Cpu>,
+    steps: usize,
+    lr: f64,
+    mut forward: impl FnMut(&mut M, Traced<S>) -> Traced<(usize, C)>,
+) -> Vec<f32>
+where
+    M: TensorCollection<f32, Cpu>,
+    S: Shape,
+    C: Dim,
+{
+    let mut opt = Adam::new(
+        net,
+        AdamConfig {
+            lr,
+            ..Default::default()
+        },
+    );
+    let mut grads = net.alloc_grads();
+    let mut losses = vec![];
+    for _ in 0..steps {
+        let logits = forward(net, x.clone().traced(grads));
+        let loss = cross_entropy_with_logits_loss(logits, targets.clone());
+        losses.push(loss.array());
+        grads = loss.backward();
+        opt.update(net, &grads).unwrap();
+        net.zero_grads(&mut grads);
+    }
+    losses
+}
+
+/// Saves `net`, checks the file names each of `names`, loads it into
+/// `fresh`, and checks both give the same `outputs`.
+pub fn assert_round_trip<M: TensorCollection<f32, Cpu>>(
+    net: &M,
+    mut fresh: M,
+    tag: &str,
+    names: &[&str],
+    outputs: impl Fn(&M) -> Vec<f32>,
+) {
+    let dir = temp_dir(tag);
+    let path = dir.join("net.safetensors");
+    net.save_safetensors(&path).unwrap();
+    let header = safetensors_header(&path);
+    for name in names {
+        assert!(
+            header.contains(&format!("\"{name}\"")),
+            "{name} missing from {header}"
+        );
+    }
+    fresh.load_safetensors(&path).unwrap();
+    assert_eq!(outputs(net), outputs(&fresh));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
