@@ -29,7 +29,7 @@
 //!
 //! | layer | arguments | notes |
 //! |---|---|---|
-//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; on a sequence, 1D (`conv1d` also names it); needs a name |
+//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `bias` (`true`, or `false` for none), `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; on a sequence, 1D (`conv1d` also names it); needs a name |
 //! | `conv_transpose(O, k = K)` | `s`, `p`, `op` (output padding, below `s`), `d`, `groups` | transposed convolution (up-convolution); needs a name |
 //! | `subsample(k = K)` | | LeNet's trainable subsampling: window sum × coefficient + bias, per map |
 //! | `batch_norm` | | per-channel batch normalisation; needs a name |

@@ -319,3 +319,37 @@ fn auxiliary_losses_train_the_head_and_forward_train_skips_it() {
     // avg_pool 4 leaves 2 maps of 4x4 after the 1x1 conv: 32 features
     assert_eq!(fc.params, 32 * 3 + 3);
 }
+
+network! {
+    /// A convolution without bias before batch norm, as in ResNets.
+    ConvBn(input: [3, 6, 6]) {
+        c: conv(4, k = 3, p = 1, bias = false),
+        bn: batch_norm,
+    }
+}
+
+#[test]
+fn a_convolution_without_bias_has_no_bias_tensor() {
+    let dev = Cpu::seed_from_u64(41);
+    let net = ConvBn::<f32, Cpu>::build(&dev);
+    let x: Maps<U3> = maps(&dev, 2);
+    let s = ConvBn::<f32, Cpu>::summary();
+    let row = s.rows.iter().find(|r| r.name == "c").unwrap();
+    assert_eq!(row.params, 4 * 3 * 9);
+    assert_eq!(row.kind, "Conv2d 3x3 (no bias)");
+    let conv_only = conv2d(
+        x.clone(),
+        &net.c.weight,
+        None,
+        Conv2dSpec::<U1, U1, U1, U1>::new(),
+    )
+    .unwrap();
+    let y = net.bn.forward(conv_only);
+    assert_eq!(net.forward(x.clone()).unwrap().as_vec(), y.as_vec());
+    let dir = common::temp_dir("nobias");
+    let path = dir.join("net.safetensors");
+    net.save_safetensors(&path).unwrap();
+    let header = common::safetensors_header(&path);
+    assert!(header.contains("\"c.weight\"") && !header.contains("\"c.bias\""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

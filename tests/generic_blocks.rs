@@ -8,11 +8,12 @@ use typenum::{U10, U16, U3, U32, U8};
 
 network! {
     /// ResNet's basic block at any channel count and size: two 3x3
-    /// convolutions with batch norm, an identity shortcut, then ReLU.
+    /// convolutions (no bias: batch norm shifts) with batch norm, an
+    /// identity shortcut, then ReLU.
     pub block Basic(input: [C, H, W]) {
         body: residual {
-            a: conv(C, k = 3, p = 1), bn1: batch_norm, relu,
-            b: conv(C, k = 3, p = 1), bn2: batch_norm,
+            a: conv(C, k = 3, p = 1, bias = false), bn1: batch_norm, relu,
+            b: conv(C, k = 3, p = 1, bias = false), bn2: batch_norm,
         },
         relu,
     }
@@ -78,8 +79,8 @@ fn a_block_alone_runs_at_static_and_runtime_sizes() {
 #[test]
 fn parameter_counts_follow_the_channel_count() {
     let dev: Cpu = Default::default();
-    // two 3x3 convolutions C -> C with biases, two batch norms
-    let expected = |c: u64| 2 * (c * c * 9 + c) + 2 * 2 * c;
+    // two 3x3 convolutions C -> C without biases, two batch norms
+    let expected = |c: u64| 2 * (c * c * 9) + 2 * 2 * c;
     assert_eq!(Basic::<U8, f32, Cpu>::param_count(), expected(8));
     assert_eq!(Basic::<U32, f32, Cpu>::param_count(), expected(32));
     assert_eq!(
@@ -141,7 +142,7 @@ fn networks_of_blocks_train_and_name_parameters_like_pytorch() {
             "b1.body.a.weight",
             "b2.body.bn2.running_var",
             "d1.body.shortcut.weight",
-            "b3.body.b.bias",
+            "b3.body.bn2.bias",
         ],
         |n| n.forward(x.clone()).unwrap().as_vec(),
     );

@@ -90,13 +90,14 @@ pub enum Value {
     Int(u64, Span),
     Pair(u64, u64, Span),
     Float(f64, Span),
+    Bool(bool, Span),
     Word(Ident),
 }
 
 impl Value {
     pub fn span(&self) -> Span {
         match self {
-            Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) => *s,
+            Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) | Value::Bool(_, s) => *s,
             Value::Word(w) => w.span(),
         }
     }
@@ -242,6 +243,10 @@ impl Parse for Value {
         if input.peek(LitFloat) {
             let f: LitFloat = input.parse()?;
             return Ok(Value::Float(f.base10_parse()?, f.span()));
+        }
+        if input.peek(syn::LitBool) {
+            let b: syn::LitBool = input.parse()?;
+            return Ok(Value::Bool(b.value, b.span));
         }
         if input.peek(Ident) {
             return Ok(Value::Word(input.parse()?));

@@ -11,21 +11,68 @@ use crate::ops::conv::{GroupInputOf, UnsignedList};
 use crate::ops::{conv2d, Backend, Conv2dSpec};
 use crate::Error;
 
+/// Whether a layer adds a learned bias: [`WithBias`] (the default) or
+/// [`NoBias`] (a convolution followed by batch norm, whose shift makes a
+/// bias redundant).
+pub trait BiasKind: Send + Sync + 'static {
+    /// What the layer stores: a tensor of `O` values, or nothing.
+    type Param<O: Size, E: Dtype, D: Storage<E>>: Clone;
+    /// The bias tensor, if there is one.
+    fn tensor<O: Size, E: Dtype, D: Storage<E>>(
+        p: &Self::Param<O, E, D>,
+    ) -> Option<&Tensor<(N<O>,), E, D>>;
+}
+
+/// A learned bias per output channel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WithBias;
+
+/// No bias.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoBias;
+
+impl BiasKind for WithBias {
+    type Param<O: Size, E: Dtype, D: Storage<E>> = Tensor<(N<O>,), E, D>;
+    fn tensor<O: Size, E: Dtype, D: Storage<E>>(
+        p: &Self::Param<O, E, D>,
+    ) -> Option<&Tensor<(N<O>,), E, D>> {
+        Some(p)
+    }
+}
+
+impl BiasKind for NoBias {
+    type Param<O: Size, E: Dtype, D: Storage<E>> = ();
+    fn tensor<O: Size, E: Dtype, D: Storage<E>>(
+        _: &Self::Param<O, E, D>,
+    ) -> Option<&Tensor<(N<O>,), E, D>> {
+        None
+    }
+}
+
 /// A 2D convolution with `Cg` input channels per group, `O` filters of
 /// `KH x KW`, and stride/padding/dilation/groups given by `Spec`
-/// (a [`Conv2dSpec`]).
+/// (a [`Conv2dSpec`]); `B` says whether it has a bias.
 ///
-/// Tensors: `weight: (O, Cg, KH, KW)`, `bias: (O,)`.
-pub struct Conv2d<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> {
+/// Tensors: `weight: (O, Cg, KH, KW)`, and with [`WithBias`] `bias: (O,)`.
+pub struct Conv2d<
+    Cg: Size,
+    O: Size,
+    KH: Size,
+    KW: Size,
+    Spec,
+    E: Dtype,
+    D: Storage<E>,
+    B: BiasKind = WithBias,
+> {
     /// The filters.
     pub weight: Tensor<(N<O>, N<Cg>, N<KH>, N<KW>), E, D>,
-    /// One bias per filter.
-    pub bias: Tensor<(N<O>,), E, D>,
+    /// One bias per filter (with [`WithBias`]), or `()`.
+    pub bias: B::Param<O, E, D>,
     spec: PhantomData<Spec>,
 }
 
-impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> Clone
-    for Conv2d<Cg, O, KH, KW, Spec, E, D>
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>, B: BiasKind> Clone
+    for Conv2d<Cg, O, KH, KW, Spec, E, D, B>
 {
     fn clone(&self) -> Self {
         Conv2d {
@@ -52,8 +99,8 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>>
     }
 }
 
-impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> core::fmt::Debug
-    for Conv2d<Cg, O, KH, KW, Spec, E, D>
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>, B: BiasKind>
+    core::fmt::Debug for Conv2d<Cg, O, KH, KW, Spec, E, D, B>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
@@ -67,8 +114,8 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> core:
     }
 }
 
-impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> FanIn
-    for Conv2d<Cg, O, KH, KW, Spec, E, D>
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>, B: BiasKind> FanIn
+    for Conv2d<Cg, O, KH, KW, Spec, E, D, B>
 {
     const FAN_IN: usize = Cg::USIZE * KH::USIZE * KW::USIZE;
 }
@@ -105,10 +152,35 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> Tenso
     }
 }
 
-impl<B, C, H, W, Cg, O, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>
+impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> TensorCollection<f32, D>
+    for Conv2d<Cg, O, KH, KW, Spec, f32, D, NoBias>
+{
+    type To<E2: Dtype, D2: Device<E2>> = Conv2d<Cg, O, KH, KW, Spec, E2, D2, NoBias>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            Self::tensor(
+                "weight",
+                |s| &s.weight,
+                |s| &mut s.weight,
+                uniform_init::<Self, _, _>(),
+            ),
+            |weight| Conv2d {
+                weight,
+                bias: (),
+                spec: PhantomData,
+            },
+        )
+    }
+}
+
+impl<B, C, H, W, Cg, O, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T, Bi>
     Module<Tensor<(B, C, H, W), f32, Dev, T>>
-    for Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev>
+    for Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev, Bi>
 where
+    Bi: BiasKind,
     B: Dim,
     C: Dim,
     Cg: Size,
@@ -128,12 +200,12 @@ where
     type Error = Error;
 
     fn try_forward(&self, x: Tensor<(B, C, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
-        conv2d(x, &self.weight, Some(&self.bias), Conv2dSpec::new())
+        conv2d(x, &self.weight, Bi::tensor(&self.bias), Conv2dSpec::new())
     }
 }
 
-impl<Cg: Size, O: Size, KH: Size, KW: Size, SH, SW, PH, PW, DH, DW, G, M, Dev>
-    Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev>
+impl<Cg: Size, O: Size, KH: Size, KW: Size, SH, SW, PH, PW, DH, DW, G, M, Dev, Bi: BiasKind>
+    Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev, Bi>
 where
     Dev: Backend,
     (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
@@ -154,6 +226,6 @@ where
         W: SlidingWindow<N<KW>, SW, PW, DW, M>,
         T: Tape<f32, Dev>,
     {
-        crate::ops::conv2d_on_data(x, &self.weight, Some(&self.bias), Conv2dSpec::new())
+        crate::ops::conv2d_on_data(x, &self.weight, Bi::tensor(&self.bias), Conv2dSpec::new())
     }
 }

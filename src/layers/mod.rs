@@ -27,7 +27,7 @@ mod seq;
 pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
 pub use blocks::{concat_channels, residual_add, StatedOutput};
-pub use conv::Conv2d;
+pub use conv::{BiasKind, Conv2d, NoBias, WithBias};
 pub use conv_transpose::ConvTranspose2d;
 pub use flatten::Flatten;
 pub use highway::{highway_mix, HighwayGate};
@@ -65,7 +65,8 @@ impl<
         Spec,
         E: dfdx::prelude::Dtype,
         D: dfdx::prelude::Storage<E>,
-    > dfdx::nn::NonMutableModule for Conv2d<Cg, O, KH, KW, Spec, E, D>
+        B: BiasKind,
+    > dfdx::nn::NonMutableModule for Conv2d<Cg, O, KH, KW, Spec, E, D, B>
 {
 }
 impl<

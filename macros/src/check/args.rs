@@ -149,6 +149,18 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// `key = true` or `key = false`.
+    pub(super) fn boolean(&mut self, key: &str, default: bool) -> syn::Result<bool> {
+        match self.take(key) {
+            Some(Value::Bool(b, _)) => Ok(*b),
+            Some(v) => err(
+                v.span(),
+                format!("{}: `{key}` takes `true` or `false`", label(self.layer)),
+            ),
+            None => Ok(default),
+        }
+    }
+
     pub(super) fn float(&mut self, key: &str, default: f64) -> syn::Result<f64> {
         match self.take(key) {
             Some(Value::Float(f, _)) => Ok(*f),

@@ -75,6 +75,7 @@ pub enum GOp {
         out: Chan,
         groups: u64,
         win: Window,
+        bias: bool,
     },
     BatchNorm,
     Pool {
@@ -288,11 +289,25 @@ fn check_step(
                 }
                 _ => Params::product(cin, out, win.k.0 * win.k.1),
             };
+            let bias = args.boolean("bias", true)?;
+            let biases = if bias {
+                Params::linear(out, 1)
+            } else {
+                Params::default()
+            };
             (
-                step(GOp::Conv { out, groups, win }, out),
+                step(
+                    GOp::Conv {
+                        out,
+                        groups,
+                        win,
+                        bias,
+                    },
+                    out,
+                ),
                 keeps(&win),
                 win.s,
-                weights.add(Params::linear(out, 1)),
+                weights.add(biases),
             )
         }
         ("batch_norm", None) => {

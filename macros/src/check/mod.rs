@@ -329,13 +329,17 @@ fn check_layer(layer: &Layer, input: Shape, field: Option<Field>, seq: bool) -> 
                     format!("{}: {groups} groups must divide both the {c} input channels and the {out} filters", label(layer)),
                 );
             }
+            let bias = args.boolean("bias", true)?;
+            if !bias && (seq || table.is_some()) {
+                return err(layer.args_span, format!("{}: `bias = false` is for plain 2D convolutions", label(layer)));
+            }
             let ho = slide(layer, "height", h, (win.k.0, win.s.0, win.p.0, win.d.0), win.exact)?;
             let wo = slide(layer, wname, w, (win.k.1, win.s.1, win.p.1, win.d.1), win.exact)?;
             let fan_in = c / groups * win.k.0 * win.k.1;
-            let params = out * fan_in + out;
+            let params = out * fan_in + if bias { out } else { 0 };
             let macs = plane(ho, wo).map(|p| p * out * fan_in);
             step(
-                Op::Conv { cin: c, out, groups, win, table },
+                Op::Conv { cin: c, out, groups, win, table, bias },
                 Shape::Maps { c: out, h: ho, w: wo },
                 params,
                 macs,

@@ -88,6 +88,8 @@ pub enum Op {
         win: Window,
         /// A named connection table (`lenet5`): only listed input maps feed an output map.
         table: Option<Ident>,
+        /// Whether it adds a learned bias (`bias = false`: none).
+        bias: bool,
     },
     /// Transposed convolution; `op` is the output padding per axis.
     ConvTranspose {
@@ -187,6 +189,9 @@ impl Op {
                 table: Some(t),
                 ..
             } => format!("Conv2d {}x{} ({t} table)", win.k.0, win.k.1),
+            Op::Conv {
+                win, bias: false, ..
+            } => format!("Conv2d {}x{} (no bias)", win.k.0, win.k.1),
             Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
             Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
             Op::ConvTranspose { win, .. } => format!("ConvTranspose2d {}x{}", win.k.0, win.k.1),

@@ -22,19 +22,40 @@ fn chan_ty(c: Chan) -> TokenStream {
 }
 
 fn conv_ty(cin: Chan, out: Chan, groups: u64, win: &Window, ed: &TokenStream) -> TokenStream {
+    conv_ty_bias(cin, out, groups, win, ed, true)
+}
+
+fn conv_ty_bias(
+    cin: Chan,
+    out: Chan,
+    groups: u64,
+    win: &Window,
+    ed: &TokenStream,
+    bias: bool,
+) -> TokenStream {
     let cg = match cin {
         Chan::Fixed(c) => tn(c / groups),
         Chan::Param => quote!(C),
     };
     let (o, kh, kw) = (chan_ty(out), tn(win.k.0), tn(win.k.1));
     let spec = conv_spec(win, groups);
-    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, #ed>)
+    let bias = if bias {
+        quote!()
+    } else {
+        quote!(, ::splotnet::layers::NoBias)
+    };
+    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, #ed #bias>)
 }
 
 /// The module type of a step, over element and device `ed`.
 fn module_ty(block: &Ident, path: &[String], step: &GStep, ed: &TokenStream) -> TokenStream {
     match &step.op {
-        GOp::Conv { out, groups, win } => conv_ty(step.cin, *out, *groups, win, ed),
+        GOp::Conv {
+            out,
+            groups,
+            win,
+            bias,
+        } => conv_ty_bias(step.cin, *out, *groups, win, ed, *bias),
         GOp::BatchNorm => {
             let c = chan_ty(step.cin);
             quote!(::splotnet::layers::BatchNorm2d<#c, #ed>)
@@ -278,7 +299,9 @@ fn mac_stmts(steps: &[GStep]) -> TokenStream {
         quote!(::splotnet::formula::conv_out(#n, #k, #s, #p, #d, #exact).ok()?)
     };
     let stmts = steps.iter().map(|step| match &step.op {
-        GOp::Conv { out, groups, win } => {
+        GOp::Conv {
+            out, groups, win, ..
+        } => {
             let out = match out {
                 Chan::Param => quote!(<C as ::splotnet::typenum::Unsigned>::U64),
                 Chan::Fixed(n) => quote!(#n),

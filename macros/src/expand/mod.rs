@@ -158,6 +158,7 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             groups,
             win,
             table: None,
+            ..
         } if matches!(step.input, Shape::Seq { .. }) => Some(conv1d_type(*cin, *out, *groups, win)),
         Op::Conv {
             cin,
@@ -165,6 +166,21 @@ fn field_type(net: &Ident, path: &[String], step: &Step) -> Option<TokenStream> 
             groups,
             win,
             table: None,
+            bias: false,
+        } => {
+            let (cg, o, kh, kw) = (tn(cin / groups), tn(*out), tn(win.k.0), tn(win.k.1));
+            let spec = conv_spec(win, *groups);
+            Some(
+                quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, E, D, ::splotnet::layers::NoBias>),
+            )
+        }
+        Op::Conv {
+            cin,
+            out,
+            groups,
+            win,
+            table: None,
+            ..
         } => Some(conv_type(*cin, *out, *groups, win)),
         Op::Linear { inp, out } => Some(linear_type(*inp, *out)),
         Op::Subsample { c, k } => {
