@@ -128,27 +128,11 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> Tenso
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    uniform_init::<Self, _, _>(),
-                ),
-                Self::tensor(
-                    "bias",
-                    |s| &s.bias,
-                    |s| &mut s.bias,
-                    uniform_init::<Self, _, _>(),
-                ),
-            ),
-            |(weight, bias)| Conv2d {
-                weight,
-                bias,
-                spec: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_and_bias!(), |(weight, bias)| Conv2d {
+            weight,
+            bias,
+            spec: PhantomData,
+        })
     }
 }
 

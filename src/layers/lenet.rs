@@ -7,7 +7,7 @@ use dfdx::prelude::*;
 use rand::distributions::Uniform;
 use typenum::{U0, U1};
 
-use super::{uniform_init, FanIn};
+use super::FanIn;
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::conv::GroupInputOf;
@@ -175,27 +175,11 @@ impl<C: Size, O: Size, K: Size, Tab: ConnectionTable, D: Device<f32>> TensorColl
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    uniform_init::<Self, _, _>(),
-                ),
-                Self::tensor(
-                    "bias",
-                    |s| &s.bias,
-                    |s| &mut s.bias,
-                    uniform_init::<Self, _, _>(),
-                ),
-            ),
-            |(weight, bias)| TableConv2d {
-                weight,
-                bias,
-                table: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_and_bias!(), |(weight, bias)| TableConv2d {
+            weight,
+            bias,
+            table: PhantomData,
+        })
     }
 }
 

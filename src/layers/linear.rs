@@ -2,7 +2,7 @@
 
 use dfdx::prelude::*;
 
-use super::{uniform_init, FanIn};
+use super::FanIn;
 use crate::dims::{Size, N};
 use crate::Error;
 
@@ -39,23 +39,7 @@ impl<I: Size, O: Size, D: Device<f32>> TensorCollection<f32, D> for Linear<I, O,
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    uniform_init::<Self, _, _>(),
-                ),
-                Self::tensor(
-                    "bias",
-                    |s| &s.bias,
-                    |s| &mut s.bias,
-                    uniform_init::<Self, _, _>(),
-                ),
-            ),
-            |(weight, bias)| Linear { weight, bias },
-        )
+        visitor.visit_fields(weight_and_bias!(), |(weight, bias)| Linear { weight, bias })
     }
 }
 

@@ -12,6 +12,27 @@
 //!
 //! [`N`]: crate::dims::N
 
+/// The visit of a layer's `weight` and `bias` fields (PyTorch's names),
+/// both initialised uniform in `±1/√fan_in` ([`uniform_init`]).
+macro_rules! weight_and_bias {
+    () => {
+        (
+            Self::tensor(
+                "weight",
+                |s| &s.weight,
+                |s| &mut s.weight,
+                $crate::layers::uniform_init::<Self, _, _>(),
+            ),
+            Self::tensor(
+                "bias",
+                |s| &s.bias,
+                |s| &mut s.bias,
+                $crate::layers::uniform_init::<Self, _, _>(),
+            ),
+        )
+    };
+}
+
 mod activation;
 mod batchnorm;
 mod blocks;

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::{Unsigned, U1};
 
-use super::{uniform_init, FanIn};
+use super::FanIn;
 use crate::dims::{Size, N};
 use crate::formula::{Rounding, SlidingWindow};
 use crate::ops::conv::{GroupInputOf, UnsignedList};
@@ -65,27 +65,11 @@ impl<Cg: Size, O: Size, K: Size, Spec: 'static, D: Device<f32>> TensorCollection
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> core::result::Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::tensor(
-                    "weight",
-                    |s| &s.weight,
-                    |s| &mut s.weight,
-                    uniform_init::<Self, _, _>(),
-                ),
-                Self::tensor(
-                    "bias",
-                    |s| &s.bias,
-                    |s| &mut s.bias,
-                    uniform_init::<Self, _, _>(),
-                ),
-            ),
-            |(weight, bias)| Conv1d {
-                weight,
-                bias,
-                spec: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_and_bias!(), |(weight, bias)| Conv1d {
+            weight,
+            bias,
+            spec: PhantomData,
+        })
     }
 }
 
