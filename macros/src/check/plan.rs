@@ -44,6 +44,15 @@ impl Shape {
         }
     }
 
+    /// The per-sample sizes in order: `[c, h, w]`, `[c, l]` or `[f]`.
+    pub fn sizes(&self) -> Vec<Size> {
+        match *self {
+            Shape::Maps { c, h, w } => vec![Size::Fixed(c), h, w],
+            Shape::Seq { c, l } => vec![Size::Fixed(c), l],
+            Shape::Flat(f) => vec![Size::Fixed(f)],
+        }
+    }
+
     /// What the shape is, for messages: "16x5x5 maps", "8x100 sequences".
     pub fn what(&self) -> String {
         match self {

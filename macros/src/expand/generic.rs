@@ -10,7 +10,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use super::{block_type, conv_spec, pool_type, struct_tokens, tn, FieldDef};
+use super::structs::{block_type, struct_tokens, FieldDef};
+use super::types::{conv_spec, pool_type, tn};
 use crate::check::{Act, Chan, GOp, GStep, GenericPlan, Window};
 use crate::parse::Network;
 
