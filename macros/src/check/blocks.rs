@@ -186,28 +186,10 @@ pub(super) fn check_block(
             }
         }
         ("dense", Body::Layers(layers)) => check_dense(layer, &name, &mut args, layers, input, field)?,
-        ("residual", Body::Branches(_)) => {
+        ("residual" | "dense" | "aux" | "highway", Body::Branches(_)) => {
             return err(
                 layer.kind.span(),
-                format!("{name}: a residual body is a list of layers, not branches"),
-            )
-        }
-        ("dense", Body::Branches(_)) => {
-            return err(
-                layer.kind.span(),
-                format!("{name}: a dense block repeats one list of layers, e.g. `{name}: dense(layers = 4) {{ bn: batch_norm, relu, c: conv(12, k = 3, p = 1) }}`"),
-            )
-        }
-        ("aux", Body::Branches(_)) => {
-            return err(
-                layer.kind.span(),
-                format!("{name}: an auxiliary head is a list of layers, not branches"),
-            )
-        }
-        ("highway", Body::Branches(_)) => {
-            return err(
-                layer.kind.span(),
-                format!("{name}: a highway body is a list of layers, not branches"),
+                format!("{name}: a {kind} body is a list of layers, not named branches"),
             )
         }
         ("concat", Body::Layers(_)) => {

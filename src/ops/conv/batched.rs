@@ -110,6 +110,7 @@ pub(super) fn forward(
     }
     let col_len = g.groups * rows * chunk * l;
     let out_len = g.c_out * chunk * l;
+    let all = runs(g, plan, chunk);
     y[..g.batch * ol]
         .par_chunks_mut(ol * plan.images_per_task)
         .enumerate()
@@ -117,9 +118,7 @@ pub(super) fn forward(
             let base = task * plan.images_per_task;
             with_cols(col_len + out_len, |buf| {
                 let (cols, out) = buf.split_at_mut(col_len);
-                for (first, count) in runs(g, plan, chunk)
-                    .into_iter()
-                    .filter(|(f, _)| f / plan.images_per_task == task)
+                for &(first, count) in all.iter().filter(|(f, _)| f / plan.images_per_task == task)
                 {
                     let cl = count * l;
                     fill_cols(g, x, first, count, cols);
