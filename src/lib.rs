@@ -66,10 +66,14 @@ pub mod dims;
 pub mod dsl;
 mod error;
 pub mod formula;
+pub mod inspect;
 pub mod layers;
 pub mod ops;
 pub mod plot;
-pub mod summary;
+/// The layer table, now in [`inspect`] (kept under its old path).
+pub mod summary {
+    pub use crate::inspect::{Row, Summary};
+}
 #[cfg(test)]
 mod testing;
 pub mod train;

@@ -13,18 +13,57 @@ pub struct Network {
     /// Declared with `block`: generic over its input's sizes.
     pub block: Option<Ident>,
     pub name: Ident,
-    pub input: Vec<DimLit>,
+    pub input: Vec<SizeExpr>,
     pub input_span: Span,
     pub layers: Vec<Layer>,
 }
 
-/// A size in the DSL: a literal, `_` for a size known only at run time, or
-/// a name (a generic block's type parameter).
+/// A size in the DSL: a literal, `_` for a size known only at run time, a
+/// name (a generic block's parameter), or arithmetic on them with `+ - * /`
+/// (`C / 4`, `2 * C`).
 #[derive(Clone)]
-pub enum DimLit {
-    Fixed(u64),
+pub enum SizeExpr {
+    Lit(u64, Span),
     Runtime(Span),
-    Param(Ident),
+    Name(Ident),
+    Bin(Box<SizeExpr>, BinOp, Box<SizeExpr>),
+}
+
+#[derive(Clone, Copy)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl SizeExpr {
+    pub fn span(&self) -> Span {
+        match self {
+            SizeExpr::Lit(_, s) | SizeExpr::Runtime(s) => *s,
+            SizeExpr::Name(n) => n.span(),
+            SizeExpr::Bin(a, _, b) => a.span().join(b.span()).unwrap_or_else(|| a.span()),
+        }
+    }
+}
+
+impl std::fmt::Display for SizeExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeExpr::Lit(n, _) => write!(f, "{n}"),
+            SizeExpr::Runtime(_) => f.write_str("_"),
+            SizeExpr::Name(n) => write!(f, "{n}"),
+            SizeExpr::Bin(a, op, b) => {
+                let op = match op {
+                    BinOp::Add => "+",
+                    BinOp::Sub => "-",
+                    BinOp::Mul => "*",
+                    BinOp::Div => "/",
+                };
+                write!(f, "{a} {op} {b}")
+            }
+        }
+    }
 }
 
 /// `name: kind(args) { body } -> [annotation]`; all but the kind optional.
@@ -34,7 +73,7 @@ pub struct Layer {
     pub args: Vec<Arg>,
     pub args_span: Span,
     pub body: Option<Body>,
-    pub annotation: Option<(Vec<DimLit>, Span)>,
+    pub annotation: Option<(Vec<SizeExpr>, Span)>,
 }
 
 /// The inside of a block: a sequence of layers (`residual`), or named
@@ -84,7 +123,8 @@ pub enum Arg {
     Named(Ident, Value),
 }
 
-/// An argument value: `5`, `(3, 5)`, `0.5`, or a word such as `same`.
+/// An argument value: `5`, `(3, 5)`, `0.5`, a word such as `same`, a path
+/// (`zoo::Basic`), or size arithmetic (`C / 4`).
 #[derive(Clone)]
 pub enum Value {
     Int(u64, Span),
@@ -92,6 +132,8 @@ pub enum Value {
     Float(f64, Span),
     Bool(bool, Span),
     Word(Ident),
+    Path(syn::Path),
+    Expr(SizeExpr),
 }
 
 impl Value {
@@ -99,6 +141,8 @@ impl Value {
         match self {
             Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) | Value::Bool(_, s) => *s,
             Value::Word(w) => w.span(),
+            Value::Path(p) => syn::spanned::Spanned::span(p),
+            Value::Expr(e) => e.span(),
         }
     }
 }
@@ -141,25 +185,63 @@ impl Parse for Network {
     }
 }
 
-fn parse_dims(input: ParseStream) -> syn::Result<Vec<DimLit>> {
+fn parse_dims(input: ParseStream) -> syn::Result<Vec<SizeExpr>> {
     let inner;
     bracketed!(inner in input);
-    let dims = Punctuated::<DimLit, Token![,]>::parse_terminated(&inner)?;
+    let dims = Punctuated::<SizeExpr, Token![,]>::parse_terminated(&inner)?;
     Ok(dims.into_iter().collect())
 }
 
-impl Parse for DimLit {
+/// `term (('+' | '-') term)*`, terms `atom (('*' | '/') atom)*`.
+impl Parse for SizeExpr {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(Token![_]) {
-            let u: Token![_] = input.parse()?;
-            return Ok(DimLit::Runtime(u.span));
+        let mut e = parse_term(input)?;
+        loop {
+            let op = if input.peek(Token![+]) {
+                input.parse::<Token![+]>()?;
+                BinOp::Add
+            } else if input.peek(Token![-]) && !input.peek(Token![->]) {
+                input.parse::<Token![-]>()?;
+                BinOp::Sub
+            } else {
+                return Ok(e);
+            };
+            e = SizeExpr::Bin(Box::new(e), op, Box::new(parse_term(input)?));
         }
-        if input.peek(Ident) {
-            return Ok(DimLit::Param(input.parse()?));
-        }
-        let lit: LitInt = input.parse()?;
-        Ok(DimLit::Fixed(lit.base10_parse()?))
     }
+}
+
+fn parse_term(input: ParseStream) -> syn::Result<SizeExpr> {
+    let mut e = parse_atom(input)?;
+    loop {
+        let op = if input.peek(Token![*]) {
+            input.parse::<Token![*]>()?;
+            BinOp::Mul
+        } else if input.peek(Token![/]) {
+            input.parse::<Token![/]>()?;
+            BinOp::Div
+        } else {
+            return Ok(e);
+        };
+        e = SizeExpr::Bin(Box::new(e), op, Box::new(parse_atom(input)?));
+    }
+}
+
+fn parse_atom(input: ParseStream) -> syn::Result<SizeExpr> {
+    if input.peek(Token![_]) {
+        let u: Token![_] = input.parse()?;
+        return Ok(SizeExpr::Runtime(u.span));
+    }
+    if input.peek(Ident) {
+        return Ok(SizeExpr::Name(input.parse()?));
+    }
+    if input.peek(syn::token::Paren) {
+        let inner;
+        parenthesized!(inner in input);
+        return inner.parse();
+    }
+    let lit: LitInt = input.parse()?;
+    Ok(SizeExpr::Lit(lit.base10_parse()?, lit.span()))
 }
 
 impl Parse for Layer {
@@ -210,10 +292,23 @@ impl Parse for Arg {
             input.parse::<Token![=]>()?;
             return Ok(Arg::Named(key, input.parse()?));
         }
-        if input.peek(Ident) {
-            return Ok(Arg::Flag(input.parse()?));
+        let is_pair = input.peek(syn::token::Paren) && {
+            let fork = input.fork();
+            fork.parse::<Value>().is_ok() && (fork.is_empty() || fork.peek(Token![,]))
+        };
+        if input.peek(LitFloat) || input.peek(syn::LitBool) || input.peek(Token![-]) || is_pair {
+            return Ok(Arg::Positional(input.parse()?));
         }
-        Ok(Arg::Positional(input.parse()?))
+        if input.peek(Ident) && input.peek2(Token![::]) {
+            return Ok(Arg::Positional(Value::Path(
+                input.call(syn::Path::parse_mod_style)?,
+            )));
+        }
+        Ok(match input.parse::<SizeExpr>()? {
+            SizeExpr::Name(n) => Arg::Flag(n),
+            SizeExpr::Lit(n, s) => Arg::Positional(Value::Int(n, s)),
+            e => Arg::Positional(Value::Expr(e)),
+        })
     }
 }
 
@@ -247,6 +342,9 @@ impl Parse for Value {
         if input.peek(syn::LitBool) {
             let b: syn::LitBool = input.parse()?;
             return Ok(Value::Bool(b.value, b.span));
+        }
+        if input.peek(Ident) && input.peek2(Token![::]) {
+            return Ok(Value::Path(input.call(syn::Path::parse_mod_style)?));
         }
         if input.peek(Ident) {
             return Ok(Value::Word(input.parse()?));

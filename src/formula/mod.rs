@@ -34,9 +34,11 @@
 //! ```
 
 mod axis;
+mod check;
 pub mod types;
 
 pub use axis::{SlidingWindow, TransposedWindow};
+pub use check::SizeCheck;
 pub use types::{
     AcceptsRemainder, ConvOut, ConvOutSize, ConvTransposeOut, ConvTransposeOutSize, Exact, Floor,
     KernelFits, OddKernel, OutputPaddingBelowStride, Padded, Rounding, SamePad, SamePaddingOf,

@@ -44,6 +44,7 @@ mod lenet;
 mod linear;
 mod pool;
 mod seq;
+mod stateless;
 
 pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
@@ -56,6 +57,7 @@ pub use lenet::{ConnectionTable, LeNet5C3, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 pub use seq::{maps_as_seq, seq_as_maps, Conv1d};
+pub use stateless::{Dropout, GlobalAvgPool, GlobalMaxPool};
 
 /// Uniform initialisation bound `1/sqrt(fan_in)`, PyTorch's default for
 /// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).

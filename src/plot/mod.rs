@@ -25,36 +25,7 @@ pub use png::encode_rgb;
 use crate::train::EpochMetrics;
 use crate::Error;
 
-/// One layer's output on one sample: its name, per-sample shape
-/// (`[C, H, W]`, `[C, L]` or `[F]`) and values.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Activation {
-    /// The layer's name in the declaration.
-    pub name: String,
-    /// The per-sample shape.
-    pub shape: Vec<usize>,
-    /// The first sample's values, row-major.
-    pub values: Vec<f32>,
-}
-
-impl Activation {
-    /// The first sample of `x`'s batch, recorded under `name`.
-    pub fn first_sample<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
-        name: &str,
-        x: &dfdx::tensor::Tensor<S, f32, D, T>,
-    ) -> Self {
-        let dims = dfdx::shapes::HasShape::shape(x).concrete();
-        let shape: Vec<usize> = dims.as_ref()[1..].to_vec();
-        let per_sample: usize = shape.iter().product();
-        let mut values = x.as_vec();
-        values.truncate(per_sample);
-        Activation {
-            name: name.to_string(),
-            shape,
-            values,
-        }
-    }
-}
+pub use crate::inspect::Activation;
 
 /// Grey level of `v` on `lo..=hi`.
 fn grey(v: f32, lo: f32, hi: f32) -> Rgb {

@@ -43,7 +43,7 @@ pub trait MnistClassifier: TensorCollection<f32, Cpu> + Send + Sync {
     /// Inference pass.
     fn logits(&self, x: Digits) -> crate::Result<Logits>;
     /// Every named layer's output on the first digit of `x`.
-    fn activations(&self, x: Digits) -> crate::Result<Vec<crate::plot::Activation>>;
+    fn activations(&self, x: Digits) -> crate::Result<Vec<crate::inspect::Activation>>;
     /// The first convolution's filters: values and `[filters, channels, kh, kw]`.
     fn first_filters(&self) -> (Vec<f32>, [usize; 4]);
 }

@@ -230,7 +230,7 @@ macro_rules! mnist_classifier {
             fn activations(
                 &self,
                 x: crate::train::Digits,
-            ) -> crate::Result<Vec<crate::plot::Activation>> {
+            ) -> crate::Result<Vec<crate::inspect::Activation>> {
                 $net::activations(self, x)
             }
             fn first_filters(&self) -> (Vec<f32>, [usize; 4]) {

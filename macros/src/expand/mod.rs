@@ -1,154 +1,193 @@
-//! Turns a checked plan into Rust: a struct of layers, `TensorCollection`,
-//! forward passes whose every intermediate type is stated, and `summary()`.
+//! Turns a checked plan into Rust, the same way for networks and generic
+//! blocks: one struct per scope (the declaration, and each block inside
+//! it) with dfdx's `TensorCollection`, and `Module`/`ModuleMut` impls.
 //!
-//! `types` names the types, `structs` declares the structs, `forward`
-//! writes the passes, `summary` the layer table; `generic` expands generic
-//! blocks.
+//! The two differ only in how types are named ([`Tys`]): a network states
+//! every intermediate tensor type, so the type system re-derives each shape
+//! at the layer that computes it; a generic block states one bound per
+//! layer, each layer's input being the previous layer's output projection,
+//! and names its channel arithmetic (`C / 4`) through one hidden trait.
+//!
+//! `scope` writes the structs and impls, `network` a network's own methods,
+//! `generic` a block's counts and use checks, `summary` the layer table.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use std::cell::RefCell;
 
-mod forward;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
 mod generic;
-mod structs;
+mod network;
+mod scope;
 mod summary;
 mod types;
 
-pub use generic::expand_generic;
+pub use types::tn;
 
-use crate::check::{Op, Plan};
+use crate::ir::{Plan, Size};
 use crate::parse::Network;
-use forward::{forward_steps, forward_steps_from};
-use structs::structs;
-use summary::{shape_tokens, summary_rows};
-use types::tensor;
 
 pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
-    let name = &net.name;
-    let structs = structs(net, plan);
-    let input_ty = tensor(&plan.input);
-    let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
-    let path = quote!(self);
-    let infer = forward_steps(&plan.steps, &path, false);
-    let train = forward_steps_from(&plan.steps, &path, true, true, false);
-    let aux = aux_pass(net, plan);
-    let recorded = plan.steps.iter().map(|s| {
-        let stmt = forward_steps(std::slice::from_ref(s), &path, false);
-        let push = s
-            .name
-            .as_ref()
-            .filter(|_| !matches!(s.op, Op::Aux { .. }))
-            .map(|n| {
-                let n = n.to_string();
-                quote!(acts.push(::splotnet::plot::Activation::first_sample(#n, &x));)
-            });
-        quote!(#stmt #push)
-    });
-    let mut rows = Vec::new();
-    summary_rows(&plan.steps, "", &mut rows);
-    let input_shape = shape_tokens(&plan.input);
-    let title = name.to_string();
-    quote_spanned! {Span::call_site()=>
-        #structs
+    let tys = match &plan.generic {
+        Some([c, _, _]) => Tys::generic(&net.name, c),
+        None => Tys::concrete(),
+    };
+    let mut out = scope::all(net, plan, &tys);
+    match &plan.generic {
+        Some(_) => out.extend(generic::extras(net, plan, &tys)),
+        None => out.extend(network::methods(net, plan, &tys)),
+    }
+    out
+}
 
-        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
-            /// Inference forward pass (dropout off); any tape.
-            #[allow(clippy::type_complexity)]
-            pub fn forward<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
-                &self,
-                x: #input_ty,
-            ) -> ::splotnet::Result<#output_ty> {
-                #infer
-                Ok(x)
-            }
+/// How one declaration names its types.
+pub struct Tys {
+    generic: Option<GenericTys>,
+}
 
-            /// The output of every named layer on the first sample of `x`
-            /// (an inference pass), in order: for pictures of feature maps.
-            #[allow(clippy::type_complexity)]
-            pub fn activations<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
-                &self,
-                x: #input_ty,
-            ) -> ::splotnet::Result<::std::vec::Vec<::splotnet::plot::Activation>> {
-                let mut acts = ::std::vec::Vec::new();
-                #(#recorded)*
-                let _ = x;
-                Ok(acts)
-            }
+/// A generic block's channel arithmetic, gathered while expanding: each
+/// channel count other than `C` and numbers becomes an associated type of
+/// the block's hidden sizes trait, whose one impl states the arithmetic's
+/// bounds, so structs and impls state the single bound `C: NameSizes`.
+struct GenericTys {
+    sizes_trait: Ident,
+    channels: Ident,
+    assoc: RefCell<Vec<(Size, Ident, Vec<TokenStream>)>>,
+    supers: RefCell<Vec<TokenStream>>,
+}
 
-            /// Training forward pass: dropout on, batch norm on batch
-            /// statistics (and updating its running ones); pass a traced input.
-            /// The input is treated as data: its own gradient is not computed
-            /// (parameters' gradients are); use `forward` for input gradients.
-            #[allow(clippy::type_complexity)]
-            pub fn forward_train<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
-                &mut self,
-                x: #input_ty,
-            ) -> ::splotnet::Result<#output_ty> {
-                #train
-                Ok(x)
-            }
+impl Tys {
+    fn concrete() -> Tys {
+        Tys { generic: None }
+    }
+
+    fn generic(block: &Ident, channels: &Ident) -> Tys {
+        Tys {
+            generic: Some(GenericTys {
+                sizes_trait: sizes_trait(block),
+                channels: channels.clone(),
+                assoc: RefCell::new(vec![]),
+                supers: RefCell::new(vec![]),
+            }),
         }
+    }
 
-        #aux
+    pub fn is_generic(&self) -> bool {
+        self.generic.is_some()
+    }
 
-        impl<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #name<E, D> {
-            /// One row per layer (blocks, then their layers under dotted
-            /// names): output shape, parameters, multiply-adds, receptive
-            /// field and jump, all computed from the declaration.
-            pub fn summary() -> ::splotnet::summary::Summary {
-                ::splotnet::summary::Summary {
-                    name: #title.to_string(),
-                    input: #input_shape,
-                    rows: vec![#(#rows),*],
+    /// The type of a channel (or feature) count.
+    pub fn chan(&self, s: &Size) -> TokenStream {
+        match (s, &self.generic) {
+            (Size::Fixed(n), _) => tn(*n),
+            (Size::Sym(_), Some(g)) if *s == Size::param(&g.channels.to_string()) => {
+                let c = &g.channels;
+                quote!(#c)
+            }
+            (Size::Sym(_), Some(g)) => {
+                let (t, c) = (&g.sizes_trait, &g.channels);
+                let name = g.assoc_for(s);
+                quote!(<#c as #t>::#name)
+            }
+            // a runtime or symbolic size where a type is needed is caught by
+            // the checker; usize keeps the expansion going
+            _ => quote!(usize),
+        }
+    }
+
+    /// The channel type a generic block `ty` is used at, with the bound
+    /// that the block's own sizes trait holds for it.
+    pub fn block_input(&self, ty: &syn::Path, cin: &Size) -> TokenStream {
+        let c = self.chan(cin);
+        if let Some(g) = &self.generic {
+            let inner = sizes_trait_path(ty);
+            if *cin == Size::param(&g.channels.to_string()) {
+                g.supers.borrow_mut().push(inner);
+            } else if let Size::Sym(_) = cin {
+                let name = g.assoc_for(cin);
+                if let Some(a) = g.assoc.borrow_mut().iter_mut().find(|a| a.1 == name) {
+                    a.2.push(inner);
                 }
             }
+            // a number of channels is a concrete type: rustc checks it as is
+        }
+        c
+    }
+
+    /// `<E: Dtype, D: Storage<E>>`, with `C` first in a generic block.
+    pub fn struct_params(&self) -> TokenStream {
+        let ed =
+            quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
+        match &self.generic {
+            Some(g) => {
+                let (c, t) = (&g.channels, &g.sizes_trait);
+                quote!(#c: #t, #ed)
+            }
+            None => ed,
+        }
+    }
+
+    /// The generic arguments of a struct over element and device `ed`.
+    pub fn args(&self, ed: TokenStream) -> TokenStream {
+        match &self.generic {
+            Some(g) => {
+                let c = &g.channels;
+                quote!(<#c, #ed>)
+            }
+            None => quote!(<#ed>),
+        }
+    }
+
+    /// `C: NameSizes,` for impl headers of a generic block.
+    pub fn impl_param(&self) -> TokenStream {
+        match &self.generic {
+            Some(g) => {
+                let (c, t) = (&g.channels, &g.sizes_trait);
+                quote!(#c: #t,)
+            }
+            None => quote!(),
         }
     }
 }
 
-/// For a network with auxiliary heads: the struct of their outputs and
-/// `forward_train_aux`, which returns it beside the main output.
-fn aux_pass(net: &Network, plan: &Plan) -> TokenStream {
-    let heads = plan.aux_heads();
-    if heads.is_empty() {
-        return quote!();
-    }
-    let name = &net.name;
-    let vis = &net.vis;
-    let outputs = format_ident!("{}Aux", name);
-    let input_ty = tensor(&plan.input);
-    let output_ty = tensor(&plan.steps.last().map_or(plan.input, |s| s.out));
-    let fields = heads.iter().map(|(head, shape)| {
-        let ty = tensor(shape);
-        let doc = format!(
-            "The output of auxiliary head `{head}`, {} per sample.",
-            shape.describe()
-        );
-        quote!(#[doc = #doc] pub #head: #ty)
-    });
-    let names = heads.iter().map(|(head, _)| head);
-    let body = forward_steps_from(&plan.steps, &quote!(self), true, true, true);
-    let doc =
-        format!("The outputs of `{name}`'s auxiliary heads, from [`{name}::forward_train_aux`].");
-    quote_spanned! {Span::call_site()=>
-        #[doc = #doc]
-        #[allow(clippy::type_complexity)]
-        #vis struct #outputs<B: ::splotnet::dfdx::prelude::Dim, D: ::splotnet::dfdx::prelude::Storage<f32>, T> {
-            #(#fields,)*
+impl GenericTys {
+    fn assoc_for(&self, s: &Size) -> Ident {
+        let mut assoc = self.assoc.borrow_mut();
+        if let Some((_, name, _)) = assoc.iter().find(|(size, _, _)| size == s) {
+            return name.clone();
         }
+        let name = format_ident!("S{}", assoc.len());
+        assoc.push((s.clone(), name.clone(), vec![]));
+        name
+    }
+}
 
-        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
-            /// The training pass that also runs the auxiliary heads: the main
-            /// output and the heads' outputs, each on its own tape (add their
-            /// losses to train the heads; `forward_train` skips them).
-            #[allow(clippy::type_complexity)]
-            pub fn forward_train_aux<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
-                &mut self,
-                x: #input_ty,
-            ) -> ::splotnet::Result<(#output_ty, #outputs<B, D, T>)> {
-                #body
-                Ok((x, #outputs { #(#names,)* }))
-            }
-        }
+/// The hidden trait naming a generic block's channel arithmetic.
+pub fn sizes_trait(block: &Ident) -> Ident {
+    format_ident!("{}Sizes", block)
+}
+
+/// The path of the sizes trait of the block at `ty`.
+fn sizes_trait_path(ty: &syn::Path) -> TokenStream {
+    let mut p = ty.clone();
+    if let Some(last) = p.segments.last_mut() {
+        last.ident = sizes_trait(&last.ident);
+        last.arguments = syn::PathArguments::None;
     }
+    quote!(#p)
+}
+
+/// The path of the use check of the block at `ty`.
+pub fn check_fn_path(ty: &syn::Path) -> TokenStream {
+    let mut p = ty.clone();
+    if let Some(last) = p.segments.last_mut() {
+        last.ident = check_fn(&last.ident);
+        last.arguments = syn::PathArguments::None;
+    }
+    quote!(#p)
+}
+
+pub fn check_fn(block: &Ident) -> Ident {
+    format_ident!("__splotnet_check_{}", block)
 }

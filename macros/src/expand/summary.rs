@@ -1,32 +1,34 @@
-//! The rows of `summary()`: shape, parameters, multiply-adds, receptive
-//! field and jump of every step, blocks first and then their layers.
+//! The rows of a network's `summary()`: shape, parameters, multiply-adds,
+//! receptive field and jump of every step, blocks first and then their
+//! layers.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::types::{table_conv_type, tn};
-use crate::check::{Op, Shape, Size, Step};
+use super::Tys;
+use crate::ir::*;
 
-pub(super) fn opt_u64(v: Option<u64>) -> TokenStream {
-    match v {
-        Some(n) => quote!(Some(#n)),
-        None => quote!(None),
+fn count(s: &Size) -> TokenStream {
+    match s.fixed() {
+        Some(n) => quote!(#n),
+        None => quote!(0u64),
     }
 }
 
 pub(super) fn shape_tokens(shape: &Shape) -> TokenStream {
-    let dims = shape.sizes().into_iter().map(|s| match s {
-        Size::Fixed(n) => quote!(Some(#n)),
-        Size::Runtime => quote!(None),
+    let dims = shape.sizes().into_iter().map(|s| match s.fixed() {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
     });
     quote!(vec![#(#dims),*])
 }
 
 /// Summary rows, blocks first and then their layers under dotted names.
-pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
+pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
+    let cpu = quote!(f32, ::splotnet::dfdx::prelude::Cpu);
     for s in steps {
         let name = s
-            .name
+            .label
             .as_ref()
             .map_or_else(String::new, |n| format!("{prefix}{n}"));
         let kind = s.kind_name();
@@ -40,13 +42,12 @@ pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStr
                 cin,
                 out,
                 win,
-                table: Some(_),
+                table: Some(t),
                 ..
             } => {
-                let ty =
-                    table_conv_type(*cin, *out, win, quote!(f32, ::splotnet::dfdx::prelude::Cpu));
-                let o = *out;
-                let plane = match s.out {
+                let ty = tys.table_conv(cin, out, win, t, &cpu);
+                let o = count(out);
+                let plane = match &s.out {
                     Shape::Maps {
                         h: Size::Fixed(h),
                         w: Size::Fixed(w),
@@ -60,16 +61,16 @@ pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStr
                 )
             }
             // the block counts its own: it is declared elsewhere
-            Op::Block { ty, cin } => {
-                let c = tn(*cin);
-                let ty = quote!(<#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>);
-                let macs = match s.input {
+            Op::Block { ty, cin, .. } => {
+                let c = tys.chan(cin);
+                let ty = quote!(<#ty<#c, #cpu>>);
+                let macs = match &s.input {
                     Shape::Maps {
                         h: Size::Fixed(h),
                         w: Size::Fixed(w),
                         ..
                     } => {
-                        let (h, w) = (h as usize, w as usize);
+                        let (h, w) = (*h as usize, *w as usize);
                         quote!(#ty::mult_adds(#h, #w))
                     }
                     _ => quote!(None),
@@ -77,8 +78,11 @@ pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStr
                 (quote!(#ty::param_count()), macs)
             }
             _ => {
-                let p = s.params;
-                (quote!(#p), opt_u64(s.macs))
+                let macs = match s.macs.as_ref().and_then(Size::fixed) {
+                    Some(m) => quote!(Some(#m)),
+                    None => quote!(None),
+                };
+                (count(&s.params), macs)
             }
         };
         let (rf, jump) = match s.field {
@@ -88,7 +92,7 @@ pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStr
             }
             None => (quote!(None), quote!(None)),
         };
-        rows.push(quote!(::splotnet::summary::Row {
+        rows.push(quote!(::splotnet::inspect::Row {
             name: #name.to_string(),
             kind: #kind.to_string(),
             output: #shape,
@@ -97,21 +101,8 @@ pub(super) fn summary_rows(steps: &[Step], prefix: &str, rows: &mut Vec<TokenStr
             receptive_field: #rf,
             jump: #jump,
         }));
-        match &s.op {
-            Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
-                summary_rows(body, &format!("{name}."), rows)
-            }
-            Op::Concat { branches } => {
-                for (b, steps) in branches {
-                    summary_rows(steps, &format!("{name}.{b}."), rows);
-                }
-            }
-            Op::Dense { layers } => {
-                for (i, steps) in layers.iter().enumerate() {
-                    summary_rows(steps, &format!("{name}.{i}."), rows);
-                }
-            }
-            _ => {}
+        for (sub, inner) in s.children() {
+            summary_rows(tys, inner, &format!("{name}.{sub}"), rows);
         }
     }
 }

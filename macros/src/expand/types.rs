@@ -1,14 +1,15 @@
 //! The Rust types the expansion names: typenum sizes, tensor types of a
-//! shape, and the layer types of each kind of step.
+//! shape, and the layer type of each kind of step.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::check::{PoolKind, Shape, Size, Window};
+use super::Tys;
+use crate::ir::*;
 
 /// A typenum type for `n`: `U6` up to 1024 (typenum's names), the binary
 /// `UInt<…>` form above.
-pub(super) fn tn(n: u64) -> TokenStream {
+pub fn tn(n: u64) -> TokenStream {
     if n <= 1024 {
         let id = format_ident!("U{}", n);
         return quote!(::splotnet::typenum::consts::#id);
@@ -25,22 +26,6 @@ pub(super) fn tn(n: u64) -> TokenStream {
     ty
 }
 
-pub(super) fn dim(s: Size) -> TokenStream {
-    match s {
-        Size::Fixed(n) => {
-            let t = tn(n);
-            quote!(::splotnet::dims::N<#t>)
-        }
-        Size::Runtime => quote!(usize),
-    }
-}
-
-/// The tensor type of a batch of `shape`, batch dim `B`, tape `T`.
-pub(super) fn tensor(shape: &Shape) -> TokenStream {
-    let dims = shape.sizes().into_iter().map(dim);
-    quote!(::splotnet::dfdx::prelude::Tensor<(B, #(#dims),*), f32, D, T>)
-}
-
 pub(super) fn rounding(win: &Window) -> TokenStream {
     if win.exact {
         quote!(::splotnet::formula::Exact)
@@ -49,14 +34,8 @@ pub(super) fn rounding(win: &Window) -> TokenStream {
     }
 }
 
-pub(super) fn conv_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
-    let (cg, o, kh, kw) = (tn(cin / groups), tn(out), tn(win.k.0), tn(win.k.1));
-    let spec = conv_spec(win, groups);
-    quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, E, D>)
-}
-
 /// The `Conv2dSpec` of a window: stride, padding, dilation, groups, rounding.
-pub(super) fn conv_spec(win: &Window, groups: u64) -> TokenStream {
+fn conv_spec(win: &Window, groups: u64) -> TokenStream {
     let (sh, sw, ph, pw, dh, dw, g) = (
         tn(win.s.0),
         tn(win.s.1),
@@ -89,45 +68,218 @@ pub(super) fn pool_type(kind: PoolKind, win: &Window) -> TokenStream {
     quote!(::splotnet::layers::Pool2d<::splotnet::layers::kind::#k, ::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>>)
 }
 
-/// A convolution along a sequence: the window's width axis.
-pub(super) fn conv1d_type(cin: u64, out: u64, groups: u64, win: &Window) -> TokenStream {
-    let (cg, o, k) = (tn(cin / groups), tn(out), tn(win.k.1));
-    let (st, p, d, g) = (tn(win.s.1), tn(win.p.1), tn(win.d.1), tn(groups));
-    let m = rounding(win);
-    quote!(::splotnet::layers::Conv1d<#cg, #o, #k, ::splotnet::ops::Conv1dSpec<#st, #p, #d, #g, #m>, E, D>)
-}
+impl Tys {
+    /// A 2D convolution from `cin` to `out` channels; `ed` is `E, D` in a
+    /// struct, concrete types where a value is needed.
+    pub(super) fn conv(
+        &self,
+        cin: &Size,
+        out: &Size,
+        groups: u64,
+        win: &Window,
+        bias: bool,
+        ed: &TokenStream,
+    ) -> TokenStream {
+        let (cg, o, kh, kw) = (
+            self.chan(&cin.div(groups)),
+            self.chan(out),
+            tn(win.k.0),
+            tn(win.k.1),
+        );
+        let spec = conv_spec(win, groups);
+        let bias = if bias {
+            quote!()
+        } else {
+            quote!(, ::splotnet::layers::NoBias)
+        };
+        quote!(::splotnet::layers::Conv2d<#cg, #o, #kh, #kw, #spec, #ed #bias>)
+    }
 
-/// `elem_dev` is `E, D` in the struct, concrete types where a value is needed.
-pub(super) fn table_conv_type(
-    cin: u64,
-    out: u64,
-    win: &Window,
-    elem_dev: TokenStream,
-) -> TokenStream {
-    let (c, o, k) = (tn(cin), tn(out), tn(win.k.0));
-    quote!(::splotnet::layers::TableConv2d<#c, #o, #k, ::splotnet::layers::LeNet5C3, #elem_dev>)
-}
+    /// A convolution along a sequence: the window's width axis.
+    fn conv1d(
+        &self,
+        cin: &Size,
+        out: &Size,
+        groups: u64,
+        win: &Window,
+        ed: &TokenStream,
+    ) -> TokenStream {
+        let (cg, o, k) = (self.chan(&cin.div(groups)), self.chan(out), tn(win.k.1));
+        let (st, p, d, g) = (tn(win.s.1), tn(win.p.1), tn(win.d.1), tn(groups));
+        let m = rounding(win);
+        quote!(::splotnet::layers::Conv1d<#cg, #o, #k, ::splotnet::ops::Conv1dSpec<#st, #p, #d, #g, #m>, #ed>)
+    }
 
-pub(super) fn linear_type(inp: u64, out: u64) -> TokenStream {
-    let (i, o) = (tn(inp), tn(out));
-    quote!(::splotnet::layers::Linear<#i, #o, E, D>)
-}
+    pub(super) fn table_conv(
+        &self,
+        cin: &Size,
+        out: &Size,
+        win: &Window,
+        table: &Table,
+        ed: &TokenStream,
+    ) -> TokenStream {
+        let (c, o, k) = (self.chan(cin), self.chan(out), tn(win.k.0));
+        let t = match table {
+            Table::LeNet5(_) => quote!(::splotnet::layers::LeNet5C3),
+            Table::Path(p) => quote!(#p),
+        };
+        quote!(::splotnet::layers::TableConv2d<#c, #o, #k, #t, #ed>)
+    }
 
-/// A highway gate on `input`: a "same" convolution on maps, linear on features.
-pub(super) fn gate_type(input: &Shape, k: u64, bias_milli: i32) -> TokenStream {
-    let transform = match input {
-        Shape::Maps { c, .. } => {
-            let win = Window {
-                k: (k, k),
-                s: (1, 1),
-                p: ((k - 1) / 2, (k - 1) / 2),
-                d: (1, 1),
-                exact: false,
-            };
-            conv_type(*c, *c, 1, &win)
+    pub(super) fn linear(&self, inp: &Size, out: &Size, ed: &TokenStream) -> TokenStream {
+        let (i, o) = (self.chan(inp), self.chan(out));
+        quote!(::splotnet::layers::Linear<#i, #o, #ed>)
+    }
+
+    /// A highway gate on `input`: a "same" convolution on maps, linear on features.
+    pub(super) fn gate(
+        &self,
+        input: &Shape,
+        k: u64,
+        bias_milli: i32,
+        ed: &TokenStream,
+    ) -> TokenStream {
+        let transform = match input {
+            Shape::Flat(f) => self.linear(f, f, ed),
+            Shape::Maps { c, .. } | Shape::Seq { c, .. } => {
+                self.conv(c, c, 1, &Window::same(k), true, ed)
+            }
+        };
+        quote!(::splotnet::layers::HighwayGate<#transform, { #bias_milli }>)
+    }
+
+    /// The type of a step that has a field (parameters or layers); `block`
+    /// is the type of a nested scope's struct.
+    pub(super) fn field_type(
+        &self,
+        step: &Step,
+        block: impl Fn() -> TokenStream,
+        ed: &TokenStream,
+    ) -> Option<TokenStream> {
+        let seq = matches!(step.input, Shape::Seq { .. });
+        Some(match &step.op {
+            Op::Conv {
+                cin,
+                out,
+                win,
+                table: Some(t),
+                ..
+            } => self.table_conv(cin, out, win, t, ed),
+            Op::Conv {
+                cin,
+                out,
+                groups,
+                win,
+                ..
+            } if seq => self.conv1d(cin, out, *groups, win, ed),
+            Op::Conv {
+                cin,
+                out,
+                groups,
+                win,
+                bias,
+                ..
+            } => self.conv(cin, out, *groups, win, *bias, ed),
+            Op::Linear { inp, out, .. } => self.linear(inp, out, ed),
+            Op::Subsample { c, k, .. } => {
+                let (c, k) = (self.chan(c), tn(*k));
+                quote!(::splotnet::layers::Subsample2d<#c, #k, #ed>)
+            }
+            Op::ConvTranspose {
+                cin,
+                out,
+                groups,
+                win,
+                op,
+                ..
+            } => {
+                let (c, o, og, kh, kw) = (
+                    self.chan(cin),
+                    self.chan(out),
+                    self.chan(&out.div(*groups)),
+                    tn(win.k.0),
+                    tn(win.k.1),
+                );
+                let (sh, sw, ph, pw, oph, opw, dh, dw, g) = (
+                    tn(win.s.0),
+                    tn(win.s.1),
+                    tn(win.p.0),
+                    tn(win.p.1),
+                    tn(op.0),
+                    tn(op.1),
+                    tn(win.d.0),
+                    tn(win.d.1),
+                    tn(*groups),
+                );
+                quote!(::splotnet::layers::ConvTranspose2d<#c, #o, #og, #kh, #kw, ::splotnet::ops::ConvTranspose2dSpec<#sh, #sw, #ph, #pw, #oph, #opw, #dh, #dw, #g>, #ed>)
+            }
+            Op::BatchNorm { c, .. } => {
+                let c = self.chan(c);
+                quote!(::splotnet::layers::BatchNorm2d<#c, #ed>)
+            }
+            Op::Block { ty, cin, .. } => {
+                let c = self.block_input(ty, cin);
+                quote!(#ty<#c, #ed>)
+            }
+            Op::Residual { .. }
+            | Op::Concat { .. }
+            | Op::Dense { .. }
+            | Op::Highway { .. }
+            | Op::Aux { .. } => block(),
+            Op::Pool { .. }
+            | Op::GlobalPool(_)
+            | Op::Flatten
+            | Op::Act(_)
+            | Op::Dropout(_)
+            | Op::Lrn { .. } => return None,
+        })
+    }
+
+    /// The module type and value of a step without a field.
+    pub(super) fn stateless(&self, op: &Op) -> Option<(TokenStream, TokenStream)> {
+        let unit = |ty: TokenStream| {
+            Some((
+                ty.clone(),
+                quote!(<#ty as ::core::default::Default>::default()),
+            ))
+        };
+        match op {
+            Op::Pool { kind, win } => unit(pool_type(*kind, win)),
+            Op::GlobalPool(PoolKind::Max) => unit(quote!(::splotnet::layers::GlobalMaxPool)),
+            Op::GlobalPool(_) => unit(quote!(::splotnet::layers::GlobalAvgPool)),
+            Op::Flatten => unit(quote!(::splotnet::layers::Flatten)),
+            Op::Act(Act::Relu) => unit(quote!(::splotnet::layers::Relu)),
+            Op::Act(Act::Tanh) => unit(quote!(::splotnet::layers::Tanh)),
+            Op::Act(Act::Sigmoid) => unit(quote!(::splotnet::layers::Sigmoid)),
+            Op::Act(Act::ScaledTanh) => unit(quote!(::splotnet::layers::ScaledTanh)),
+            Op::Dropout(p) => {
+                let p = *p as f32;
+                Some((
+                    quote!(::splotnet::layers::Dropout),
+                    quote!(::splotnet::layers::Dropout::new(#p)),
+                ))
+            }
+            Op::Lrn { n, k, alpha, beta } => {
+                let (n, k, alpha, beta) = (*n as usize, *k as f32, *alpha as f32, *beta as f32);
+                Some((
+                    quote!(::splotnet::ops::Lrn),
+                    quote!(::splotnet::ops::Lrn { n: #n, k: #k, alpha: #alpha, beta: #beta }),
+                ))
+            }
+            _ => None,
         }
-        Shape::Flat(f) => linear_type(*f, *f),
-        Shape::Seq { .. } => unreachable!("checked: highway gates take maps or features"),
-    };
-    quote!(::splotnet::layers::HighwayGate<#transform, { #bias_milli }>)
+    }
+
+    /// The tensor type of a batch of `shape` (batch `B`, tape `T`) where
+    /// every size is a type: a network's shapes.
+    pub(super) fn tensor(&self, shape: &Shape) -> TokenStream {
+        let dims = shape.sizes().into_iter().map(|s| match s {
+            Size::Runtime => quote!(usize),
+            s => {
+                let t = self.chan(&s);
+                quote!(::splotnet::dims::N<#t>)
+            }
+        });
+        quote!(::splotnet::dfdx::prelude::Tensor<(B, #(#dims),*), f32, D, T>)
+    }
 }

@@ -1,0 +1,515 @@
+//! The shape rules of single layers: windows, channel counts, features.
+
+use super::{grow, plane, Fail, Infer};
+use crate::ir::*;
+use crate::kinds;
+use crate::spec::{both, Pad, PerAxis, Spec, What, WinSpec};
+
+impl Infer<'_> {
+    /// One step on `input`.
+    pub(super) fn step(
+        &self,
+        spec: &Spec,
+        input: Shape,
+        field: Option<Field>,
+    ) -> Result<Step, Fail> {
+        let mut step = match (&spec.what, &input) {
+            (
+                What::Residual { .. }
+                | What::Concat { .. }
+                | What::Dense { .. }
+                | What::Highway { .. }
+                | What::Aux { .. },
+                _,
+            ) => return self.block(spec, input, field),
+            (_, Shape::Seq { c, l }) => {
+                let kind = spec.kind.to_string();
+                if !kinds::layer(&kind).is_some_and(|k| k.on_seq) {
+                    return Err((
+                        spec.kind.span(),
+                        format!(
+                            "{}: `{kind}` does not take sequences ({c}x{l}); on a sequence use one of: {}",
+                            spec.label(),
+                            kinds::names(kinds::LAYERS, |k| k.on_seq)
+                        ),
+                    ));
+                }
+                // a sequence is C x 1 x L maps whose windows slide along the width
+                let maps = Shape::Maps {
+                    c: c.clone(),
+                    h: Size::Fixed(1),
+                    w: l.clone(),
+                };
+                let mut step = self.layer(spec, maps, field, true)?;
+                if let Shape::Maps { c, w, .. } = &step.out {
+                    step.out = Shape::Seq {
+                        c: c.clone(),
+                        l: w.clone(),
+                    };
+                }
+                step
+            }
+            _ => self.layer(spec, input.clone(), field, false)?,
+        };
+        step.input = input;
+        Ok(step)
+    }
+
+    fn layer(
+        &self,
+        spec: &Spec,
+        input: Shape,
+        field: Option<Field>,
+        seq: bool,
+    ) -> Result<Step, Fail> {
+        let label = spec.label();
+        let wname = if seq { "length" } else { "width" };
+        let fail = |span, msg: String| -> Fail { (span, format!("{label}: {msg}")) };
+        let step =
+            |op: Op, out: Shape, params: Size, macs: Option<Size>, field: Option<Field>| Step {
+                label: spec.label.clone(),
+                op,
+                input: input.clone(),
+                out,
+                params,
+                macs,
+                field,
+                span: spec.kind.span(),
+            };
+        let maps = || match &input {
+            Shape::Maps { c, h, w } => Ok((c.clone(), h.clone(), w.clone())),
+            other => Err(fail(
+                spec.kind.span(),
+                format!("expects 2D feature maps, but gets {}", other.what()),
+            )),
+        };
+        let count = |e| self.size(e).map_err(|(s, m)| (s, format!("{label}: {m}")));
+        let zero = Size::Fixed(0);
+        Ok(match &spec.what {
+            What::Conv { one_d: true, .. } if !seq => {
+                return Err(fail(
+                    spec.kind.span(),
+                    format!(
+                        "conv1d slides along a sequence (`input: [C, L]`), but gets {}",
+                        input.what()
+                    ),
+                ))
+            }
+            What::Conv {
+                name,
+                filters,
+                win,
+                groups,
+                bias,
+                table,
+                inputs,
+                ..
+            } => {
+                let (c, h, w) = maps()?;
+                let out = count(filters)?;
+                if let Some((n, s)) = inputs {
+                    if c != Size::Fixed(*n) {
+                        return Err(fail(
+                            *s,
+                            format!("expects {n} input channels, the previous layer gives {c}"),
+                        ));
+                    }
+                }
+                let win = self.window(spec, win, seq)?;
+                if let Some(t) = table {
+                    if seq {
+                        return Err(fail(
+                            spec.args_span,
+                            "connection tables are for 2D maps".into(),
+                        ));
+                    }
+                    let plain = win.s == (1, 1) && win.p == (0, 0) && win.d == (1, 1);
+                    if let Table::LeNet5(span) = t {
+                        if (c.fixed(), out.fixed()) != (Some(6), Some(16)) || !plain {
+                            return Err(fail(*span, "the lenet5 table connects 6 input maps to 16 output maps at stride 1 without padding".into()));
+                        }
+                    }
+                }
+                let g = Size::Fixed(*groups);
+                if c.multiple_of(*groups) == Some(false) || out.multiple_of(*groups) == Some(false)
+                {
+                    return Err(fail(spec.args_span, format!("{groups} groups must divide both the {c} input channels and the {out} filters")));
+                }
+                if !bias && (seq || table.is_some()) {
+                    return Err(fail(
+                        spec.args_span,
+                        "`bias = false` is for plain 2D convolutions".into(),
+                    ));
+                }
+                let _ = g;
+                let ho = self.slide(
+                    &label,
+                    spec,
+                    "height",
+                    &h,
+                    (win.k.0, win.s.0, win.p.0, win.d.0),
+                    win.exact,
+                )?;
+                let wo = self.slide(
+                    &label,
+                    spec,
+                    wname,
+                    &w,
+                    (win.k.1, win.s.1, win.p.1, win.d.1),
+                    win.exact,
+                )?;
+                let fan_in = c.div(*groups).times(win.k.0 * win.k.1);
+                let weights = out.mul(&fan_in);
+                let params = if *bias {
+                    weights.add(&out)
+                } else {
+                    weights.clone()
+                };
+                let macs = plane(&ho, &wo).map(|p| p.mul(&weights));
+                step(
+                    Op::Conv {
+                        name: name.clone(),
+                        cin: c,
+                        out: out.clone(),
+                        groups: *groups,
+                        win,
+                        table: table.clone(),
+                        bias: *bias,
+                    },
+                    Shape::Maps {
+                        c: out,
+                        h: ho,
+                        w: wo,
+                    },
+                    params,
+                    macs,
+                    grow(field, &win),
+                )
+            }
+            What::Pool { kind, win } => {
+                let (c, h, w) = maps()?;
+                let win = self.window(spec, win, seq)?;
+                if 2 * win.p.0 > win.k.0 || 2 * win.p.1 > win.k.1 {
+                    return Err(fail(
+                        spec.args_span,
+                        "padding must be at most half the window".into(),
+                    ));
+                }
+                let ho = self.slide(
+                    &label,
+                    spec,
+                    "height",
+                    &h,
+                    (win.k.0, win.s.0, win.p.0, 1),
+                    win.exact,
+                )?;
+                let wo = self.slide(
+                    &label,
+                    spec,
+                    wname,
+                    &w,
+                    (win.k.1, win.s.1, win.p.1, 1),
+                    win.exact,
+                )?;
+                step(
+                    Op::Pool { kind: *kind, win },
+                    Shape::Maps { c, h: ho, w: wo },
+                    zero.clone(),
+                    Some(zero),
+                    grow(field, &win),
+                )
+            }
+            What::GlobalPool(kind) => {
+                let (c, _, _) = maps()?;
+                step(
+                    Op::GlobalPool(*kind),
+                    Shape::Flat(c),
+                    zero.clone(),
+                    Some(zero),
+                    None,
+                )
+            }
+            What::Flatten => {
+                let (c, h, w) = maps()?;
+                if !matches!((&h, &w), (Size::Fixed(_), Size::Fixed(_)))
+                    || matches!(c, Size::Sym(_))
+                {
+                    return Err(fail(
+                        spec.kind.span(),
+                        format!("cannot flatten maps whose size is not a number ({c}x{h}x{w}); use `global_avg_pool` to get a fixed size"),
+                    ));
+                }
+                step(
+                    Op::Flatten,
+                    Shape::Flat(c.mul(&h).mul(&w)),
+                    zero.clone(),
+                    Some(zero),
+                    None,
+                )
+            }
+            What::Linear { name, out, inputs } => {
+                let inp =
+                    match &input {
+                        Shape::Flat(f) => f.clone(),
+                        other => return Err(fail(
+                            spec.kind.span(),
+                            format!(
+                                "linear expects flat features, but gets {}: add `flatten` first",
+                                other.what()
+                            ),
+                        )),
+                    };
+                let out = count(out)?;
+                if let Some((n, s)) = inputs {
+                    if inp != Size::Fixed(*n) {
+                        return Err(fail(
+                            *s,
+                            format!("expects {n} in-features, flatten gives {inp}"),
+                        ));
+                    }
+                }
+                let weights = inp.mul(&out);
+                step(
+                    Op::Linear {
+                        name: name.clone(),
+                        inp,
+                        out: out.clone(),
+                    },
+                    Shape::Flat(out.clone()),
+                    weights.add(&out),
+                    Some(weights),
+                    None,
+                )
+            }
+            What::Act(a) => step(Op::Act(*a), input.clone(), zero.clone(), Some(zero), field),
+            What::Dropout(p) => step(
+                Op::Dropout(*p),
+                input.clone(),
+                zero.clone(),
+                Some(zero),
+                field,
+            ),
+            What::Lrn { n, k, alpha, beta } => {
+                maps()?;
+                step(
+                    Op::Lrn {
+                        n: *n,
+                        k: *k,
+                        alpha: *alpha,
+                        beta: *beta,
+                    },
+                    input.clone(),
+                    zero.clone(),
+                    Some(zero),
+                    field,
+                )
+            }
+            What::BatchNorm { name } => {
+                let (c, h, w) = maps()?;
+                let macs = plane(&h, &w).map(|p| p.mul(&c).times(2));
+                step(
+                    Op::BatchNorm {
+                        name: name.clone(),
+                        c: c.clone(),
+                    },
+                    input.clone(),
+                    c.times(2),
+                    macs,
+                    field,
+                )
+            }
+            What::Subsample { name, k } => {
+                let (c, h, w) = maps()?;
+                let win = Window {
+                    k: (*k, *k),
+                    s: (*k, *k),
+                    p: (0, 0),
+                    d: (1, 1),
+                    exact: false,
+                };
+                let ho = self.slide(&label, spec, "height", &h, (*k, *k, 0, 1), false)?;
+                let wo = self.slide(&label, spec, wname, &w, (*k, *k, 0, 1), false)?;
+                let macs = plane(&ho, &wo).map(|p| p.mul(&c));
+                step(
+                    Op::Subsample {
+                        name: name.clone(),
+                        c: c.clone(),
+                        k: *k,
+                    },
+                    Shape::Maps {
+                        c: c.clone(),
+                        h: ho,
+                        w: wo,
+                    },
+                    c.times(2),
+                    macs,
+                    grow(field, &win),
+                )
+            }
+            What::ConvTranspose {
+                name,
+                filters,
+                win,
+                op,
+                groups,
+            } => {
+                let (c, h, w) = maps()?;
+                let out = count(filters)?;
+                let win = self.window(spec, win, false)?;
+                let op = both(*op);
+                if c.multiple_of(*groups) == Some(false) || out.multiple_of(*groups) == Some(false)
+                {
+                    return Err(fail(spec.args_span, format!("{groups} groups must divide both the {c} input and the {out} output maps")));
+                }
+                let grow_axis = |axis: &str,
+                                 n: &Size,
+                                 k: u64,
+                                 s: u64,
+                                 p: u64,
+                                 d: u64,
+                                 op: u64|
+                 -> Result<Size, Fail> {
+                    if op >= s {
+                        return Err(fail(spec.args_span, format!("output padding {op} must be smaller than the stride {s} along the {axis}")));
+                    }
+                    if let Size::Fixed(n) = n {
+                        let full = (n - 1) * s + d * (k - 1) + 1 + op;
+                        if full <= 2 * p {
+                            return Err(fail(spec.args_span, format!("padding 2*{p} removes the whole {axis} ((in-1)S + D(K-1) + 1 + OP = {full})")));
+                        }
+                    }
+                    Ok(n.sub(&Size::Fixed(1))
+                        .times(s)
+                        .plus(d * (k - 1) + 1 + op)
+                        .sub(&Size::Fixed(2 * p)))
+                };
+                let ho = grow_axis("height", &h, win.k.0, win.s.0, win.p.0, win.d.0, op.0)?;
+                let wo = grow_axis("width", &w, win.k.1, win.s.1, win.p.1, win.d.1, op.1)?;
+                let per_input = out.div(*groups).times(win.k.0 * win.k.1);
+                let weights = c.mul(&per_input);
+                step(
+                    Op::ConvTranspose {
+                        name: name.clone(),
+                        cin: c,
+                        out: out.clone(),
+                        groups: *groups,
+                        win,
+                        op,
+                    },
+                    Shape::Maps {
+                        c: out.clone(),
+                        h: ho,
+                        w: wo,
+                    },
+                    weights.add(&out),
+                    plane(&h, &w).map(|p| p.mul(&weights)),
+                    None,
+                )
+            }
+            What::Block { name, ty } => {
+                let (c, _, _) = maps()?;
+                let Some(Ok(out)) = self.annotation(spec, &input) else {
+                    return Err(fail(
+                        spec.kind.span(),
+                        "state the block's output as `[channels, height, width]`".into(),
+                    ));
+                };
+                if !matches!(out, Shape::Maps { .. }) {
+                    return Err(fail(
+                        spec.kind.span(),
+                        "state the block's output as `[channels, height, width]`".into(),
+                    ));
+                }
+                step(
+                    Op::Block {
+                        name: name.clone(),
+                        ty: ty.clone(),
+                        cin: c,
+                    },
+                    out,
+                    Size::Runtime,
+                    None,
+                    None,
+                )
+            }
+            What::Residual { .. }
+            | What::Concat { .. }
+            | What::Dense { .. }
+            | What::Highway { .. }
+            | What::Aux { .. } => {
+                unreachable!("blocks are dispatched by `step`")
+            }
+        })
+    }
+
+    /// A window's arguments read for maps, or for a sequence viewed as
+    /// `C x 1 x L` (one number per argument, the height's neutral).
+    fn window(&self, spec: &Spec, w: &WinSpec, seq: bool) -> Result<Window, Fail> {
+        let label = spec.label();
+        let axes = |key: &str, v: PerAxis, neutral: u64| -> Result<(u64, u64), Fail> {
+            match (seq, v) {
+                (false, v) => Ok(both(v)),
+                (true, PerAxis::One(n)) => Ok((neutral, n)),
+                (true, PerAxis::Pair(..)) => Err((
+                    spec.args_span,
+                    format!("{label}: on a sequence `{key}` takes one number"),
+                )),
+            }
+        };
+        let k = axes("k", w.k, 1)?;
+        let s = match w.s {
+            Some(s) => axes("s", s, 1)?,
+            None if matches!(spec.what, What::Pool { .. }) => k,
+            None => (1, 1),
+        };
+        let d = w.d.map_or(Ok((1, 1)), |d| axes("d", d, 1))?;
+        let p = match w.p {
+            Some(Pad::Same) => (
+                if seq { 0 } else { d.0 * (k.0 - 1) / 2 },
+                d.1 * (k.1 - 1) / 2,
+            ),
+            Some(Pad::Axis(p)) => axes("p", p, 0)?,
+            None => (0, 0),
+        };
+        Ok(Window {
+            k,
+            s,
+            p,
+            d,
+            exact: w.exact,
+        })
+    }
+
+    /// One axis through a window, with the rule that failed named.
+    pub(super) fn slide(
+        &self,
+        label: &str,
+        spec: &Spec,
+        axis: &str,
+        input: &Size,
+        (k, s, p, d): (u64, u64, u64, u64),
+        exact: bool,
+    ) -> Result<Size, Fail> {
+        let span_k = d * (k - 1) + 1;
+        if let Size::Fixed(n) = input {
+            let padded = n + 2 * p;
+            if span_k > padded {
+                return Err((
+                    spec.args_span,
+                    format!("{label}: the kernel does not fit the {axis}: span D(K-1)+1 = {span_k} is larger than the padded input {n}+2*{p} = {padded}"),
+                ));
+            }
+            let excess = padded - span_k;
+            if exact && !excess.is_multiple_of(s) {
+                return Err((
+                    spec.args_span,
+                    format!(
+                        "{label}: exact mode: stride {s} does not divide in + 2P - D(K-1) - 1 = {excess} along the {axis} (the output would be {excess}/{s} + 1 = {:.2})",
+                        excess as f64 / s as f64 + 1.0
+                    ),
+                ));
+            }
+        }
+        Ok(input.plus(2 * p).sub(&Size::Fixed(span_k)).div(s).plus(1))
+    }
+}

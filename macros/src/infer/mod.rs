@@ -1,0 +1,287 @@
+//! Shape inference: one pass over the typed specs that gives every step
+//! its input and output shape, parameters, multiply-adds and receptive
+//! field, for networks (numbers and `_`) and generic blocks (expressions
+//! over `C`, `H`, `W`) alike.
+//!
+//! The numbers serve two ends: the types the expansion names, and error
+//! messages that name the layer and the sizes. The generated code states
+//! the types, and the type system computes them again from the typenum
+//! formulas, so the two must agree for the network to compile.
+//!
+//! After a layer's error the pass goes on from the layer's annotation when
+//! it has one, so later mistakes are reported too; without one, the scope
+//! stops there.
+
+mod blocks;
+mod layer;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::diag::Ctxt;
+use crate::ir::*;
+use crate::parse::{BinOp, Network, SizeExpr};
+use crate::spec::{specs, Spec, What};
+
+/// The pass over one declaration.
+pub struct Infer<'a> {
+    cx: &'a Ctxt,
+    /// A generic block's parameter names: channels, height, width.
+    params: Option<[String; 3]>,
+}
+
+/// A step's problem: where, and what.
+pub(crate) type Fail = (Span, String);
+
+pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
+    let generic = net.block.is_some();
+    let dims: Vec<&SizeExpr> = net.input.iter().collect();
+    let (params, input) = if generic {
+        let names: Vec<Ident> = dims
+            .iter()
+            .filter_map(|d| match d {
+                SizeExpr::Name(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let [c, h, w] = names.as_slice() else {
+            cx.error(
+                net.input_span,
+                "a generic block's input names its channels and sizes, e.g. `input: [C, H, W]`; the block then takes any of them",
+            );
+            return None;
+        };
+        let p = [c.to_string(), h.to_string(), w.to_string()];
+        let input = Shape::Maps {
+            c: Size::param(&p[0]),
+            h: Size::param(&p[1]),
+            w: Size::param(&p[2]),
+        };
+        (Some(([c.clone(), h.clone(), w.clone()], p)), input)
+    } else {
+        (None, network_input(cx, net)?)
+    };
+    let pass = Infer {
+        cx,
+        params: params.as_ref().map(|(_, p)| p.clone()),
+    };
+    let layers = specs(cx, &net.layers);
+    let field = (!generic).then_some(Field::UNIT);
+    let (steps, _, _) = pass.layers(&layers, input.clone(), field, generic)?;
+    Some(Plan {
+        input,
+        steps,
+        generic: params.map(|(idents, _)| idents),
+    })
+}
+
+fn network_input(cx: &Ctxt, net: &Network) -> Option<Shape> {
+    if let Some(p) = net.input.iter().find_map(|d| match d {
+        SizeExpr::Name(p) => Some(p),
+        _ => None,
+    }) {
+        cx.error(
+            p.span(),
+            format!(
+                "`{p}` names a size, which only a generic block may do: write `block {}(input: [C, H, W])`, or give a number or `_`",
+                net.name
+            ),
+        );
+        return None;
+    }
+    let size = |d: &SizeExpr| match d {
+        SizeExpr::Lit(n, _) => Some(Size::Fixed(*n)),
+        SizeExpr::Runtime(_) => Some(Size::Runtime),
+        _ => None,
+    };
+    let sizes: Option<Vec<Size>> = net.input.iter().map(size).collect();
+    let channels_runtime = matches!(net.input.first(), Some(SizeExpr::Runtime(_)));
+    match (sizes.as_deref(), net.input.len()) {
+        _ if channels_runtime && net.input.len() > 1 => {
+            cx.error(
+                net.input[0].span(),
+                "the channel count must be a number: layers' weights depend on it",
+            );
+            None
+        }
+        (Some([c, h, w]), 3) => Some(Shape::Maps {
+            c: c.clone(),
+            h: h.clone(),
+            w: w.clone(),
+        }),
+        (Some([c, l]), 2) => Some(Shape::Seq {
+            c: c.clone(),
+            l: l.clone(),
+        }),
+        (Some([Size::Fixed(f)]), 1) => Some(Shape::Flat(Size::Fixed(*f))),
+        _ => {
+            cx.error(
+                net.input_span,
+                "expected `input: [channels, height, width]`, `input: [channels, length]` or `input: [features]`",
+            );
+            None
+        }
+    }
+}
+
+impl Infer<'_> {
+    /// A size written in the declaration: a number, `_`, or arithmetic on
+    /// the block's parameters.
+    pub(crate) fn size(&self, e: &SizeExpr) -> Result<Size, Fail> {
+        match e {
+            SizeExpr::Lit(n, _) => Ok(Size::Fixed(*n)),
+            SizeExpr::Runtime(_) => Ok(Size::Runtime),
+            SizeExpr::Name(n) => match &self.params {
+                Some(p) if p.contains(&n.to_string()) => Ok(Size::param(&n.to_string())),
+                Some(p) => Err((
+                    n.span(),
+                    format!(
+                        "`{n}` is not one of this block's sizes `{}`, `{}`, `{}`",
+                        p[0], p[1], p[2]
+                    ),
+                )),
+                None => Err((
+                    n.span(),
+                    format!("`{n}` names a size, which only a generic block may do; give a number"),
+                )),
+            },
+            SizeExpr::Bin(a, op, b) => {
+                let (x, y) = (self.size(a)?, self.size(b)?);
+                Ok(match op {
+                    BinOp::Add => x.add(&y),
+                    BinOp::Sub => {
+                        if let (Some(p), Some(q)) = (x.fixed(), y.fixed()) {
+                            if q > p {
+                                return Err((e.span(), format!("`{e}` is negative")));
+                            }
+                        }
+                        x.sub(&y)
+                    }
+                    BinOp::Mul => x.mul(&y),
+                    BinOp::Div => {
+                        let Some(k) = y.fixed().filter(|k| *k > 0) else {
+                            return Err((b.span(), format!("`{e}`: divide by a positive number")));
+                        };
+                        if x.multiple_of(k) == Some(false) {
+                            return Err((e.span(), format!("`{e}` = {x} / {k} is not whole")));
+                        }
+                        x.div(k)
+                    }
+                })
+            }
+        }
+    }
+
+    /// Checks a sequence of layers (one struct's scope); `None` when an
+    /// error leaves a shape unknown (reported).
+    pub(crate) fn layers(
+        &self,
+        specs: &[Spec],
+        input: Shape,
+        field: Option<Field>,
+        nested: bool,
+    ) -> Option<(Vec<Step>, Shape, Option<Field>)> {
+        let mut steps = Vec::new();
+        let (mut shape, mut field) = (input, field);
+        for spec in specs {
+            if nested {
+                if let What::Aux { .. } = spec.what {
+                    self.cx.error(
+                        spec.kind.span(),
+                        format!("{}: auxiliary heads are extra outputs of the network and go on its main path, not inside a block", spec.label()),
+                    );
+                    return None;
+                }
+            }
+            let annotated = self.annotation(spec, &shape);
+            let step = match self.step(spec, shape.clone(), field) {
+                Ok(step) => step,
+                Err((span, msg)) => {
+                    // an empty message: a body's error, already reported
+                    if !msg.is_empty() {
+                        self.cx.error(span, msg);
+                    }
+                    // go on from what the declaration says the layer gives
+                    shape = annotated?.ok()?;
+                    field = None;
+                    continue;
+                }
+            };
+            if let Some(Ok(stated)) = &annotated {
+                if !same(stated, &step.out) {
+                    let (dims, span) = spec.annotation.as_ref()?;
+                    let written: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+                    self.cx.error(
+                        *span,
+                        format!(
+                            "{}: annotated {}, computed {}",
+                            spec.label(),
+                            written.join("x"),
+                            step.out.describe()
+                        ),
+                    );
+                }
+            }
+            shape = step.out.clone();
+            field = step.field;
+            steps.push(step);
+        }
+        Some((steps, shape, field))
+    }
+
+    /// The shape a layer's `-> [..]` states, if it has one (`Err` when the
+    /// annotation itself cannot be read, reported).
+    fn annotation(&self, spec: &Spec, input: &Shape) -> Option<Result<Shape, ()>> {
+        let (dims, span) = spec.annotation.as_ref()?;
+        let sizes: Result<Vec<Size>, Fail> = dims.iter().map(|d| self.size(d)).collect();
+        let sizes = match sizes {
+            Ok(s) => s,
+            Err((span, msg)) => {
+                self.cx.error(span, format!("{}: {msg}", spec.label()));
+                return Some(Err(()));
+            }
+        };
+        let on_seq = matches!(input, Shape::Seq { .. });
+        Some(match sizes.as_slice() {
+            [c, h, w] => Ok(Shape::Maps {
+                c: c.clone(),
+                h: h.clone(),
+                w: w.clone(),
+            }),
+            [c, l] if on_seq => Ok(Shape::Seq {
+                c: c.clone(),
+                l: l.clone(),
+            }),
+            [f] => Ok(Shape::Flat(f.clone())),
+            _ => {
+                self.cx.error(
+                    *span,
+                    format!("{}: an annotation states `[channels, height, width]`, `[channels, length]` or `[features]`", spec.label()),
+                );
+                Err(())
+            }
+        })
+    }
+}
+
+/// Whether a stated shape matches a computed one.
+fn same(stated: &Shape, computed: &Shape) -> bool {
+    stated == computed
+}
+
+pub(crate) fn plane(h: &Size, w: &Size) -> Option<Size> {
+    match (h, w) {
+        (Size::Runtime, _) | (_, Size::Runtime) => None,
+        _ => Some(h.mul(w)),
+    }
+}
+
+pub(crate) fn grow(field: Option<Field>, win: &Window) -> Option<Field> {
+    field.map(|f| Field {
+        r: (
+            f.r.0 + win.d.0 * (win.k.0 - 1) * f.j.0,
+            f.r.1 + win.d.1 * (win.k.1 - 1) * f.j.1,
+        ),
+        j: (f.j.0 * win.s.0, f.j.1 * win.s.1),
+    })
+}

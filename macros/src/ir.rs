@@ -1,0 +1,337 @@
+//! The one IR that networks and generic blocks share: every step with the
+//! shape it takes and gives, its parameters, multiply-adds and receptive
+//! field. Layers that are fields carry their name in the op, so expansion
+//! never has to ask whether a required name is there.
+
+use proc_macro2::Span;
+use syn::Ident;
+
+pub use crate::size::Size;
+pub use crate::spec::{Act, PoolKind, Table};
+
+/// A per-sample shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Maps {
+        c: Size,
+        h: Size,
+        w: Size,
+    },
+    /// A sequence: `c` channels of length `l` (conv1d's input).
+    Seq {
+        c: Size,
+        l: Size,
+    },
+    Flat(Size),
+}
+
+impl Shape {
+    pub fn describe(&self) -> String {
+        self.sizes()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("x")
+    }
+
+    /// The per-sample sizes in order: `[c, h, w]`, `[c, l]` or `[f]`.
+    pub fn sizes(&self) -> Vec<Size> {
+        match self {
+            Shape::Maps { c, h, w } => vec![c.clone(), h.clone(), w.clone()],
+            Shape::Seq { c, l } => vec![c.clone(), l.clone()],
+            Shape::Flat(f) => vec![f.clone()],
+        }
+    }
+
+    pub fn channels(&self) -> &Size {
+        match self {
+            Shape::Maps { c, .. } | Shape::Seq { c, .. } => c,
+            Shape::Flat(f) => f,
+        }
+    }
+
+    /// What the shape is, for messages: "16x5x5 maps", "8x100 sequences".
+    pub fn what(&self) -> String {
+        match self {
+            Shape::Maps { .. } => format!("{} maps", self.describe()),
+            Shape::Seq { .. } => format!("{} sequences", self.describe()),
+            Shape::Flat(f) => format!("{f} flat features"),
+        }
+    }
+}
+
+/// Window hyper-parameters per axis `(y, x)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub k: (u64, u64),
+    pub s: (u64, u64),
+    pub p: (u64, u64),
+    pub d: (u64, u64),
+    pub exact: bool,
+}
+
+impl Window {
+    /// A 1x1 window at `stride`: a projection shortcut's.
+    pub fn projection(stride: (u64, u64)) -> Window {
+        Window {
+            k: (1, 1),
+            s: stride,
+            p: (0, 0),
+            d: (1, 1),
+            exact: false,
+        }
+    }
+
+    /// A "same" window of odd size `k` at stride 1: a highway gate's.
+    pub fn same(k: u64) -> Window {
+        Window {
+            k: (k, k),
+            s: (1, 1),
+            p: ((k - 1) / 2, (k - 1) / 2),
+            d: (1, 1),
+            exact: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Op {
+    Conv {
+        name: Ident,
+        cin: Size,
+        out: Size,
+        groups: u64,
+        win: Window,
+        /// A connection table: only listed input maps feed an output map.
+        table: Option<Table>,
+        bias: bool,
+    },
+    /// Transposed convolution; `op` is the output padding per axis.
+    ConvTranspose {
+        name: Ident,
+        cin: Size,
+        out: Size,
+        groups: u64,
+        win: Window,
+        op: (u64, u64),
+    },
+    /// LeNet's trainable subsampling: window sum x coefficient + bias, per map.
+    Subsample {
+        name: Ident,
+        c: Size,
+        k: u64,
+    },
+    Pool {
+        kind: PoolKind,
+        win: Window,
+    },
+    GlobalPool(PoolKind),
+    Flatten,
+    Linear {
+        name: Ident,
+        inp: Size,
+        out: Size,
+    },
+    Act(Act),
+    Dropout(f64),
+    Lrn {
+        n: u64,
+        k: f64,
+        alpha: f64,
+        beta: f64,
+    },
+    BatchNorm {
+        name: Ident,
+        c: Size,
+    },
+    /// `body(x) + shortcut(x)`; the shortcut is the identity or a 1x1
+    /// projection at the body's stride.
+    Residual {
+        name: Ident,
+        body: Vec<Step>,
+        projection: Option<Projection>,
+    },
+    /// Branches on the same input, concatenated along channels.
+    Concat {
+        name: Ident,
+        branches: Vec<(Ident, Vec<Step>)>,
+    },
+    /// `T(x)·body(x) + (1 - T(x))·x` with a learned sigmoid gate `T`: a
+    /// `gate_k` x `gate_k` "same" convolution on maps, a linear map on
+    /// features; its bias starts at `gate_bias_milli / 1000`.
+    Highway {
+        name: Ident,
+        body: Vec<Step>,
+        gate_k: u64,
+        gate_bias_milli: i32,
+    },
+    /// An auxiliary head: a branch off the main path whose output is an
+    /// extra result of `forward_train_aux`; the main path passes through.
+    Aux {
+        name: Ident,
+        body: Vec<Step>,
+        out: Shape,
+    },
+    /// A generic block used at `cin` input channels; its output is the
+    /// use's annotation, checked by the compiler.
+    Block {
+        name: Ident,
+        ty: syn::Path,
+        cin: Size,
+    },
+    /// DenseNet: layer `i` sees the concatenation of the block's input and
+    /// every earlier layer's output, and its own output is stacked on.
+    Dense {
+        name: Ident,
+        layers: Vec<Vec<Step>>,
+    },
+}
+
+/// The 1x1 convolution that lets a residual shortcut match its body's output.
+#[derive(Clone, Debug)]
+pub struct Projection {
+    pub cin: Size,
+    pub out: Size,
+    pub stride: (u64, u64),
+}
+
+/// Receptive field and jump (stride product) per axis, in input pixels.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub r: (u64, u64),
+    pub j: (u64, u64),
+}
+
+impl Field {
+    pub const UNIT: Field = Field {
+        r: (1, 1),
+        j: (1, 1),
+    };
+}
+
+#[derive(Clone)]
+pub struct Step {
+    pub label: Option<Ident>,
+    pub op: Op,
+    pub input: Shape,
+    pub out: Shape,
+    /// Trainable parameters (of this step alone, not of a block's body).
+    pub params: Size,
+    /// Multiply-adds per sample, where the macro can count them.
+    pub macs: Option<Size>,
+    pub field: Option<Field>,
+    pub span: Span,
+}
+
+impl Step {
+    /// The field holding the step's parameters or layers, if it has one.
+    pub fn field_name(&self) -> Option<&Ident> {
+        match &self.op {
+            Op::Conv { name, .. }
+            | Op::ConvTranspose { name, .. }
+            | Op::Subsample { name, .. }
+            | Op::Linear { name, .. }
+            | Op::BatchNorm { name, .. }
+            | Op::Residual { name, .. }
+            | Op::Concat { name, .. }
+            | Op::Highway { name, .. }
+            | Op::Aux { name, .. }
+            | Op::Block { name, .. }
+            | Op::Dense { name, .. } => Some(name),
+            Op::Pool { .. }
+            | Op::GlobalPool(_)
+            | Op::Flatten
+            | Op::Act(_)
+            | Op::Dropout(_)
+            | Op::Lrn { .. } => None,
+        }
+    }
+
+    /// The kind column of the summary; a window on a sequence shows one size.
+    pub fn kind_name(&self) -> String {
+        let seq = matches!(self.input, Shape::Seq { .. });
+        match &self.op {
+            Op::Conv { win, .. } if seq => format!("Conv1d {}", win.k.1),
+            Op::Pool { kind, win } if seq => format!("{kind:?}Pool1d {}", win.k.1),
+            Op::Conv {
+                win,
+                table: Some(t),
+                ..
+            } => {
+                let t = match t {
+                    Table::LeNet5(_) => "lenet5".to_string(),
+                    Table::Path(p) => crate::spec::path_text(p),
+                };
+                format!("Conv2d {}x{} ({t} table)", win.k.0, win.k.1)
+            }
+            Op::Conv {
+                win, bias: false, ..
+            } => format!("Conv2d {}x{} (no bias)", win.k.0, win.k.1),
+            Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
+            Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
+            Op::ConvTranspose { win, .. } => format!("ConvTranspose2d {}x{}", win.k.0, win.k.1),
+            Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
+            Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
+            Op::Flatten => "Flatten".into(),
+            Op::Linear { .. } => "Linear".into(),
+            Op::Act(a) => format!("{a:?}"),
+            Op::Dropout(p) => format!("Dropout {p}"),
+            Op::Lrn { n, .. } => format!("LRN n={n}"),
+            Op::BatchNorm { .. } => "BatchNorm2d".into(),
+            Op::Residual {
+                projection: Some(_),
+                ..
+            } => "Residual (projection)".into(),
+            Op::Residual { .. } => "Residual (identity)".into(),
+            Op::Concat { branches, .. } => format!("Concat ({} branches)", branches.len()),
+            Op::Highway { gate_k, .. } => format!("Highway (gate {gate_k}x{gate_k})"),
+            Op::Aux { .. } => "Auxiliary head".into(),
+            Op::Block { ty, .. } => format!("{} (block)", crate::spec::path_text(ty)),
+            Op::Dense { layers, .. } => format!("Dense ({} layers)", layers.len()),
+        }
+    }
+
+    /// The steps nested in this one, with the dotted prefix of their names.
+    pub fn children(&self) -> Vec<(String, &[Step])> {
+        match &self.op {
+            Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
+                vec![(String::new(), body.as_slice())]
+            }
+            Op::Concat { branches, .. } => branches
+                .iter()
+                .map(|(b, s)| (format!("{b}."), s.as_slice()))
+                .collect(),
+            Op::Dense { layers, .. } => layers
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("{i}."), s.as_slice()))
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// A checked declaration: a network, or a generic block over `params`
+/// (the names of its input's channels, height and width).
+pub struct Plan {
+    pub input: Shape,
+    pub steps: Vec<Step>,
+    pub generic: Option<[Ident; 3]>,
+}
+
+impl Plan {
+    pub fn output(&self) -> &Shape {
+        self.steps.last().map_or(&self.input, |s| &s.out)
+    }
+
+    /// The auxiliary heads (top level only) with their output shapes.
+    pub fn aux_heads(&self) -> Vec<(&Ident, &Shape)> {
+        self.steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::Aux { name, out, .. } => Some((name, out)),
+                _ => None,
+            })
+            .collect()
+    }
+}

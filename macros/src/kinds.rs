@@ -1,0 +1,133 @@
+//! The one table of what `network!` accepts: every layer and block kind,
+//! its arguments and what it does. The table gives the parser's "expected
+//! one of" messages, which kinds take sequences and which need a name, and
+//! the grammar tables in `splotnet::dsl` (through `grammar_table!`).
+
+/// One kind of layer or block.
+pub struct Kind {
+    pub name: &'static str,
+    /// How it is written, for the docs.
+    pub usage: &'static str,
+    /// Its optional arguments, for the docs.
+    pub args: &'static str,
+    pub notes: &'static str,
+    /// It holds parameters or layers, so it is a field and needs a name.
+    pub named: bool,
+    /// It accepts a sequence (`input: [C, L]`).
+    pub on_seq: bool,
+}
+
+const fn kind(
+    name: &'static str,
+    usage: &'static str,
+    args: &'static str,
+    notes: &'static str,
+    named: bool,
+    on_seq: bool,
+) -> Kind {
+    Kind {
+        name,
+        usage,
+        args,
+        notes,
+        named,
+        on_seq,
+    }
+}
+
+pub const LAYERS: &[Kind] = &[
+    kind("conv", "conv(O, k = K)", "`s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `bias` (`true`, or `false` for none), `inputs`, `table` (`lenet5` or a path to a `ConnectionTable` type), flag `exact`", "2D cross-correlation with bias; on a sequence, 1D; `O` may be arithmetic on a block's `C` (`C / 4`, `2 * C`)", true, true),
+    kind("conv1d", "conv1d(O, k = K)", "as `conv`", "`conv` on a sequence", true, true),
+    kind("conv_transpose", "conv_transpose(O, k = K)", "`s`, `p`, `op` (output padding, below `s`), `d`, `groups`", "transposed convolution (up-convolution)", true, false),
+    kind("subsample", "subsample(k = K)", "", "LeNet's trainable subsampling: window sum × coefficient + bias, per map", true, false),
+    kind("batch_norm", "batch_norm", "", "per-channel batch normalisation", true, true),
+    kind("max_pool", "max_pool(k = K)", "`s` (default `k`), `p`, flag `exact`", "", false, true),
+    kind("avg_pool", "avg_pool(k = K)", "as `max_pool`", "", false, true),
+    kind("l2_pool", "l2_pool(k = K)", "as `max_pool`", "", false, true),
+    kind("global_avg_pool", "global_avg_pool", "", "maps to features", false, true),
+    kind("global_max_pool", "global_max_pool", "", "maps to features", false, true),
+    kind("flatten", "flatten", "", "static sizes only", false, true),
+    kind("linear", "linear(O)", "`inputs`", "", true, false),
+    kind("relu", "relu", "", "", false, true),
+    kind("tanh", "tanh", "", "", false, true),
+    kind("sigmoid", "sigmoid", "", "", false, true),
+    kind("scaled_tanh", "scaled_tanh", "", "LeCun's `1.7159 tanh(2a/3)`", false, true),
+    kind("dropout", "dropout", "`p` (default 0.5)", "active in `forward_train` only", false, true),
+    kind("lrn", "lrn", "`n`, `k`, `alpha`, `beta` (AlexNet's by default)", "local response normalisation", false, true),
+    kind("block", "block(Name)", "", "a generic block declared with `block`; its output is stated with `-> [..]`", true, false),
+];
+
+pub const BLOCKS: &[Kind] = &[
+    kind(
+        "residual",
+        "residual { .. }",
+        "flag `project`",
+        "the body's output plus the input (or its 1x1 projection)",
+        true,
+        false,
+    ),
+    kind(
+        "concat",
+        "concat { b1: [..], .. }",
+        "",
+        "branches on the same input, maps stacked along channels",
+        true,
+        false,
+    ),
+    kind(
+        "dense",
+        "dense(layers = n) { .. }",
+        "",
+        "layer `i` sees the input and every earlier layer's maps, stacked",
+        true,
+        false,
+    ),
+    kind(
+        "highway",
+        "highway { .. }",
+        "`gate_k` (odd, default 1), `gate_bias` (default -1)",
+        "`T·body(x) + (1-T)·x`, `T` a sigmoid gate (a same-size conv, or linear on features)",
+        true,
+        false,
+    ),
+    kind(
+        "aux",
+        "aux { .. }",
+        "",
+        "an auxiliary head on the main path; `forward_train_aux` returns its output",
+        true,
+        false,
+    ),
+];
+
+pub fn layer(name: &str) -> Option<&'static Kind> {
+    LAYERS.iter().find(|k| k.name == name)
+}
+
+pub fn block(name: &str) -> Option<&'static Kind> {
+    BLOCKS.iter().find(|k| k.name == name)
+}
+
+/// `a, b, c`: the names of `kinds` (those that `keep`).
+pub fn names(kinds: &[Kind], keep: impl Fn(&Kind) -> bool) -> String {
+    kinds
+        .iter()
+        .filter(|k| keep(k))
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The Markdown table of `kinds` for the grammar docs.
+pub fn markdown(kinds: &[Kind], what: &str) -> String {
+    let mut s = format!("| {what} | arguments | notes |\n|---|---|---|\n");
+    for k in kinds {
+        let notes = match (k.named, k.notes) {
+            (true, "") => "needs a name".to_string(),
+            (true, n) => format!("{n}; needs a name"),
+            (false, n) => n.to_string(),
+        };
+        s += &format!("| `{}` | {} | {} |\n", k.usage, k.args, notes);
+    }
+    s
+}

@@ -1,0 +1,755 @@
+//! Typed layer specs: each parsed layer's arguments decoded by name into
+//! the kind's own fields. Nothing here knows a shape: what an argument
+//! means for sizes is the inference pass's job. Every problem is reported
+//! to the [`Ctxt`] and decoding goes on, so one declaration's mistakes are
+//! reported together.
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::diag::Ctxt;
+use crate::kinds;
+use crate::parse::{Arg, Body, Layer, SizeExpr, Value};
+
+/// A per-axis value as written: one number, or `(height, width)`.
+#[derive(Clone, Copy, Debug)]
+pub enum PerAxis {
+    One(u64),
+    Pair(u64, u64),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Pad {
+    Axis(PerAxis),
+    Same,
+}
+
+/// A window's arguments as written; the input decides how they read (a
+/// sequence has one axis).
+#[derive(Clone, Copy, Debug)]
+pub struct WinSpec {
+    pub k: PerAxis,
+    pub s: Option<PerAxis>,
+    pub p: Option<Pad>,
+    pub d: Option<PerAxis>,
+    pub exact: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg,
+    L2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    Relu,
+    Tanh,
+    Sigmoid,
+    ScaledTanh,
+}
+
+/// A connection table: LeNet-5's, or a user's type.
+#[derive(Clone)]
+pub enum Table {
+    LeNet5(Span),
+    Path(syn::Path),
+}
+
+/// `inputs = n`: what a layer states it expects.
+pub type Inputs = Option<(u64, Span)>;
+
+pub enum What {
+    Conv {
+        name: Ident,
+        filters: SizeExpr,
+        win: WinSpec,
+        groups: u64,
+        bias: bool,
+        table: Option<Table>,
+        inputs: Inputs,
+        /// Written `conv1d`: only for sequences.
+        one_d: bool,
+    },
+    ConvTranspose {
+        name: Ident,
+        filters: SizeExpr,
+        win: WinSpec,
+        op: PerAxis,
+        groups: u64,
+    },
+    Subsample {
+        name: Ident,
+        k: u64,
+    },
+    Pool {
+        kind: PoolKind,
+        win: WinSpec,
+    },
+    GlobalPool(PoolKind),
+    Flatten,
+    Linear {
+        name: Ident,
+        out: SizeExpr,
+        inputs: Inputs,
+    },
+    Act(Act),
+    Dropout(f64),
+    Lrn {
+        n: u64,
+        k: f64,
+        alpha: f64,
+        beta: f64,
+    },
+    BatchNorm {
+        name: Ident,
+    },
+    Block {
+        name: Ident,
+        ty: syn::Path,
+    },
+    Residual {
+        name: Ident,
+        project: bool,
+        body: Vec<Spec>,
+    },
+    Concat {
+        name: Ident,
+        branches: Vec<(Ident, Vec<Spec>)>,
+    },
+    Dense {
+        name: Ident,
+        layers: u64,
+        body: Vec<Spec>,
+    },
+    Highway {
+        name: Ident,
+        gate_k: u64,
+        gate_bias_milli: i32,
+        body: Vec<Spec>,
+    },
+    Aux {
+        name: Ident,
+        body: Vec<Spec>,
+    },
+}
+
+pub struct Spec {
+    pub label: Option<Ident>,
+    pub kind: Ident,
+    pub args_span: Span,
+    pub annotation: Option<(Vec<SizeExpr>, Span)>,
+    pub what: What,
+}
+
+impl Spec {
+    /// The layer's name for messages: its given name, else its kind.
+    pub fn label(&self) -> String {
+        self.label
+            .as_ref()
+            .map_or_else(|| self.kind.to_string(), |n| n.to_string())
+    }
+}
+
+/// The layers of one scope, decoded; duplicate names reported.
+pub fn specs(cx: &Ctxt, layers: &[Layer]) -> Vec<Spec> {
+    let mut seen: Vec<&Ident> = Vec::new();
+    for name in layers.iter().filter_map(|l| l.name.as_ref()) {
+        if let Some(first) = seen.iter().find(|n| **n == name) {
+            let mut e = syn::Error::new(name.span(), format!("duplicate layer name `{name}`"));
+            e.combine(syn::Error::new(
+                first.span(),
+                format!("`{first}` first declared here"),
+            ));
+            cx.push(e);
+        }
+        seen.push(name);
+    }
+    layers.iter().filter_map(|l| spec(cx, l)).collect()
+}
+
+fn label(layer: &Layer) -> String {
+    layer
+        .name
+        .as_ref()
+        .map_or_else(|| layer.kind.to_string(), |n| n.to_string())
+}
+
+/// One layer decoded, or `None` (reported) when it cannot be.
+fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
+    let kind = layer.kind.to_string();
+    let mut args = Args::new(cx, layer);
+    let what = match &layer.body {
+        Some(body) => block(&mut args, &kind, body),
+        None => plain(&mut args, &kind),
+    };
+    args.finish();
+    Some(Spec {
+        label: layer.name.clone(),
+        kind: layer.kind.clone(),
+        args_span: layer.args_span,
+        annotation: layer.annotation.clone(),
+        what: what?,
+    })
+}
+
+/// The name a kind with parameters needs, reported when missing.
+fn needs_name(args: &Args, what: &str, example: &str) -> Option<Ident> {
+    let layer = args.layer;
+    if layer.name.is_none() {
+        args.cx.error(
+            layer.kind.span(),
+            format!("a {what} needs a name, e.g. `{example}`"),
+        );
+    }
+    layer.name.clone()
+}
+
+fn plain(args: &mut Args, kind: &str) -> Option<What> {
+    let layer = args.layer;
+    let k = layer.kind.to_string();
+    let layer_name = || {
+        needs_name(
+            args,
+            &format!("{k} layer has parameters and"),
+            &format!("c1: {k}(...)"),
+        )
+    };
+    Some(match kind {
+        "conv" | "conv2d" | "conv1d" => {
+            let name = layer_name();
+            let filters = args.required_size("number of filters", "conv(16, k = 5)");
+            let inputs = args.inputs();
+            let win = args.window(false);
+            let table = match args.take("table") {
+                Some(Value::Word(t)) if t == "lenet5" => Some(Table::LeNet5(t.span())),
+                Some(Value::Word(t)) => Some(Table::Path(t.clone().into())),
+                Some(Value::Path(p)) => Some(Table::Path(p.clone())),
+                Some(v) => {
+                    args.error(
+                        v.span(),
+                        "`table` takes `lenet5` or the path of a `ConnectionTable` type",
+                    );
+                    None
+                }
+                None => None,
+            };
+            let groups = args.positive("groups", 1);
+            let bias = args.boolean("bias", true);
+            What::Conv {
+                name: name?,
+                filters: filters?,
+                win: win?,
+                groups,
+                bias,
+                table,
+                inputs,
+                one_d: kind == "conv1d",
+            }
+        }
+        "conv_transpose" => {
+            let name = layer_name();
+            let filters =
+                args.required_size("number of output maps", "conv_transpose(64, k = 2, s = 2)");
+            let win = args.window(false);
+            let op = args.per_axis("op").unwrap_or(PerAxis::One(0));
+            let groups = args.positive("groups", 1);
+            What::ConvTranspose {
+                name: name?,
+                filters: filters?,
+                win: win?,
+                op,
+                groups,
+            }
+        }
+        "subsample" => {
+            let name = layer_name();
+            let k = match args.per_axis("k") {
+                Some(PerAxis::One(k)) if k > 0 => Some(k),
+                Some(PerAxis::Pair(a, b)) if a == b && a > 0 => Some(a),
+                _ => {
+                    args.error(
+                        layer.args_span,
+                        "subsampling takes one square window size, e.g. `k = 2`",
+                    );
+                    None
+                }
+            };
+            What::Subsample { name: name?, k: k? }
+        }
+        "max_pool" | "avg_pool" | "l2_pool" => {
+            let pool = match kind {
+                "max_pool" => PoolKind::Max,
+                "avg_pool" => PoolKind::Avg,
+                _ => PoolKind::L2,
+            };
+            What::Pool {
+                kind: pool,
+                win: args.window(true)?,
+            }
+        }
+        "global_avg_pool" => What::GlobalPool(PoolKind::Avg),
+        "global_max_pool" => What::GlobalPool(PoolKind::Max),
+        "flatten" => What::Flatten,
+        "linear" => {
+            let name = layer_name();
+            let out = args.required_size("number of output features", "linear(84)");
+            let inputs = args.inputs();
+            What::Linear {
+                name: name?,
+                out: out?,
+                inputs,
+            }
+        }
+        "relu" => What::Act(Act::Relu),
+        "tanh" => What::Act(Act::Tanh),
+        "sigmoid" => What::Act(Act::Sigmoid),
+        "scaled_tanh" => What::Act(Act::ScaledTanh),
+        "dropout" => {
+            let p = args.float("p", 0.5);
+            if !(0.0..1.0).contains(&p) {
+                args.error(
+                    layer.args_span,
+                    format!("dropout probability must be in [0, 1), got {p}"),
+                );
+            }
+            What::Dropout(p)
+        }
+        "lrn" => What::Lrn {
+            n: args.float("n", 5.0) as u64,
+            k: args.float("k", 2.0),
+            alpha: args.float("alpha", 1e-4),
+            beta: args.float("beta", 0.75),
+        },
+        "batch_norm" => What::BatchNorm {
+            name: layer_name()?,
+        },
+        "block" => {
+            let name = layer_name();
+            let ty = match args.leading() {
+                Some(Value::Word(w)) => Some(syn::Path::from(w.clone())),
+                Some(Value::Path(p)) => Some(p.clone()),
+                _ => {
+                    let l = label(layer);
+                    args.error(
+                        layer.args_span,
+                        format!("name the block, e.g. `{l}: block(Basic) -> [64, 32, 32]`"),
+                    );
+                    None
+                }
+            };
+            if layer.annotation.is_none() {
+                let (l, t) = (label(layer), ty.as_ref().map_or("Basic".into(), path_text));
+                args.cx.error(
+                    layer.kind.span(),
+                    format!("{l}: a generic block's output shape is derived by the compiler, not by this macro; state it, e.g. `{l}: block({t}) -> [64, 32, 32]`, and the compiler checks it"),
+                );
+                return None;
+            }
+            What::Block {
+                name: name?,
+                ty: ty?,
+            }
+        }
+        _ => {
+            args.cx.error(
+                layer.kind.span(),
+                format!(
+                    "unknown layer `{kind}`; expected one of: {}",
+                    kinds::names(kinds::LAYERS, |_| true)
+                ),
+            );
+            args.silence();
+            return None;
+        }
+    })
+}
+
+pub fn path_text(p: &syn::Path) -> String {
+    p.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
+    let layer = args.layer;
+    let cx = args.cx;
+    let Some(k) = kinds::block(kind) else {
+        cx.error(
+            layer.kind.span(),
+            format!(
+                "unknown block `{kind}`; expected one of: {}",
+                kinds::names(kinds::BLOCKS, |_| true)
+            ),
+        );
+        args.silence();
+        return None;
+    };
+    let name = needs_name(
+        args,
+        &format!("{} block", k.name),
+        &format!("b1: {kind} {{ .. }}"),
+    );
+    let layers = |body: &Body| match body {
+        Body::Layers(layers) => Some(specs(cx, layers)),
+        Body::Branches(_) => {
+            cx.error(
+                layer.kind.span(),
+                format!(
+                    "{}: a {kind} body is a list of layers, not named branches",
+                    label(layer)
+                ),
+            );
+            None
+        }
+    };
+    Some(match kind {
+        "residual" => {
+            let project = args.flag("project");
+            let body = layers(body)?;
+            if body.is_empty() {
+                cx.error(
+                    layer.kind.span(),
+                    format!(
+                        "{}: a residual block needs at least one layer",
+                        label(layer)
+                    ),
+                );
+            }
+            What::Residual {
+                name: name?,
+                project,
+                body,
+            }
+        }
+        "concat" => {
+            let Body::Branches(branches) = body else {
+                cx.error(
+                    layer.kind.span(),
+                    format!(
+                        "{}: concat takes named branches, e.g. `concat {{ b1: [..], b2: [..] }}`",
+                        label(layer)
+                    ),
+                );
+                return None;
+            };
+            let mut seen: Vec<&Ident> = Vec::new();
+            for (b, _) in branches {
+                if seen.contains(&b) {
+                    cx.error(
+                        b.span(),
+                        format!("{}: duplicate branch name `{b}`", label(layer)),
+                    );
+                }
+                seen.push(b);
+            }
+            if branches.is_empty() {
+                cx.error(
+                    layer.kind.span(),
+                    format!("{}: a concat block needs at least one branch", label(layer)),
+                );
+                return None;
+            }
+            let branches = branches
+                .iter()
+                .map(|(b, l)| (b.clone(), specs(cx, l)))
+                .collect();
+            What::Concat {
+                name: name?,
+                branches,
+            }
+        }
+        "dense" => {
+            let n = match args.take("layers") {
+                Some(Value::Int(n, _)) if *n >= 1 => Some(*n),
+                Some(v) => {
+                    args.error(v.span(), "`layers` takes a count of at least 1");
+                    None
+                }
+                None => {
+                    let l = label(layer);
+                    args.error(
+                        layer.args_span,
+                        format!(
+                            "missing the number of layers, e.g. `{l}: dense(layers = 4) {{ .. }}`"
+                        ),
+                    );
+                    None
+                }
+            };
+            let body = layers(body)?;
+            if body.is_empty() {
+                cx.error(
+                    layer.kind.span(),
+                    format!("{}: a dense block needs at least one layer", label(layer)),
+                );
+                return None;
+            }
+            What::Dense {
+                name: name?,
+                layers: n?,
+                body,
+            }
+        }
+        "highway" => {
+            let gate_k = match args.take("gate_k") {
+                Some(Value::Int(k, _)) if k % 2 == 1 => *k,
+                Some(v) => {
+                    args.error(v.span(), "`gate_k` takes an odd kernel size, so the gate's \"same\" padding is whole");
+                    1
+                }
+                None => 1,
+            };
+            let bias = args.float("gate_bias", -1.0);
+            if !(-100.0..=100.0).contains(&bias) {
+                args.error(
+                    layer.args_span,
+                    format!("`gate_bias` {bias} is out of range"),
+                );
+            }
+            What::Highway {
+                name: name?,
+                gate_k,
+                gate_bias_milli: (bias * 1000.0).round() as i32,
+                body: layers(body)?,
+            }
+        }
+        _ => What::Aux {
+            name: name?,
+            body: layers(body)?,
+        },
+    })
+}
+
+/// The arguments of one layer, consumed by name; what is left over is an
+/// error.
+struct Args<'a> {
+    cx: &'a Ctxt,
+    layer: &'a Layer,
+    positional: Vec<&'a Value>,
+    named: Vec<(&'a Ident, &'a Value, bool)>,
+    flags: Vec<(&'a Ident, bool)>,
+}
+
+impl<'a> Args<'a> {
+    fn new(cx: &'a Ctxt, layer: &'a Layer) -> Self {
+        let mut a = Args {
+            cx,
+            layer,
+            positional: vec![],
+            named: vec![],
+            flags: vec![],
+        };
+        for arg in &layer.args {
+            match arg {
+                Arg::Positional(v) => a.positional.push(v),
+                Arg::Named(k, v) => a.named.push((k, v, false)),
+                Arg::Flag(f) => a.flags.push((f, false)),
+            }
+        }
+        a
+    }
+
+    /// An error about this layer, prefixed with its label.
+    fn error(&self, span: Span, msg: impl std::fmt::Display) {
+        self.cx.error(span, format!("{}: {msg}", label(self.layer)));
+    }
+
+    /// Marks everything used: an unknown kind's arguments are not reported.
+    fn silence(&mut self) {
+        self.positional.clear();
+        self.named.iter_mut().for_each(|n| n.2 = true);
+        self.flags.iter_mut().for_each(|f| f.1 = true);
+    }
+
+    fn take(&mut self, key: &str) -> Option<&'a Value> {
+        self.named
+            .iter_mut()
+            .find(|(k, _, used)| *k == key && !*used)
+            .map(|(_, v, used)| {
+                *used = true;
+                *v
+            })
+    }
+
+    fn flag(&mut self, key: &str) -> bool {
+        self.flags
+            .iter_mut()
+            .find(|(f, used)| *f == key && !*used)
+            .map(|(_, used)| *used = true)
+            .is_some()
+    }
+
+    /// The first positional argument, or a first bare word, taken.
+    fn leading(&mut self) -> Option<Value> {
+        match self.layer.args.first()? {
+            Arg::Flag(f) => {
+                self.flag(&f.to_string());
+                Some(Value::Word(f.clone()))
+            }
+            Arg::Positional(v) => {
+                self.positional.remove(0);
+                Some(v.clone())
+            }
+            Arg::Named(..) => None,
+        }
+    }
+
+    /// The leading count or size expression (`16`, `C`, `C / 4`).
+    fn required_size(&mut self, what: &str, example: &str) -> Option<SizeExpr> {
+        let l = label(self.layer);
+        match self.leading() {
+            Some(Value::Int(0, s)) => {
+                self.error(s, format!("the {what} must be at least 1"));
+                None
+            }
+            Some(Value::Int(n, s)) => Some(SizeExpr::Lit(n, s)),
+            Some(Value::Word(w)) => Some(SizeExpr::Name(w)),
+            Some(Value::Expr(e)) => Some(e),
+            Some(v) => {
+                self.error(v.span(), format!("expected the {what} as a number"));
+                None
+            }
+            None => {
+                self.cx.error(
+                    self.layer.args_span,
+                    format!("{l}: missing the {what}, e.g. `{example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn inputs(&mut self) -> Inputs {
+        match self.take("inputs") {
+            Some(Value::Int(n, s)) => Some((*n, *s)),
+            Some(v) => {
+                self.error(v.span(), "`inputs` takes a number");
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// `key = 3` or `key = (3, 5)`.
+    fn per_axis(&mut self, key: &str) -> Option<PerAxis> {
+        match self.take(key)? {
+            Value::Int(n, _) => Some(PerAxis::One(*n)),
+            Value::Pair(a, b, _) => Some(PerAxis::Pair(*a, *b)),
+            v => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` takes a number or a pair `(h, w)`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn positive(&mut self, key: &str, default: u64) -> u64 {
+        match self.take(key) {
+            Some(Value::Int(n, _)) if *n >= 1 => *n,
+            Some(v) => {
+                self.error(v.span(), format!("`{key}` takes a number of at least 1"));
+                default
+            }
+            None => default,
+        }
+    }
+
+    fn boolean(&mut self, key: &str, default: bool) -> bool {
+        match self.take(key) {
+            Some(Value::Bool(b, _)) => *b,
+            Some(v) => {
+                self.error(v.span(), format!("`{key}` takes `true` or `false`"));
+                default
+            }
+            None => default,
+        }
+    }
+
+    fn float(&mut self, key: &str, default: f64) -> f64 {
+        match self.take(key) {
+            Some(Value::Float(f, _)) => *f,
+            Some(Value::Int(n, _)) => *n as f64,
+            Some(v) => {
+                self.error(v.span(), format!("`{key}` takes a number"));
+                default
+            }
+            None => default,
+        }
+    }
+
+    /// `k`, `s`, `p`, `d` and `exact`; zero sizes and an even kernel with
+    /// "same" padding are reported here, where the arguments are.
+    fn window(&mut self, pool: bool) -> Option<WinSpec> {
+        let span = self.layer.args_span;
+        let Some(k) = self.per_axis("k") else {
+            self.error(span, "missing argument `k`, e.g. `k = 3`");
+            return None;
+        };
+        let s = self.per_axis("s");
+        let d = self.per_axis("d");
+        let p = match self.take("p") {
+            Some(Value::Word(w)) if w == "same" => {
+                let (a, b) = both(k);
+                if let Some(even) = [a, b].into_iter().find(|n| n % 2 == 0) {
+                    self.error(w.span(), format!("\"same\" padding needs an odd kernel, got {even}: the padding (K-1)/2 would not be whole"));
+                    return None;
+                }
+                Some(Pad::Same)
+            }
+            Some(Value::Int(n, _)) => Some(Pad::Axis(PerAxis::One(*n))),
+            Some(Value::Pair(a, b, _)) => Some(Pad::Axis(PerAxis::Pair(*a, *b))),
+            Some(v) => {
+                self.error(v.span(), "`p` takes a number, a pair or `same`");
+                None
+            }
+            None => None,
+        };
+        let zero = |v: Option<PerAxis>| v.is_some_and(|v| both(v).0 == 0 || both(v).1 == 0);
+        if zero(Some(k)) {
+            self.error(span, "the kernel must be at least 1");
+            return None;
+        }
+        if zero(s) || zero(d) {
+            self.error(span, "stride and dilation must be at least 1");
+            return None;
+        }
+        if pool && d.is_some_and(|d| both(d) != (1, 1)) {
+            self.error(span, "pooling windows are not dilated");
+            return None;
+        }
+        Some(WinSpec {
+            k,
+            s,
+            p,
+            d,
+            exact: self.flag("exact"),
+        })
+    }
+
+    /// Reports what no rule consumed.
+    fn finish(self) {
+        if let Some(v) = self.positional.first() {
+            self.error(v.span(), "unexpected extra argument");
+        }
+        for (k, _, _) in self.named.iter().filter(|(_, _, used)| !used) {
+            self.error(k.span(), format!("unknown argument `{k}`"));
+        }
+        for (f, _) in self.flags.iter().filter(|(_, used)| !used) {
+            self.error(f.span(), format!("unknown flag `{f}`"));
+        }
+    }
+}
+
+/// Both axes of a value written for maps.
+pub fn both(v: PerAxis) -> (u64, u64) {
+    match v {
+        PerAxis::One(n) => (n, n),
+        PerAxis::Pair(a, b) => (a, b),
+    }
+}
