@@ -27,33 +27,23 @@
 //! }
 //! ```
 //!
-//! | layer | arguments | notes |
-//! |---|---|---|
-//! | `conv(O, k = K)` | `s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `bias` (`true`, or `false` for none), `inputs`, `table = lenet5`, flag `exact` | 2D cross-correlation with bias; on a sequence, 1D (`conv1d` also names it); needs a name |
-//! | `conv_transpose(O, k = K)` | `s`, `p`, `op` (output padding, below `s`), `d`, `groups` | transposed convolution (up-convolution); needs a name |
-//! | `subsample(k = K)` | | LeNet's trainable subsampling: window sum × coefficient + bias, per map |
-//! | `batch_norm` | | per-channel batch normalisation; needs a name |
-//! | `max_pool`, `avg_pool`, `l2_pool` | `k`, `s` (default `k`), `p`, flag `exact` | |
-//! | `global_avg_pool`, `global_max_pool` | | maps to features |
-//! | `flatten` | | static sizes only |
-//! | `linear(O)` | `inputs` | needs a name |
-//! | `relu`, `tanh`, `sigmoid`, `scaled_tanh` | | `scaled_tanh` is LeCun's `1.7159 tanh(2a/3)` |
-//! | `dropout` | `p` (default 0.5) | active in `forward_train` only |
-//! | `lrn` | `n`, `k`, `alpha`, `beta` (AlexNet's by default) | |
-//! | `block(Name)` | | a generic block declared with `block`; needs a name and a `-> [..]` |
+//! The tables below are generated from the table of kinds the macro itself
+//! reads, so they list exactly what it accepts.
 //!
-//! | block | arguments | notes |
-//! |---|---|---|
-//! | `residual { .. }` | flag `project` | the body's output plus the input (or its 1x1 projection) |
-//! | `concat { b1: [..], .. }` | | branches on the same input, maps stacked along channels |
-//! | `dense { .. }` | `layers` (count) | layer `i` sees the input and every earlier layer's maps, stacked |
-//! | `highway { .. }` | `gate_k` (odd, default 1), `gate_bias` (default -1) | `T·body(x) + (1-T)·x`, `T` a sigmoid gate (a same-size conv, or linear on features) |
-//! | `aux { .. }` | | an auxiliary head on the main path; `forward_train_aux` returns its output |
+#![doc = splotnet_macros::grammar_table!()]
 //!
 //! Sequences (`input: [C, L]`) take `conv`, the pools, `batch_norm`, `lrn`,
 //! `flatten`, the global pools, activations and dropout, all along the length
-//! (each window argument a single number). A generic block takes `conv`,
-//! `batch_norm`, the pools, activations and `residual` blocks.
+//! (each window argument a single number).
+//!
+//! A generic block takes every layer and block a network takes. Its channel
+//! counts may be arithmetic on its input's `C` with `+ - * /` and numbers:
+//! `conv(C / 4, k = 1)`, `conv(C * 4, k = 1)`, `conv(2 * C, ..)`. Sizes are
+//! kept in a normal form, so the checker sees that a padded 3x3 convolution
+//! keeps `H` and that `C / 4 * 4` is not always `C`. Each use of a block in
+//! a network is checked at its channel count: a division that is not whole
+//! there (`C / 4` at 6 channels) is a compile error naming the use, the
+//! layer and the numbers.
 //!
 //! Every per-axis argument takes a number or a pair `(height, width)`.
 //! `inputs = N` states what a layer expects and is checked.
@@ -242,6 +232,68 @@
 //!     Net(input: [4, 3, 3]) { v: block(Valid) -> [16, 1, 1] }
 //! }
 //! ```
+//!
+//! ## Example: channel arithmetic, and blocks inside generic blocks
+//!
+//! ResNet-50's bottleneck, written once for every stage: 1x1 down to
+//! `C / 4` channels, 3x3, 1x1 back to `C`; and an Inception-style mixer
+//! whose branches are sized by `C`.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     pub block Bottleneck(input: [C, H, W]) {
+//!         body: residual {
+//!             a: conv(C / 4, k = 1, bias = false), bn1: batch_norm, relu,
+//!             b: conv(C / 4, k = 3, p = 1, bias = false), bn2: batch_norm, relu,
+//!             c: conv(C, k = 1, bias = false), bn3: batch_norm,
+//!         },
+//!         relu,
+//!     }
+//! }
+//!
+//! network! {
+//!     pub block Mix(input: [C, H, W]) {
+//!         m: concat {
+//!             narrow: [a: conv(C / 2, k = 1)],
+//!             wide: [b: conv(2 * C, k = 3, p = 1)],
+//!         },
+//!     }
+//! }
+//!
+//! network! {
+//!     Net(input: [3, 16, 16]) {
+//!         stem: conv(64, k = 3, p = 1),
+//!         mix: block(Mix) -> [160, 16, 16],
+//!         b1: block(Bottleneck) -> [160, 16, 16],
+//!         global_avg_pool,
+//!         fc: linear(10),
+//!     }
+//! }
+//!
+//! // torchvision's Bottleneck(256, 64): 69,632 conv weights and 768 batch-norm ones
+//! assert_eq!(Bottleneck::<typenum::U256, f32, Cpu>::param_count(), 70_400);
+//! let dev: Cpu = Default::default();
+//! let net = Net::<f32, Cpu>::build(&dev);
+//! assert_eq!(Net::<f32, Cpu>::summary().params() as usize, net.num_trainable_params());
+//! ```
+//!
+//! Used at a channel count its arithmetic cannot take, a block is a compile
+//! error at the use: *"b1: block `Bottleneck` at 6 input channels: layer
+//! `a` needs `C / 4` channels, and C = 6 is not a multiple of 4"*.
+//!
+//! ```compile_fail
+//! use splotnet::prelude::*;
+//! network! {
+//!     pub block Squeeze(input: [C, H, W]) { a: conv(C / 4, k = 1), b: conv(C, k = 1) }
+//! }
+//! network! {
+//!     Net(input: [6, 8, 8]) { b1: block(Squeeze) -> [6, 8, 8] }
+//! }
+//! ```
+//!
+//! Every mistake in a declaration is reported, not only the first.
 //!
 //! ## Errors name the layer and the numbers
 //!

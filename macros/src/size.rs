@@ -259,9 +259,10 @@ impl fmt::Display for Lin {
             } else {
                 write!(f, " {sign} ")?;
             }
-            match k.unsigned_abs() {
-                1 => f.write_str(&text)?,
-                n => write!(f, "{n}·{text}")?,
+            match (k.unsigned_abs(), a) {
+                (1, _) => f.write_str(&text)?,
+                (n, Atom::Div(..)) if !text.starts_with('(') => write!(f, "{n}·({text})")?,
+                (n, _) => write!(f, "{n}·{text}")?,
             }
             first = false;
         }
@@ -440,7 +441,8 @@ mod tests {
         let c = Size::param("C");
         let e = c.div(4).mul(&c).plus(3);
         let env = HashMap::from([("C".to_string(), 6)]);
-        assert_eq!(e.eval(&env), Some(6 / 4 * 6 + 3));
+        // floor(6 / 4) = 1, so 1 * 6 + 3
+        assert_eq!(e.eval(&env), Some(9));
         assert_eq!(Size::Runtime.add(&c), Size::Runtime);
     }
 }

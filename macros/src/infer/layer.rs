@@ -248,17 +248,18 @@ impl Infer<'_> {
                 )
             }
             What::Linear { name, out, inputs } => {
-                let inp =
-                    match &input {
-                        Shape::Flat(f) => f.clone(),
-                        other => return Err(fail(
+                let inp = match &input {
+                    Shape::Flat(f) => f.clone(),
+                    other => {
+                        return Err(fail(
                             spec.kind.span(),
                             format!(
                                 "linear expects flat features, but gets {}: add `flatten` first",
                                 other.what()
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 let out = count(out)?;
                 if let Some((n, s)) = inputs {
                     if inp != Size::Fixed(*n) {
