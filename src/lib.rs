@@ -67,6 +67,7 @@ pub mod dsl;
 mod error;
 pub mod formula;
 pub mod inspect;
+pub mod io;
 pub mod layers;
 pub mod ops;
 pub mod plot;

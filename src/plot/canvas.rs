@@ -143,7 +143,7 @@ impl Canvas {
 
     /// Writes the canvas to `path` as PNG.
     pub fn save_png(&self, path: &Path) -> crate::Result<()> {
-        crate::train::write_atomically(path, &self.to_png())
+        crate::io::write_atomically(path, &self.to_png())
             .map_err(|e| Error::data(path, format!("cannot write the image: {e}")))
     }
 }

@@ -4,28 +4,8 @@ use dfdx::nn::SaveToSafetensors;
 use dfdx::prelude::*;
 use std::path::{Path, PathBuf};
 
+use crate::io::{move_into_place, temp_beside};
 use crate::Error;
-
-/// A temporary path beside `path`, in the same directory (so a rename
-/// replaces `path` in one step), created if missing.
-fn temp_beside(path: &Path) -> crate::Result<PathBuf> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::data(dir, e.to_string()))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-    Ok(dir.join(format!(".{name}.{}.tmp", std::process::id())))
-}
-
-fn move_into_place(tmp: &Path, path: &Path) -> crate::Result<()> {
-    std::fs::rename(tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(tmp);
-        Error::data(path, format!("cannot move the file into place: {e}"))
-    })
-}
 
 /// Saves `model` to `path` through a temporary file in the same directory
 /// and a rename, which replaces the old checkpoint in one step.
@@ -34,13 +14,6 @@ pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) ->
     model
         .save_safetensors(&tmp)
         .map_err(|e| Error::data(&tmp, format!("cannot write the checkpoint: {e:?}")))?;
-    move_into_place(&tmp, path)
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> crate::Result<()> {
-    let tmp = temp_beside(path)?;
-    std::fs::write(&tmp, bytes).map_err(|e| Error::data(&tmp, format!("cannot write: {e}")))?;
     move_into_place(&tmp, path)
 }
 

@@ -10,7 +10,8 @@ mod optim;
 #[cfg(test)]
 mod tests;
 
-pub use checkpoint::{optimizer_path, save_atomically, write_atomically};
+pub use crate::io::write_atomically;
+pub use checkpoint::{optimizer_path, save_atomically};
 pub use metrics::{Confusion, EpochMetrics};
 pub use optim::Optimizer;
 

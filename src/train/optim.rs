@@ -132,7 +132,7 @@ impl Optimizer {
             .map_err(|e| Error::data(path, format!("cannot encode the optimiser state: {e:?}")))?;
         let out = ::safetensors::tensor::serialize(views, &Some(meta))
             .map_err(|e| Error::data(path, format!("cannot encode the optimiser state: {e:?}")))?;
-        super::checkpoint::write_atomically(path, &out)
+        crate::io::write_atomically(path, &out)
     }
 
     /// Reads the state written by [`Optimizer::save`] for an optimiser of
