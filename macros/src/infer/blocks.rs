@@ -1,6 +1,6 @@
 //! The shape rules of blocks: residual, concat, dense, highway and aux.
 
-use super::{plane, Fail, Infer};
+use super::{plane, stepper, Fail, Infer};
 use crate::ir::*;
 use crate::spec::{Spec, What};
 
@@ -48,17 +48,7 @@ impl Infer<'_> {
         let label = spec.label();
         // a body's own error is reported where it is; the block just stops
         let stopped = || (spec.kind.span(), String::new());
-        let step =
-            |op: Op, out: Shape, params: Size, macs: Option<Size>, field: Option<Field>| Step {
-                label: spec.label.clone(),
-                op,
-                input: input.clone(),
-                out,
-                params,
-                macs,
-                field,
-                span: spec.kind.span(),
-            };
+        let step = stepper(spec, &input);
         let zero = Size::Fixed(0);
         match &spec.what {
             What::Residual {

@@ -1,6 +1,6 @@
 //! The shape rules of single layers: windows, channel counts, features.
 
-use super::{grow, plane, Fail, Infer};
+use super::{grow, plane, stepper, Fail, Infer};
 use crate::ir::*;
 use crate::kinds;
 use crate::spec::{both, Pad, PerAxis, Spec, What, WinSpec};
@@ -65,17 +65,7 @@ impl Infer<'_> {
         let label = spec.label();
         let wname = if seq { "length" } else { "width" };
         let fail = |span, msg: String| -> Fail { (span, format!("{label}: {msg}")) };
-        let step =
-            |op: Op, out: Shape, params: Size, macs: Option<Size>, field: Option<Field>| Step {
-                label: spec.label.clone(),
-                op,
-                input: input.clone(),
-                out,
-                params,
-                macs,
-                field,
-                span: spec.kind.span(),
-            };
+        let step = stepper(spec, &input);
         let maps = || match &input {
             Shape::Maps { c, h, w } => Ok((c.clone(), h.clone(), w.clone())),
             other => Err(fail(

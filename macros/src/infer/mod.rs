@@ -285,3 +285,21 @@ pub(crate) fn grow(field: Option<Field>, win: &Window) -> Option<Field> {
         j: (f.j.0 * win.s.0, f.j.1 * win.s.1),
     })
 }
+
+/// Makes the steps of `spec` on `input`: op, output, parameters,
+/// multiply-adds and receptive field in, the rest from the spec.
+pub(crate) fn stepper<'a>(
+    spec: &'a Spec,
+    input: &'a Shape,
+) -> impl Fn(Op, Shape, Size, Option<Size>, Option<Field>) -> Step + 'a {
+    move |op, out, params, macs, field| Step {
+        label: spec.label.clone(),
+        op,
+        input: input.clone(),
+        out,
+        params,
+        macs,
+        field,
+        span: spec.kind.span(),
+    }
+}
