@@ -59,15 +59,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<dfdx::tensor::CpuError> for Error {
-    fn from(e: dfdx::tensor::CpuError) -> Self {
-        Error::Device(format!("{e:?}"))
-    }
-}
+/// The error type of a device splotnet runs on (dfdx's `CpuError`, and
+/// `CudaError` with the `cuda` feature). [`crate::ops::Backend`] requires
+/// it of its device's errors, so `?` turns any of them into an [`Error`]
+/// in device-generic code.
+pub trait DeviceError: fmt::Debug {}
+
+impl DeviceError for dfdx::tensor::CpuError {}
 
 #[cfg(feature = "cuda")]
-impl From<dfdx::tensor::CudaError> for Error {
-    fn from(e: dfdx::tensor::CudaError) -> Self {
+impl DeviceError for dfdx::tensor::CudaError {}
+
+impl<E: DeviceError> From<E> for Error {
+    fn from(e: E) -> Self {
         Error::Device(format!("{e:?}"))
     }
 }

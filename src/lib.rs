@@ -80,7 +80,7 @@ mod testing;
 pub mod train;
 pub mod zoo;
 
-pub use error::{Error, Result};
+pub use error::{DeviceError, Error, Result};
 pub use splotnet_macros::network;
 
 /// dfdx, re-exported so generated code and users name one version.

@@ -67,7 +67,7 @@ macro_rules! activation_layer {
 activation_layer!(
     /// `max(0, x)`.
     Relu,
-    |x| x.try_relu().map_err(Error::device)
+    |x| Ok(x.try_relu()?)
 );
 activation_layer!(
     /// `tanh(x)`, through the same fused kernel as [`ScaledTanh`].
@@ -77,5 +77,5 @@ activation_layer!(
 activation_layer!(
     /// `1 / (1 + e^-x)`.
     Sigmoid,
-    |x| x.try_sigmoid().map_err(Error::device)
+    |x| Ok(x.try_sigmoid()?)
 );

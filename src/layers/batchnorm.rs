@@ -98,7 +98,7 @@ impl<C: Size, D: Device<f32>> TensorCollection<f32, D> for BatchNorm2d<C, f32, D
     }
 }
 
-impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
+impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: crate::ops::Backend, T: Tape<f32, Dev>>
     Module<Tensor<(B, N<C>, H, W), f32, Dev, T>> for BatchNorm2d<C, f32, Dev>
 {
     type Output = Tensor<(B, N<C>, H, W), f32, Dev, T>;
@@ -107,40 +107,31 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
     /// Inference: normalise with the running statistics.
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
         let shape = *x.shape();
-        let e = crate::Error::device;
         let std = self
             .running_var
             .clone()
             .try_add(self.epsilon)
-            .and_then(|v| v.try_sqrt())
-            .map_err(e)?;
+            .and_then(|v| v.try_sqrt())?;
         let normalized = x
             .try_sub(
                 self.running_mean
                     .clone()
-                    .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-                    .map_err(e)?,
+                    .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?,
             )
-            .and_then(|v| v.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?))
-            .map_err(e)?;
+            .and_then(|v| v.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?))?;
         let gamma = self
             .weight
             .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(e)?;
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
         let beta = self
             .bias
             .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(e)?;
-        normalized
-            .try_mul(gamma)
-            .and_then(|v| v.try_add(beta))
-            .map_err(e)
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
+        Ok(normalized.try_mul(gamma).and_then(|v| v.try_add(beta))?)
     }
 }
 
-impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
+impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: crate::ops::Backend, T: Tape<f32, Dev>>
     ModuleMut<Tensor<(B, N<C>, H, W), f32, Dev, T>> for BatchNorm2d<C, f32, Dev>
 {
     type Output = Tensor<(B, N<C>, H, W), f32, Dev, T>;
@@ -152,26 +143,17 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
         x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
     ) -> Result<Self::Output, Error> {
         let shape = *x.shape();
-        let e = crate::Error::device;
         let count = shape.0.size() * shape.2.size() * shape.3.size();
-        let mean: Tensor<(N<C>,), f32, Dev, T> = x
-            .retaped::<T>()
-            .try_mean::<_, Axes3<0, 2, 3>>()
-            .map_err(e)?;
+        let mean: Tensor<(N<C>,), f32, Dev, T> =
+            x.retaped::<T>().try_mean::<_, Axes3<0, 2, 3>>()?;
         // the running statistics read detached copies; `mean` itself (whose
         // tape holds the mean's backward op) must be consumed on the tape
         let batch_mean = mean.retaped::<NoneTape>();
-        let centered = x
-            .try_sub(
-                mean.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-                    .map_err(e)?,
-            )
-            .map_err(e)?;
+        let centered = x.try_sub(mean.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?)?;
         let var: Tensor<(N<C>,), f32, Dev, T> = centered
             .retaped::<T>()
             .try_square()
-            .and_then(|v| v.try_mean::<_, Axes3<0, 2, 3>>())
-            .map_err(e)?;
+            .and_then(|v| v.try_mean::<_, Axes3<0, 2, 3>>())?;
         // running statistics, off the tape
         let m = self.momentum;
         let unbiased = count as f32 / (count.max(2) - 1) as f32;
@@ -179,38 +161,23 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: Device<f32>, T: Tape<f32, Dev>>
             .running_mean
             .clone()
             .try_mul(1.0 - m)
-            .and_then(|r| r.try_add(batch_mean.try_mul(m)?))
-            .map_err(e)?;
+            .and_then(|r| r.try_add(batch_mean.try_mul(m)?))?;
         self.running_var = self
             .running_var
             .clone()
             .try_mul(1.0 - m)
-            .and_then(|r| r.try_add(var.retaped::<NoneTape>().try_mul(m * unbiased)?))
-            .map_err(e)?;
-        let std = var
-            .try_add(self.epsilon)
-            .and_then(|v| v.try_sqrt())
-            .map_err(e)?;
-        let normalized = centered
-            .try_div(
-                std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-                    .map_err(e)?,
-            )
-            .map_err(e)?;
+            .and_then(|r| r.try_add(var.retaped::<NoneTape>().try_mul(m * unbiased)?))?;
+        let std = var.try_add(self.epsilon).and_then(|v| v.try_sqrt())?;
+        let normalized = centered.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?)?;
         let gamma = self
             .weight
             .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(e)?;
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
         let beta = self
             .bias
             .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(e)?;
-        normalized
-            .try_mul(gamma)
-            .and_then(|v| v.try_add(beta))
-            .map_err(e)
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
+        Ok(normalized.try_mul(gamma).and_then(|v| v.try_add(beta))?)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::{Error, Result};
 ///
 /// For static shapes the types already agree; for runtime (`usize`) sizes
 /// this checks them, since dfdx's addition panics on a mismatch.
-pub fn residual_add<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
+pub fn residual_add<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>>(
     body: Tensor<S, f32, D, T>,
     shortcut: Tensor<S, f32, D, T>,
 ) -> Result<Tensor<S, f32, D, T>> {
@@ -23,7 +23,7 @@ pub fn residual_add<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
             ),
         ));
     }
-    body.try_add(shortcut).map_err(crate::Error::device)
+    Ok(body.try_add(shortcut)?)
 }
 
 /// Concatenates two batches of maps along channels (Inception, DenseNet).
@@ -41,7 +41,7 @@ where
     C2: Dim,
     H: Dim,
     W: Dim,
-    D: Device<f32>,
+    D: crate::ops::Backend,
     T: Tape<f32, D>,
 {
     let (sa, sb) = (a.shape().concrete(), b.shape().concrete());
@@ -51,9 +51,7 @@ where
             format!("cannot concatenate maps of {sa:?} and {sb:?} along channels: sizes differ"),
         ));
     }
-    (a, b)
-        .try_concat_along(Axis::<1>)
-        .map_err(crate::Error::device)
+    Ok((a, b).try_concat_along(Axis::<1>)?)
 }
 
 /// The check that a generic block's output is the shape its use states

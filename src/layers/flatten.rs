@@ -27,7 +27,7 @@ where
     H: Size + Mul<W>,
     W: Size,
     Prod<C, Prod<H, W>>: Size,
-    Dev: Device<f32>,
+    Dev: crate::ops::Backend,
     T: Tape<f32, Dev>,
 {
     type Output = Tensor<(B, N<Prod<C, Prod<H, W>>>), f32, Dev, T>;
@@ -38,7 +38,6 @@ where
         x: Tensor<(B, N<C>, N<H>, N<W>), f32, Dev, T>,
     ) -> Result<Self::Output, Error> {
         let batch = x.shape().0;
-        x.try_reshape_like(&(batch, N::new()))
-            .map_err(crate::Error::device)
+        Ok(x.try_reshape_like(&(batch, N::new()))?)
     }
 }

@@ -105,17 +105,14 @@ impl<L, S, Dev, T, const BIAS_MILLI: i32> Module<Tensor<S, f32, Dev, T>>
 where
     L: Module<Tensor<S, f32, Dev, T>, Output = Tensor<S, f32, Dev, T>, Error = Error>,
     S: Shape,
-    Dev: Device<f32>,
+    Dev: crate::ops::Backend,
     T: Tape<f32, Dev>,
 {
     type Output = Tensor<S, f32, Dev, T>;
     type Error = Error;
 
     fn try_forward(&self, x: Tensor<S, f32, Dev, T>) -> Result<Self::Output> {
-        self.transform
-            .try_forward(x)?
-            .try_sigmoid()
-            .map_err(Error::device)
+        Ok(self.transform.try_forward(x)?.try_sigmoid()?)
     }
 }
 
@@ -124,7 +121,7 @@ where
 /// `h` is the body's output, `t` the gate's, `carry` the block's input; for
 /// runtime (`usize`) sizes their shapes are checked, since dfdx's arithmetic
 /// panics on a mismatch.
-pub fn highway_mix<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
+pub fn highway_mix<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>>(
     h: Tensor<S, f32, D, T>,
     t: Tensor<S, f32, D, T>,
     carry: Tensor<S, f32, D, T>,
@@ -146,11 +143,8 @@ pub fn highway_mix<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
         ));
     }
     let carried = carry.with_empty_tape();
-    let change = h.try_sub(carry).map_err(Error::device)?;
-    t.try_mul(change)
-        .map_err(Error::device)?
-        .try_add(carried)
-        .map_err(Error::device)
+    let change = h.try_sub(carry)?;
+    Ok(t.try_mul(change)?.try_add(carried)?)
 }
 
 #[cfg(test)]

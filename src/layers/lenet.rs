@@ -97,16 +97,12 @@ where
             .weight
             .retaped::<T>()
             .try_mul(area)
-            .and_then(|c| c.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape))
-            .map_err(crate::Error::device)?;
+            .and_then(|c| c.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape))?;
         let bias = self
             .bias
             .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)
-            .map_err(crate::Error::device)?;
-        mean.try_mul(coef)
-            .and_then(|v| v.try_add(bias))
-            .map_err(crate::Error::device)
+            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
+        Ok(mean.try_mul(coef).and_then(|v| v.try_add(bias))?)
     }
 }
 
@@ -234,17 +230,11 @@ where
         let mask = self
             .weight
             .device()
-            .try_tensor_from_vec(Self::mask(), *self.weight.shape())
-            .map_err(crate::Error::device)?;
+            .try_tensor_from_vec(Self::mask(), *self.weight.shape())?;
         // the masked kernels carry their own tape (the product's backward op,
         // which maps the kernels' gradient back onto `weight`); merging it
         // into the input's tape lets the convolution's gradient reach `weight`
-        let (masked, weight_tape) = self
-            .weight
-            .retaped::<T>()
-            .try_mul(mask)
-            .map_err(crate::Error::device)?
-            .split_tape();
+        let (masked, weight_tape) = self.weight.retaped::<T>().try_mul(mask)?.split_tape();
         let (x, tape) = x.split_tape();
         let x = x.put_tape(tape.merge(weight_tape));
         conv2d(x, &masked, Some(&self.bias), <Conv2dSpec>::new())

@@ -43,7 +43,7 @@ impl<I: Size, O: Size, D: Device<f32>> TensorCollection<f32, D> for Linear<I, O,
     }
 }
 
-impl<B: Dim, I: Size, O: Size, Dev: Device<f32>, T: Tape<f32, Dev>>
+impl<B: Dim, I: Size, O: Size, Dev: crate::ops::Backend, T: Tape<f32, Dev>>
     Module<Tensor<(B, N<I>), f32, Dev, T>> for Linear<I, O, f32, Dev>
 {
     type Output = Tensor<(B, N<O>), f32, Dev, T>;
@@ -51,19 +51,11 @@ impl<B: Dim, I: Size, O: Size, Dev: Device<f32>, T: Tape<f32, Dev>>
 
     fn try_forward(&self, x: Tensor<(B, N<I>), f32, Dev, T>) -> Result<Self::Output, Error> {
         let batch = x.shape().0;
-        let y = x
-            .try_matmul(
-                self.weight
-                    .retaped::<T>()
-                    .try_permute::<_, Axes2<1, 0>>()
-                    .map_err(crate::Error::device)?,
-            )
-            .map_err(crate::Error::device)?;
+        let y = x.try_matmul(self.weight.retaped::<T>().try_permute::<_, Axes2<1, 0>>()?)?;
         let b = self
             .bias
             .retaped::<T>()
-            .try_broadcast_like::<_, Axis<0>>(&(batch, N::<O>::new()))
-            .map_err(crate::Error::device)?;
-        y.try_add(b).map_err(crate::Error::device)
+            .try_broadcast_like::<_, Axis<0>>(&(batch, N::<O>::new()))?;
+        Ok(y.try_add(b)?)
     }
 }

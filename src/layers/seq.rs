@@ -99,18 +99,17 @@ where
 
 /// Views a batch of sequences `(B, C, L)` as maps `(B, C, 1, L)`; free when
 /// the tensor is contiguous.
-pub fn seq_as_maps<B: Dim, C: Dim, L: Dim, D: Device<f32>, T: Tape<f32, D>>(
+pub fn seq_as_maps<B: Dim, C: Dim, L: Dim, D: crate::ops::Backend, T: Tape<f32, D>>(
     x: Tensor<(B, C, L), f32, D, T>,
 ) -> Result<Tensor<(B, C, N<U1>, L), f32, D, T>> {
     let (b, c, l) = *x.shape();
-    x.try_reshape_like(&(b, c, N::new(), l))
-        .map_err(Error::device)
+    Ok(x.try_reshape_like(&(b, c, N::new(), l))?)
 }
 
 /// The inverse of [`seq_as_maps`]: maps of height 1 back to sequences.
-pub fn maps_as_seq<B: Dim, C: Dim, L: Dim, D: Device<f32>, T: Tape<f32, D>>(
+pub fn maps_as_seq<B: Dim, C: Dim, L: Dim, D: crate::ops::Backend, T: Tape<f32, D>>(
     x: Tensor<(B, C, N<U1>, L), f32, D, T>,
 ) -> Result<Tensor<(B, C, L), f32, D, T>> {
     let (b, c, _, l) = *x.shape();
-    x.try_reshape_like(&(b, c, l)).map_err(Error::device)
+    Ok(x.try_reshape_like(&(b, c, l))?)
 }

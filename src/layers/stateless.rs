@@ -76,7 +76,7 @@ impl<S: Shape, Dev: Backend, T: Tape<f32, Dev>> ModuleMut<Tensor<S, f32, Dev, T>
     type Error = Error;
 
     fn try_forward_mut(&mut self, x: Tensor<S, f32, Dev, T>) -> Result<Self::Output, Error> {
-        x.try_dropout(self.p).map_err(Error::device)
+        Ok(x.try_dropout(self.p)?)
     }
 }
 

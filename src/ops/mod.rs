@@ -18,7 +18,10 @@ mod simd;
 pub mod tanh;
 pub(crate) mod tape;
 pub(crate) mod windows;
-pub use conv::{GroupInputOf, UnsignedList};
+pub use conv::{ConvKernel, GroupInputOf, UnsignedList};
+pub use lrn::LrnKernel;
+pub use pool::PoolKernel;
+pub use tanh::TanhKernel;
 
 pub use conv::{
     conv1d, conv2d, conv2d_on_data, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec,
@@ -31,147 +34,12 @@ pub use pool::{
 };
 pub use tanh::scaled_tanh;
 
-use dfdx::prelude::*;
-
-use crate::Result;
-
-/// A dfdx device splotnet's ops run on.
+/// A dfdx device splotnet's ops run on: one with every op's kernel.
 ///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) runs the generic
-/// paths, which use only dfdx's own device-generic ops.
-pub trait Backend: Device<f32> {
-    /// `y = conv(x, w) + b` for geometry `g`, output shape `out`.
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
+/// Each op declares its kernel trait beside its code ([`ConvKernel`],
+/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`]) and implements it for `Cpu`
+/// (the fast kernels) and `Cuda` (feature `cuda`: the generic paths). A
+/// device's errors convert into [`crate::Error`], so `?` works on them.
+pub trait Backend: ConvKernel + PoolKernel + LrnKernel + TanhKernel {}
 
-    /// The transposed convolution of `g` (see [`conv::generic::conv_transpose_forward`]).
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
-
-    /// Pooling of kind `kind` for geometry `g`.
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
-
-    /// Local response normalisation across the channels of `(batch, C, positions)`.
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>>;
-
-    /// `a · tanh(s · x)`.
-    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        a: f32,
-        s: f32,
-    ) -> Result<Tensor<S, f32, Self, T>>;
-}
-
-impl Backend for Cpu {
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        conv::cpu_tape::conv(x, w, bias, g, out)
-    }
-
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        conv::cpu_tape::conv_transpose(x, w, bias, g, out)
-    }
-
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        pool::pool_cpu(x, kind, g, out)
-    }
-
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        lrn::lrn_cpu(x, params, dims)
-    }
-
-    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        a: f32,
-        s: f32,
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        tanh::cpu(x, a, s)
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl Backend for Cuda {
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        conv::generic::conv_forward(x, w, bias, g, out)
-    }
-
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        conv::generic::conv_transpose_forward(x, w, bias, g, out)
-    }
-
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        pool::generic::pool(x, kind, g, out)
-    }
-
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        lrn::generic::lrn(x, params, dims)
-    }
-
-    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        a: f32,
-        s: f32,
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        tanh::generic(x, a, s)
-    }
-}
+impl<D: ConvKernel + PoolKernel + LrnKernel + TanhKernel> Backend for D {}

@@ -21,7 +21,7 @@ pub(crate) fn pad_row(positions: usize) -> usize {
 /// `idx` lists, for each output position and each of `taps` kernel taps (tap
 /// fastest), the position read, or [`pad_row`] for padding. The result is
 /// `(outputs, taps, batch, channels)` with `outputs = idx.len() / taps`.
-pub(crate) fn gather_windows<D: Device<f32>, T: Tape<f32, D>>(
+pub(crate) fn gather_windows<D: crate::ops::Backend, T: Tape<f32, D>>(
     x: Tensor<(usize, usize, usize), f32, D, T>,
     idx: Vec<usize>,
     taps: usize,
@@ -30,22 +30,13 @@ pub(crate) fn gather_windows<D: Device<f32>, T: Tape<f32, D>>(
     let (batch, channels, positions) = *x.shape();
     let dev = x.device().clone();
     let outputs = idx.len() / taps;
-    let rows = x
-        .try_permute::<_, Axes3<2, 0, 1>>()
-        .map_err(crate::Error::device)?;
-    let pad = dev
-        .try_tensor_from_vec(vec![pad_value; batch * channels], (1usize, batch, channels))
-        .map_err(crate::Error::device)?;
-    let rows = (rows, pad)
-        .try_concat_along(Axis::<0>)
-        .map_err(crate::Error::device)?;
+    let rows = x.try_permute::<_, Axes3<2, 0, 1>>()?;
+    let pad =
+        dev.try_tensor_from_vec(vec![pad_value; batch * channels], (1usize, batch, channels))?;
+    let rows = (rows, pad).try_concat_along(Axis::<0>)?;
     debug_assert_eq!(rows.shape().0, positions + 1);
     let n = idx.len();
-    let idx = dev
-        .try_tensor_from_vec(idx, (n,))
-        .map_err(crate::Error::device)?;
-    let picked = rows.try_gather(idx).map_err(crate::Error::device)?;
-    picked
-        .try_reshape_like(&(outputs, taps, batch, channels))
-        .map_err(crate::Error::device)
+    let idx = dev.try_tensor_from_vec(idx, (n,))?;
+    let picked = rows.try_gather(idx)?;
+    Ok(picked.try_reshape_like(&(outputs, taps, batch, channels))?)
 }

@@ -3,13 +3,13 @@
 //! Copies: the input and parameters are read once with a memcpy (dfdx keeps
 //! tensor storage crate-private, so this copy is forced), and the input copy
 //! is kept for the weight gradient. The output is handed to dfdx without a
-//! copy; gradients are read and written in place (see [`detach`]).
+//! copy; gradients are read and written in place (see [`record`](crate::ops::tape::record)).
 
 use dfdx::prelude::*;
 
 use super::cpu;
 use super::geom::ConvGeom;
-use crate::ops::tape::{detach, read_contiguous, read_param};
+use crate::ops::tape::{read_contiguous, read_param, record};
 use crate::{Error, Result};
 
 /// Checks tensor sizes against the geometry, so that no kernel indexes out
@@ -78,50 +78,34 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
         g.c_out,
     )?;
     let (x, xs) = read_contiguous(x)?;
-    let (x, mut tape) = x.split_tape();
+    let (x, tape) = x.split_tape();
     let ws = oriented(read_param(w)?, &g);
     let bs = bias.map(read_param).transpose()?;
     let mut y = vec![0.0f32; g.batch * g.out_len()];
     cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
-    let y = x.device().try_tensor_from_vec(y, out)?;
-    if T::OWNS_TAPE {
-        let (xg, wg, yg) = (x.ghost(), w.ghost(), y.ghost());
-        let bg = bias.map(|b| b.ghost());
-        tape.add_backward_op(move |grads| {
-            if !g.data_input {
-                grads.try_alloc_for(&xg)?;
+    let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
+    record(x.device(), tape, y, out, move |dy, grads| {
+        if !g.data_input {
+            cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+        }
+        if g.flipped {
+            let mut dw_corr = vec![0.0f32; g.weight_len()];
+            cpu::backward_filter(&g, &xs, dy, &mut dw_corr);
+            for (d, k) in grads
+                .get_or_alloc_mut(&wg)?
+                .chunks_exact_mut(g.taps())
+                .zip(dw_corr.chunks_exact(g.taps()))
+            {
+                d.iter_mut().zip(k.iter().rev()).for_each(|(d, k)| *d += k);
             }
-            grads.try_alloc_for(&wg)?;
-            if let Some(bg) = &bg {
-                grads.try_alloc_for(bg)?;
-            }
-            grads.try_alloc_for(&yg)?;
-            // SAFETY: every gradient used below is allocated above; the output
-            // gradient is only read, and the view ends with this closure.
-            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
-            if !g.data_input {
-                cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
-            }
-            let dw = grads.get_or_alloc_mut(&wg)?;
-            if g.flipped {
-                let mut dw_corr = vec![0.0f32; g.weight_len()];
-                cpu::backward_filter(&g, &xs, dy, &mut dw_corr);
-                for (d, k) in dw
-                    .chunks_exact_mut(g.taps())
-                    .zip(dw_corr.chunks_exact(g.taps()))
-                {
-                    d.iter_mut().zip(k.iter().rev()).for_each(|(d, k)| *d += k);
-                }
-            } else {
-                cpu::backward_filter(&g, &xs, dy, dw);
-            }
-            if let Some(bg) = &bg {
-                cpu::sum_planes(dy, g.out_plane(), grads.get_or_alloc_mut(bg)?);
-            }
-            Ok(())
-        });
-    }
-    Ok(y.put_tape(tape))
+        } else {
+            cpu::backward_filter(&g, &xs, dy, grads.get_or_alloc_mut(&wg)?);
+        }
+        if let Some(bg) = &bg {
+            cpu::sum_planes(dy, g.out_plane(), grads.get_or_alloc_mut(bg)?);
+        }
+        Ok(())
+    })
 }
 
 pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
@@ -143,7 +127,7 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
         g.c_in,
     )?;
     let (x, xs) = read_contiguous(x)?;
-    let (x, mut tape) = x.split_tape();
+    let (x, tape) = x.split_tape();
     let ws = read_param(w)?;
     let mut y = vec![0.0f32; g.batch * g.in_len()];
     if let Some(b) = bias {
@@ -155,26 +139,13 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
         }
     }
     cpu::backward_data(&g, &ws, &xs, &mut y);
-    let y = x.device().try_tensor_from_vec(y, out)?;
-    if T::OWNS_TAPE {
-        let (xg, wg, yg) = (x.ghost(), w.ghost(), y.ghost());
-        let bg = bias.map(|b| b.ghost());
-        tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&xg)?;
-            grads.try_alloc_for(&wg)?;
-            if let Some(bg) = &bg {
-                grads.try_alloc_for(bg)?;
-            }
-            grads.try_alloc_for(&yg)?;
-            // SAFETY: as in `conv`: all allocated first, output gradient read only.
-            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
-            cpu::forward(&g, dy, &ws, None, grads.get_or_alloc_mut(&xg)?, true);
-            cpu::backward_filter(&g, dy, &xs, grads.get_or_alloc_mut(&wg)?);
-            if let Some(bg) = &bg {
-                cpu::sum_planes(dy, g.in_plane(), grads.get_or_alloc_mut(bg)?);
-            }
-            Ok(())
-        });
-    }
-    Ok(y.put_tape(tape))
+    let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
+    record(x.device(), tape, y, out, move |dy, grads| {
+        cpu::forward(&g, dy, &ws, None, grads.get_or_alloc_mut(&xg)?, true);
+        cpu::backward_filter(&g, dy, &xs, grads.get_or_alloc_mut(&wg)?);
+        if let Some(bg) = &bg {
+            cpu::sum_planes(dy, g.in_plane(), grads.get_or_alloc_mut(bg)?);
+        }
+        Ok(())
+    })
 }

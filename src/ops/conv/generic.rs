@@ -61,7 +61,7 @@ fn transposed_index(g: &ConvGeom) -> Vec<usize> {
 
 /// `windows: (L, taps, batch, groups*cg)` times `weights: (groups, cg*taps, og)`
 /// gives `(batch, groups*og, L)`.
-fn windows_times_weights<D: Device<f32>, T: Tape<f32, D>>(
+fn windows_times_weights<D: crate::ops::Backend, T: Tape<f32, D>>(
     windows: Tensor<(usize, usize, usize, usize), f32, D, T>,
     weights: Tensor<(usize, usize, usize), f32, D, T>,
     groups: usize,
@@ -70,24 +70,17 @@ fn windows_times_weights<D: Device<f32>, T: Tape<f32, D>>(
     let (_, rows, og) = *weights.shape();
     let cg = channels / groups;
     let cols = windows
-        .try_reshape_like(&(l, taps, batch, groups, cg))
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes5<2, 3, 0, 4, 1>>()
-        .map_err(crate::Error::device)?
-        .try_reshape_like(&(batch, groups, l, rows))
-        .map_err(crate::Error::device)?;
-    let weights = weights
-        .try_broadcast_like::<_, Axis<0>>(&(batch, groups, rows, og))
-        .map_err(crate::Error::device)?;
-    cols.try_matmul(weights)
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes4<0, 1, 3, 2>>()
-        .map_err(crate::Error::device)?
-        .try_reshape_like(&(batch, groups * og, l))
-        .map_err(crate::Error::device)
+        .try_reshape_like(&(l, taps, batch, groups, cg))?
+        .try_permute::<_, Axes5<2, 3, 0, 4, 1>>()?
+        .try_reshape_like(&(batch, groups, l, rows))?;
+    let weights = weights.try_broadcast_like::<_, Axis<0>>(&(batch, groups, rows, og))?;
+    Ok(cols
+        .try_matmul(weights)?
+        .try_permute::<_, Axes4<0, 1, 3, 2>>()?
+        .try_reshape_like(&(batch, groups * og, l))?)
 }
 
-fn add_bias<D: Device<f32>, T: Tape<f32, D>, O: Dim>(
+fn add_bias<D: crate::ops::Backend, T: Tape<f32, D>, O: Dim>(
     y: Tensor<(usize, usize, usize), f32, D, T>,
     bias: Option<&Tensor<(O,), f32, D>>,
 ) -> Result<Tensor<(usize, usize, usize), f32, D, T>> {
@@ -95,11 +88,9 @@ fn add_bias<D: Device<f32>, T: Tape<f32, D>, O: Dim>(
     let shape = *y.shape();
     let b = bias
         .retaped::<T>()
-        .try_reshape_like(&(shape.1,))
-        .map_err(crate::Error::device)?
-        .try_broadcast_like::<_, Axes2<0, 2>>(&shape)
-        .map_err(crate::Error::device)?;
-    y.try_add(b).map_err(crate::Error::device)
+        .try_reshape_like(&(shape.1,))?
+        .try_broadcast_like::<_, Axes2<0, 2>>(&shape)?;
+    Ok(y.try_add(b)?)
 }
 
 /// `y = conv(x, w) + b` on any dfdx device, differentiable through dfdx's tape.
@@ -111,28 +102,22 @@ pub fn conv_forward<D, Si, Sw, O, So, T>(
     out: So,
 ) -> Result<Tensor<So, f32, D, T>>
 where
-    D: Device<f32>,
+    D: crate::ops::Backend,
     Si: Shape,
     Sw: Shape,
     O: Dim,
     So: Shape,
     T: Tape<f32, D>,
 {
-    let x = x
-        .try_reshape_like(&(g.batch, g.c_in, g.in_plane()))
-        .map_err(crate::Error::device)?;
+    let x = x.try_reshape_like(&(g.batch, g.c_in, g.in_plane()))?;
     let windows = gather_windows(x, conv_index(g), g.taps(), 0.0)?;
     // (c_out, cg, taps) = (groups, og, cg*taps) -> (groups, cg*taps, og)
     let weights = w
         .retaped::<T>()
-        .try_reshape_like(&(g.groups, g.group_out(), g.group_rows()))
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes3<0, 2, 1>>()
-        .map_err(crate::Error::device)?;
+        .try_reshape_like(&(g.groups, g.group_out(), g.group_rows()))?
+        .try_permute::<_, Axes3<0, 2, 1>>()?;
     let y = windows_times_weights(windows, weights, g.groups)?;
-    add_bias(y, bias)?
-        .try_reshape_like(&out)
-        .map_err(crate::Error::device)
+    Ok(add_bias(y, bias)?.try_reshape_like(&out)?)
 }
 
 /// The transposed convolution of `g` (small map -> big map) on any dfdx device.
@@ -148,29 +133,22 @@ pub fn conv_transpose_forward<D, Si, Sw, O, So, T>(
     out: So,
 ) -> Result<Tensor<So, f32, D, T>>
 where
-    D: Device<f32>,
+    D: crate::ops::Backend,
     Si: Shape,
     Sw: Shape,
     O: Dim,
     So: Shape,
     T: Tape<f32, D>,
 {
-    let x = x
-        .try_reshape_like(&(g.batch, g.c_out, g.out_plane()))
-        .map_err(crate::Error::device)?;
+    let x = x.try_reshape_like(&(g.batch, g.c_out, g.out_plane()))?;
     let windows = gather_windows(x, transposed_index(g), g.taps(), 0.0)?;
     // (c_out, cg_in, taps) = (groups, og, cg_in, taps) -> (groups, og*taps, cg_in)
     let (groups, og, cg) = (g.groups, g.group_out(), g.group_in());
     let weights = w
         .retaped::<T>()
-        .try_reshape_like(&(groups, og, cg, g.taps()))
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes4<0, 1, 3, 2>>()
-        .map_err(crate::Error::device)?
-        .try_reshape_like(&(groups, og * g.taps(), cg))
-        .map_err(crate::Error::device)?;
+        .try_reshape_like(&(groups, og, cg, g.taps()))?
+        .try_permute::<_, Axes4<0, 1, 3, 2>>()?
+        .try_reshape_like(&(groups, og * g.taps(), cg))?;
     let y = windows_times_weights(windows, weights, groups)?;
-    add_bias(y, bias)?
-        .try_reshape_like(&out)
-        .map_err(crate::Error::device)
+    Ok(add_bias(y, bias)?.try_reshape_like(&out)?)
 }

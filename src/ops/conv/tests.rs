@@ -153,7 +153,7 @@ fn run_conv(g: &ConvGeom, x: &[f32], w: &[f32], b: &[f32], r: &[f32], fast: bool
     let out: Dyn4 = (g.batch, g.c_out, g.y.output, g.x.output);
     let xt_traced = xt.leaky_trace();
     let y = if fast {
-        <Cpu as Backend>::conv(xt_traced, &wt, Some(&bt), g, out).unwrap()
+        <Cpu as ConvKernel>::conv(xt_traced, &wt, Some(&bt), g, out).unwrap()
     } else {
         generic::conv_forward(xt_traced, &wt, Some(&bt), g, out).unwrap()
     };
@@ -331,7 +331,7 @@ fn transposed_convolution_matches_oracle_generic_path_and_finite_differences() {
             let bt = dev.tensor_from_vec(b.clone(), (g.c_in,));
             let out: Dyn4 = (g.batch, g.c_in, g.y.input, g.x.input);
             let y = if fast {
-                <Cpu as Backend>::conv_transpose(xt.leaky_trace(), &wt, Some(&bt), &g, out).unwrap()
+                <Cpu as ConvKernel>::conv_transpose(xt.leaky_trace(), &wt, Some(&bt), &g, out).unwrap()
             } else {
                 generic::conv_transpose_forward(xt.leaky_trace(), &wt, Some(&bt), &g, out).unwrap()
             };

@@ -8,15 +8,13 @@ use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
 
 /// LRN of `x`, read as `(batch, channels, positions)`, on any dfdx device.
-pub fn lrn<D: Device<f32>, S: Shape, T: Tape<f32, D>>(
+pub fn lrn<D: crate::ops::Backend, S: Shape, T: Tape<f32, D>>(
     x: Tensor<S, f32, D, T>,
     p: &Lrn,
     [batch, channels, positions]: [usize; 3],
 ) -> Result<Tensor<S, f32, D, T>> {
     let shape = *x.shape();
-    let x = x
-        .try_reshape_like(&(batch, channels, positions))
-        .map_err(crate::Error::device)?;
+    let x = x.try_reshape_like(&(batch, channels, positions))?;
     // every channel's window, padded to n taps with the zero row
     let pad = pad_row(channels);
     let idx: Vec<usize> = (0..channels)
@@ -32,25 +30,12 @@ pub fn lrn<D: Device<f32>, S: Shape, T: Tape<f32, D>>(
         .collect();
     let squares = x
         .retaped::<T>()
-        .try_square()
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes3<0, 2, 1>>()
-        .map_err(crate::Error::device)?;
+        .try_square()?
+        .try_permute::<_, Axes3<0, 2, 1>>()?;
     // (batch, positions, channels): gather over channels -> (C, n, batch, positions)
     let sums = gather_windows(squares, idx, p.n, 0.0)?
-        .try_sum::<_, Axis<1>>()
-        .map_err(crate::Error::device)?
-        .try_permute::<_, Axes3<1, 0, 2>>()
-        .map_err(crate::Error::device)?;
-    let denom = sums
-        .try_mul(p.alpha)
-        .map_err(crate::Error::device)?
-        .try_add(p.k)
-        .map_err(crate::Error::device)?
-        .try_powf(p.beta)
-        .map_err(crate::Error::device)?;
-    x.try_div(denom)
-        .map_err(crate::Error::device)?
-        .try_reshape_like(&shape)
-        .map_err(crate::Error::device)
+        .try_sum::<_, Axis<1>>()?
+        .try_permute::<_, Axes3<1, 0, 2>>()?;
+    let denom = sums.try_mul(p.alpha)?.try_add(p.k)?.try_powf(p.beta)?;
+    Ok(x.try_div(denom)?.try_reshape_like(&shape)?)
 }

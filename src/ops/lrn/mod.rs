@@ -18,12 +18,47 @@
 
 pub(crate) mod cpu;
 pub mod generic;
+
+/// The local-response-normalisation kernel of a device.
+///
+/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
+/// made only of dfdx's own device-generic ops.
+pub trait LrnKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+    /// Local response normalisation across the channels of `(batch, C, positions)`.
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>>;
+}
+
+impl LrnKernel for Cpu {
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        lrn_cpu(x, params, dims)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl LrnKernel for Cuda {
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        generic::lrn(x, params, dims)
+    }
+}
+
 #[cfg(test)]
 mod tests;
 
 use dfdx::prelude::*;
 
-use super::tape::{detach, read_contiguous};
+use super::tape::{read_contiguous, record};
 use super::Backend;
 use crate::{Error, Result};
 
@@ -90,21 +125,13 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
     let p = *params;
     let shape = *x.shape();
     let (x, xs) = read_contiguous(x)?;
-    let (x, mut tape) = x.split_tape();
+    let (x, tape) = x.split_tape();
     let mut y = vec![0.0f32; xs.len()];
     let mut scale = vec![0.0f32; xs.len()];
     cpu::forward(&p, dims, &xs, &mut scale, &mut y);
-    let y = x.device().try_tensor_from_vec(y, shape)?;
-    if T::OWNS_TAPE {
-        let (xg, yg) = (x.ghost(), y.ghost());
-        tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&xg)?;
-            grads.try_alloc_for(&yg)?;
-            // SAFETY: both gradients allocated above; the output's is only read.
-            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
-            cpu::backward(&p, dims, &xs, &scale, dy, grads.get_or_alloc_mut(&xg)?);
-            Ok(())
-        });
-    }
-    Ok(y.put_tape(tape))
+    let xg = x.ghost();
+    record(x.device(), tape, y, shape, move |dy, grads| {
+        cpu::backward(&p, dims, &xs, &scale, dy, grads.get_or_alloc_mut(&xg)?);
+        Ok(())
+    })
 }

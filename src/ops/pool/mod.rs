@@ -16,6 +16,44 @@
 
 pub(crate) mod cpu;
 pub mod generic;
+
+/// The pooling kernel of a device.
+///
+/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
+/// made only of dfdx's own device-generic ops.
+pub trait PoolKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+    /// Pooling of kind `kind` for geometry `g`.
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>>;
+}
+
+impl PoolKernel for Cpu {
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        pool_cpu(x, kind, g, out)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl PoolKernel for Cuda {
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::pool(x, kind, g, out)
+    }
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +62,7 @@ use dfdx::prelude::*;
 use typenum::{Unsigned, U0, U1};
 
 use super::conv::AxisGeom;
-use super::tape::{detach, read_contiguous};
+use super::tape::{read_contiguous, record};
 use super::Backend;
 use crate::dims::N;
 use crate::formula::{Floor, Rounding, SlidingWindow};
@@ -205,7 +243,7 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
         ));
     }
     let (x, xs) = read_contiguous(x)?;
-    let (x, mut tape) = x.split_tape();
+    let (x, tape) = x.split_tape();
     let mut y = vec![0.0f32; g.planes() * g.out_plane()];
     let mut argmax = if kind == PoolKind::Max {
         vec![0u32; y.len()]
@@ -217,27 +255,19 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let keep = kind == PoolKind::L2;
     let ys = if keep { y.clone() } else { Vec::new() };
     let xs = if keep { xs } else { Vec::new() };
-    let y = x.device().try_tensor_from_vec(y, out)?;
-    if T::OWNS_TAPE {
-        let (xg, yg) = (x.ghost(), y.ghost());
-        tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&xg)?;
-            grads.try_alloc_for(&yg)?;
-            // SAFETY: both gradients allocated above; the output's is only read.
-            let dy = unsafe { detach(grads.get_or_alloc_mut(&yg)?) };
-            cpu::backward(
-                &g,
-                kind,
-                &xs,
-                &ys,
-                &argmax,
-                dy,
-                grads.get_or_alloc_mut(&xg)?,
-            );
-            Ok(())
-        });
-    }
-    Ok(y.put_tape(tape))
+    let xg = x.ghost();
+    record(x.device(), tape, y, out, move |dy, grads| {
+        cpu::backward(
+            &g,
+            kind,
+            &xs,
+            &ys,
+            &argmax,
+            dy,
+            grads.get_or_alloc_mut(&xg)?,
+        );
+        Ok(())
+    })
 }
 
 /// Global average pooling: one value per channel, `(batch, C, H, W) -> (batch, C)`.
@@ -246,12 +276,12 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
 pub fn global_avg_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Result<Tensor<(B, C), f32, Dev, T>> {
-    x.try_mean::<_, Axes2<2, 3>>().map_err(crate::Error::device)
+    Ok(x.try_mean::<_, Axes2<2, 3>>()?)
 }
 
 /// Global max pooling: the largest value per channel, `(batch, C, H, W) -> (batch, C)`.
 pub fn global_max_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Result<Tensor<(B, C), f32, Dev, T>> {
-    x.try_max::<_, Axes2<2, 3>>().map_err(crate::Error::device)
+    Ok(x.try_max::<_, Axes2<2, 3>>()?)
 }

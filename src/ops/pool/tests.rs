@@ -70,7 +70,7 @@ fn run(g: &PoolGeom, kind: PoolKind, x: &[f32], r: &[f32], fast: bool) -> [Vec<f
     let xt = dev.tensor_from_vec(x.to_vec(), (g.batch, g.channels, g.y.input, g.x.input));
     let out = (g.batch, g.channels, g.y.output, g.x.output);
     let y = if fast {
-        <Cpu as crate::ops::Backend>::pool(xt.leaky_trace(), kind, g, out).unwrap()
+        <Cpu as crate::ops::PoolKernel>::pool(xt.leaky_trace(), kind, g, out).unwrap()
     } else {
         generic::pool(xt.leaky_trace(), kind, g, out).unwrap()
     };
