@@ -9,22 +9,11 @@
 
 use rayon::prelude::*;
 
-use super::cpu::{col2im_from, im2col_into, with_cols, Split};
 use super::geom::ConvGeom;
+use super::im2col::{col2im_from, im2col_into};
+use super::scratch::with_cols;
+use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
-
-/// GEMM columns worth reaching by putting images side by side.
-const TARGET_COLUMNS: usize = 512;
-
-/// Images per GEMM: 1 (the per-image path) when one image's output already
-/// gives enough columns, or when the batch is split inside the GEMM instead.
-pub(super) fn images_per_gemm(g: &ConvGeom, plan: &Split) -> usize {
-    let l = g.out_plane().max(1);
-    if l >= TARGET_COLUMNS / 2 || plan.images_per_task < 2 {
-        return 1;
-    }
-    TARGET_COLUMNS.div_ceil(l).min(plan.images_per_task)
-}
 
 /// A kernel that covers the whole (unpadded) input, one group: the
 /// convolution is a linear map of each image (LeNet's C5), computed on the
@@ -34,7 +23,7 @@ fn is_dense(g: &ConvGeom) -> bool {
 }
 
 /// The runs of at most `chunk` images of each task: `(first, count)`.
-fn runs(g: &ConvGeom, plan: &Split, chunk: usize) -> Vec<(usize, usize)> {
+fn runs(g: &ConvGeom, plan: &Plan, chunk: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut first = 0;
     while first < g.batch {
@@ -69,15 +58,15 @@ fn gather(g: &ConvGeom, per_image: &[f32], first: usize, count: usize, dst: &mut
 /// `y = W ⋆ x + b` (or `y +=` when `accumulate`), a run of images per GEMM.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn forward(
+    plan: &Plan,
     g: &ConvGeom,
     x: &[f32],
     w: &[f32],
     b: Option<&[f32]>,
     y: &mut [f32],
     accumulate: bool,
-    plan: &Split,
-    chunk: usize,
 ) {
+    let chunk = plan.images_per_gemm;
     let (l, ol, rows, og) = (g.out_plane(), g.out_len(), g.group_rows(), g.group_out());
     if is_dense(g) {
         // y[n, o] = Σ_r x[n, r] w[o, r] + b[o]: one GEMM per task
@@ -149,14 +138,8 @@ pub(super) fn forward(
 }
 
 /// `dW += Σ dy ⋆ x`, a run of images per GEMM.
-pub(super) fn backward_filter(
-    g: &ConvGeom,
-    x: &[f32],
-    dy: &[f32],
-    dw: &mut [f32],
-    plan: &Split,
-    chunk: usize,
-) {
+pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+    let chunk = plan.images_per_gemm;
     let (l, rows, og) = (g.out_plane(), g.group_rows(), g.group_out());
     if is_dense(g) {
         // dW[o, r] += Σ_n dy[n, o] x[n, r]: one GEMM over the batch
@@ -200,14 +183,8 @@ pub(super) fn backward_filter(
 }
 
 /// `dx += Wᵀ ⋆ dy` through col2im, a run of images per GEMM.
-pub(super) fn backward_data(
-    g: &ConvGeom,
-    w: &[f32],
-    dy: &[f32],
-    dx: &mut [f32],
-    plan: &Split,
-    chunk: usize,
-) {
+pub(super) fn backward_data(plan: &Plan, g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let chunk = plan.images_per_gemm;
     let (l, il, rows, og) = (g.out_plane(), g.in_len(), g.group_rows(), g.group_out());
     if is_dense(g) {
         // dx[n, r] += Σ_o dy[n, o] w[o, r]: one GEMM per task

@@ -26,6 +26,11 @@ pub(crate) mod cpu;
 pub(crate) mod cpu_tape;
 pub mod generic;
 mod geom;
+mod im2col;
+mod per_image;
+mod rotated;
+mod scratch;
+pub(crate) mod strategy;
 
 /// The convolution kernels of a device: [`conv2d`], [`conv1d`] and the true
 /// convolution run `conv`, [`conv_transpose2d`] runs `conv_transpose`.

@@ -331,7 +331,8 @@ fn transposed_convolution_matches_oracle_generic_path_and_finite_differences() {
             let bt = dev.tensor_from_vec(b.clone(), (g.c_in,));
             let out: Dyn4 = (g.batch, g.c_in, g.y.input, g.x.input);
             let y = if fast {
-                <Cpu as ConvKernel>::conv_transpose(xt.leaky_trace(), &wt, Some(&bt), &g, out).unwrap()
+                <Cpu as ConvKernel>::conv_transpose(xt.leaky_trace(), &wt, Some(&bt), &g, out)
+                    .unwrap()
             } else {
                 generic::conv_transpose_forward(xt.leaky_trace(), &wt, Some(&bt), &g, out).unwrap()
             };
@@ -529,4 +530,105 @@ fn accumulating_forward_adds_to_existing_output() {
         .map(|v| v + 1.0)
         .collect();
     assert_close(&y, &expect, 1e-4, "accumulate");
+}
+
+/// Every route a Cpu call can take, built by hand so that each one runs
+/// here whatever the core count and batch ([`Plan::choose`] would pick one).
+fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
+    let one = strategy::Plan {
+        images_per_task: 1,
+        gemm_threads: 1,
+        images_per_gemm: 1,
+        rotated_data_grad: false,
+    };
+    use strategy::Plan;
+    vec![
+        ("per image, a task each", one),
+        (
+            "per image, the batch in one task",
+            Plan {
+                images_per_task: g.batch,
+                ..one
+            },
+        ),
+        (
+            "per image, GEMM on two threads",
+            Plan {
+                gemm_threads: 2,
+                ..one
+            },
+        ),
+        (
+            "batched by 2",
+            Plan {
+                images_per_task: g.batch,
+                images_per_gemm: 2,
+                ..one
+            },
+        ),
+        (
+            "batched by 3, tasks of 2",
+            Plan {
+                images_per_task: 2,
+                images_per_gemm: 3,
+                ..one
+            },
+        ),
+        (
+            "rotated input gradient",
+            Plan {
+                rotated_data_grad: true,
+                ..one
+            },
+        ),
+        (
+            "rotated input gradient, batched",
+            Plan {
+                images_per_task: g.batch,
+                images_per_gemm: 2,
+                rotated_data_grad: true,
+                ..one
+            },
+        ),
+    ]
+}
+
+#[test]
+fn every_route_matches_the_oracle_and_finite_differences() {
+    let mut rotated_runs = 0;
+    for (i, g) in grid().iter().enumerate() {
+        let (x, w, b) = tensors(g, 40 + i as u64);
+        let r = values(g.batch * g.out_len(), 90 + i as u64);
+        let y0 = values(g.batch * g.out_len(), 70 + i as u64);
+        let want_y = naive_conv(g, &x, &w, Some(&b));
+        let want_dx = naive_conv_transpose(g, &r, &w, None);
+        let loss_w = |w: &[f32]| weighted_sum(&naive_conv(g, &x, w, None), &r);
+        let fd_dw = numeric_grad(&w, 1e-2, loss_w);
+        let loss_x = |x: &[f32]| weighted_sum(&naive_conv(g, x, &w, None), &r);
+        let fd_dx = numeric_grad(&x, 1e-2, loss_x);
+        if super::rotated::geometry(g).is_some() {
+            rotated_runs += 1;
+        }
+        for (route, plan) in every_route(g) {
+            let what = |t: &str| format!("geometry {i}, {route}: {t}");
+            let mut y = vec![f32::NAN; want_y.len()];
+            cpu::forward_with(&plan, g, &x, &w, Some(&b), &mut y, false);
+            assert_close(&y, &want_y, 1e-5, &what("y"));
+            let mut acc = y0.clone();
+            cpu::forward_with(&plan, g, &x, &w, Some(&b), &mut acc, true);
+            let want_acc: Vec<f32> = y0.iter().zip(&want_y).map(|(a, b)| a + b).collect();
+            assert_close(&acc, &want_acc, 1e-5, &what("y += conv"));
+            let mut dx = vec![0.0; x.len()];
+            cpu::backward_data_with(&plan, g, &w, &r, &mut dx);
+            assert_close(&dx, &want_dx, 1e-5, &what("dx against the oracle"));
+            assert_close(&dx, &fd_dx, 2e-2, &what("dx against finite differences"));
+            let mut dw = vec![0.0; w.len()];
+            cpu::backward_filter_with(&plan, g, &x, &r, &mut dw);
+            assert_close(&dw, &fd_dw, 2e-2, &what("dw against finite differences"));
+        }
+    }
+    assert!(
+        rotated_runs >= 3,
+        "the grid reaches the rotated route: {rotated_runs}"
+    );
 }

@@ -1,0 +1,78 @@
+//! Which route a Cpu convolution takes, decided in one place.
+//!
+//! The routes compute the same values; they differ in speed by the shape
+//! of the GEMMs they make. [`Plan::choose`] picks the one measured fastest
+//! (BENCHMARKS.md); tests build plans by hand to run every route.
+
+use super::geom::ConvGeom;
+
+/// GEMM columns worth reaching by putting images side by side.
+const TARGET_COLUMNS: usize = 512;
+
+/// How one call runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// Consecutive images each rayon task takes.
+    pub images_per_task: usize,
+    /// Threads inside each GEMM (more than 1 when there are fewer images
+    /// than threads).
+    pub gemm_threads: usize,
+    /// Images side by side in one GEMM: 1 for the per-image route, more for
+    /// the batched one (small output maps).
+    pub images_per_gemm: usize,
+    /// Whether the input gradient runs as a forward pass with the rotated
+    /// kernel (where that geometry exists) rather than GEMM + col2im.
+    pub rotated_data_grad: bool,
+}
+
+impl Plan {
+    /// The route for `g` on this thread pool.
+    pub(crate) fn choose(g: &ConvGeom) -> Plan {
+        let threads = rayon::current_num_threads().max(1);
+        let (images_per_task, gemm_threads) = if g.batch >= threads {
+            (g.batch.div_ceil(threads), 1)
+        } else {
+            (1, threads)
+        };
+        Plan {
+            images_per_task,
+            gemm_threads,
+            images_per_gemm: images_per_gemm(g, images_per_task),
+            rotated_data_grad: rotation_pays(g),
+        }
+    }
+
+    /// The same split of the batch, for the forward pass of another
+    /// geometry (the rotated input gradient's).
+    pub(crate) fn for_geometry(&self, g: &ConvGeom) -> Plan {
+        Plan {
+            images_per_gemm: images_per_gemm(g, self.images_per_task)
+                .min(self.images_per_gemm.max(1)),
+            rotated_data_grad: false,
+            ..*self
+        }
+    }
+}
+
+/// Images per GEMM: 1 (the per-image route) when one image's output already
+/// gives enough columns, or when the batch is split inside the GEMM instead.
+///
+/// One image's GEMM has as many columns as output positions: 100 for
+/// LeNet's C3, 1 for C5, where it degenerates into a matrix-vector product
+/// and its fixed costs (packing the weights) dominate.
+fn images_per_gemm(g: &ConvGeom, images_per_task: usize) -> usize {
+    let l = g.out_plane().max(1);
+    if l >= TARGET_COLUMNS / 2 || images_per_task < 2 {
+        return 1;
+    }
+    TARGET_COLUMNS.div_ceil(l).min(images_per_task)
+}
+
+/// The rotated input gradient pays when its im2col (`c_out·K²` rows over
+/// the input's positions) is no larger than the col2im route's (`c_in·K²`
+/// rows over the output's), and its GEMM has enough rows (`c_in`) not to
+/// degenerate into a matrix-vector product: true for ResNet's 64→64 3x3,
+/// false for LeNet's 1→6 and 6→16.
+fn rotation_pays(g: &ConvGeom) -> bool {
+    g.c_in >= 8 && g.c_out * g.in_plane() <= g.c_in * g.out_plane()
+}
