@@ -317,14 +317,6 @@ impl Size {
         self.combine(o, Lin::mul)
     }
 
-    pub fn plus(&self, n: u64) -> Size {
-        self.add(&Size::Fixed(n))
-    }
-
-    pub fn times(&self, n: u64) -> Size {
-        self.mul(&Size::Fixed(n))
-    }
-
     /// Floor division.
     pub fn div(&self, k: u64) -> Size {
         match self.lin() {
@@ -385,6 +377,22 @@ impl Size {
     }
 }
 
+/// The shared size rules (`splotnet_sizes`) run on symbolic sizes too.
+impl splotnet_sizes::SizeArith for Size {
+    fn plus(&self, n: u64) -> Size {
+        self.add(&Size::Fixed(n))
+    }
+    fn minus(&self, n: u64) -> Size {
+        self.sub(&Size::Fixed(n))
+    }
+    fn times(&self, n: u64) -> Size {
+        self.mul(&Size::Fixed(n))
+    }
+    fn over(&self, n: u64) -> Size {
+        self.div(n)
+    }
+}
+
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -399,14 +407,15 @@ impl fmt::Display for Size {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use splotnet_sizes::SizeArith;
 
     fn h() -> Size {
         Size::param("H")
     }
 
-    /// `(in + 2P - D(K-1) - 1) / S + 1` on sizes.
+    /// The shared rule, on symbolic sizes.
     fn window(n: &Size, k: u64, s: u64, p: u64) -> Size {
-        n.plus(2 * p).sub(&Size::Fixed(k)).div(s).plus(1)
+        splotnet_sizes::conv_out_of(n, k, s, p, 1)
     }
 
     #[test]

@@ -45,14 +45,17 @@ pub use types::{
     Span, TransposedOutputFits,
 };
 
+pub use splotnet_sizes::{SizeArith, SizeError};
+
 /// Inputs spanned by a kernel of `k` taps with dilation `d`: `d(k-1)+1`.
 pub const fn span(k: usize, d: usize) -> usize {
-    d * (k - 1) + 1
+    splotnet_sizes::span(k as u64, d as u64) as usize
 }
 
 /// Output size of a convolution or pooling axis; `Err` says why it has none.
 ///
-/// `exact` rejects a stride that does not divide `input + 2p - span`.
+/// `exact` rejects a stride that does not divide `input + 2p - span`. The
+/// rule is `splotnet_sizes::conv_out`, which the `network!` macro applies too.
 pub fn conv_out(
     input: usize,
     k: usize,
@@ -61,28 +64,15 @@ pub fn conv_out(
     d: usize,
     exact: bool,
 ) -> Result<usize, String> {
-    if k == 0 || s == 0 || d == 0 {
-        return Err(format!(
-            "kernel ({k}), stride ({s}) and dilation ({d}) must be at least 1"
-        ));
-    }
-    let padded = input + 2 * p;
-    let span = span(k, d);
-    if span > padded {
-        return Err(format!(
-            "kernel does not fit: span D(K-1)+1 = {span} is larger than the padded input {input}+2*{p} = {padded}"
-        ));
-    }
-    let excess = padded - span;
-    if exact && excess % s != 0 {
-        return Err(format!(
-            "stride {s} does not divide in + 2P - D(K-1) - 1 = {excess} (exact mode); \
-             (in={input}, K={k}, P={p}, D={d}) would give {}.{}",
-            excess / s + 1,
-            excess % s
-        ));
-    }
-    Ok(excess / s + 1)
+    let (i, k, s, p, d) = (input as u64, k as u64, s as u64, p as u64, d as u64);
+    splotnet_sizes::conv_out(i, k, s, p, d, exact)
+        .map(|o| o as usize)
+        .map_err(|e| match e {
+            SizeError::StrideDoesNotDivide { .. } => {
+                format!("{e}; (in={input}, K={k}, P={p}, D={d})")
+            }
+            e => e.to_string(),
+        })
 }
 
 /// Output size of a transposed-convolution axis; `Err` says why it has none.
@@ -94,33 +84,24 @@ pub fn conv_transpose_out(
     d: usize,
     output_padding: usize,
 ) -> Result<usize, String> {
-    if input == 0 || k == 0 || s == 0 || d == 0 {
-        return Err(format!(
-            "input ({input}), kernel ({k}), stride ({s}) and dilation ({d}) must be at least 1"
-        ));
-    }
-    if output_padding >= s {
-        return Err(format!(
-            "output padding {output_padding} must be smaller than the stride {s}"
-        ));
-    }
-    let full = (input - 1) * s + span(k, d) + output_padding;
-    if full <= 2 * p {
-        return Err(format!(
-            "padding 2*{p} removes the whole output of size (in-1)S + D(K-1) + 1 + OP = {full}"
-        ));
-    }
-    Ok(full - 2 * p)
+    let (i, k, s, p, d, op) = (
+        input as u64,
+        k as u64,
+        s as u64,
+        p as u64,
+        d as u64,
+        output_padding as u64,
+    );
+    splotnet_sizes::conv_transpose_out(i, k, s, p, d, op)
+        .map(|o| o as usize)
+        .map_err(|e| e.to_string())
 }
 
 /// The padding that keeps the size at stride 1: `d(k-1)/2`, for odd `k` only.
 pub fn same_padding(k: usize, d: usize) -> Result<usize, String> {
-    if k % 2 == 0 {
-        return Err(format!(
-            "\"same\" padding needs an odd kernel, got {k}: the padding (K-1)/2 would not be whole"
-        ));
-    }
-    Ok(d * (k - 1) / 2)
+    splotnet_sizes::same_padding(k as u64, d as u64)
+        .map(|p| p as usize)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -105,3 +105,34 @@ fn dims_choose_static_or_runtime_formula() {
     let bad = <usize as SlidingWindow<usize, U1, U0, U1, Floor>>::slide(&3, &5);
     assert!(bad.is_err());
 }
+
+#[test]
+fn type_operators_match_the_shared_rules_over_a_grid() {
+    // the transposed rule and same padding, as types and as `splotnet_sizes`
+    macro_rules! transposed {
+        ($($i:ty, $k:ty, $s:ty, $p:ty, $d:ty, $op:ty);* $(;)?) => {$(
+            let want = splotnet_sizes::conv_transpose_out(
+                <$i>::U64, <$k>::U64, <$s>::U64, <$p>::U64, <$d>::U64, <$op>::U64,
+            ).unwrap();
+            let got = <<$i as ConvTransposeOutSize<$k, $s, $p, $d, $op>>::Output as Unsigned>::U64;
+            assert_eq!(got, want, "transposed in={} k={} s={} p={} d={} op={}",
+                <$i>::U64, <$k>::U64, <$s>::U64, <$p>::U64, <$d>::U64, <$op>::U64);
+        )*};
+    }
+    transposed!(
+        U28, U2, U2, U0, U1, U0; U7, U3, U2, U1, U1, U1; U1, U4, U2, U1, U1, U0;
+        U194, U2, U2, U0, U1, U0; U16, U4, U2, U1, U1, U0; U5, U3, U1, U1, U2, U0;
+        U9, U5, U3, U2, U1, U2; U64, U1, U1, U0, U1, U0; U3, U7, U4, U3, U2, U3;
+    );
+    macro_rules! same {
+        ($($k:ty, $d:ty);* $(;)?) => {$(
+            assert_eq!(
+                <SamePad<$k, $d> as Unsigned>::U64,
+                splotnet_sizes::same_padding(<$k>::U64, <$d>::U64).unwrap()
+            );
+        )*};
+    }
+    same!(U1, U1; U3, U1; U5, U1; U7, U1; U11, U1; U3, U2; U5, U3; U9, U4);
+    // the convolution grid above goes through `conv_out`, which is the shared rule
+    assert_eq!(conv_out(224, 7, 2, 3, 1, false), Ok(112));
+}

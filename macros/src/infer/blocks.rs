@@ -1,6 +1,8 @@
 //! The shape rules of blocks: residual, concat, dense, highway and aux.
 
 use super::{plane, stepper, Fail, Infer};
+use splotnet_sizes::SizeArith;
+
 use crate::ir::*;
 use crate::spec::{Spec, What};
 
@@ -10,7 +12,7 @@ fn projection_fits(stride: u64, input: &Size, output: &Size) -> bool {
     match (input, output) {
         (Size::Runtime, Size::Runtime) => true,
         (Size::Runtime, _) | (_, Size::Runtime) => false,
-        _ => &input.sub(&Size::Fixed(1)).div(stride).plus(1) == output,
+        _ => &splotnet_sizes::conv_out_of(input, 1, stride, 0, 1) == output,
     }
 }
 

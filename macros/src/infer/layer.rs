@@ -1,6 +1,8 @@
 //! The shape rules of single layers: windows, channel counts, features.
 
 use super::{grow, plane, stepper, Fail, Infer};
+use splotnet_sizes::{self as sizes, SizeArith, SizeError};
+
 use crate::ir::*;
 use crate::kinds;
 use crate::spec::{both, Pad, PerAxis, Spec, What, WinSpec};
@@ -360,19 +362,27 @@ impl Infer<'_> {
                                  d: u64,
                                  op: u64|
                  -> Result<Size, Fail> {
-                    if op >= s {
-                        return Err(fail(spec.args_span, format!("output padding {op} must be smaller than the stride {s} along the {axis}")));
-                    }
-                    if let Size::Fixed(n) = n {
-                        let full = (n - 1) * s + d * (k - 1) + 1 + op;
-                        if full <= 2 * p {
-                            return Err(fail(spec.args_span, format!("padding 2*{p} removes the whole {axis} ((in-1)S + D(K-1) + 1 + OP = {full})")));
+                    let result = match n {
+                        Size::Fixed(n) => {
+                            sizes::conv_transpose_out(*n, k, s, p, d, op).map(Size::Fixed)
                         }
-                    }
-                    Ok(n.sub(&Size::Fixed(1))
-                        .times(s)
-                        .plus(d * (k - 1) + 1 + op)
-                        .sub(&Size::Fixed(2 * p)))
+                        _ if op >= s => Err(SizeError::OutputPaddingNotBelowStride {
+                            output_padding: op,
+                            stride: s,
+                        }),
+                        _ => Ok(sizes::conv_transpose_out_of(n, k, s, p, d, op)),
+                    };
+                    result.map_err(|e| match e {
+                        SizeError::OutputPaddingNotBelowStride { output_padding, stride } => fail(
+                            spec.args_span,
+                            format!("output padding {output_padding} must be smaller than the stride {stride} along the {axis}"),
+                        ),
+                        SizeError::PaddingRemovesOutput { padding, full } => fail(
+                            spec.args_span,
+                            format!("padding 2*{padding} removes the whole {axis} ((in-1)S + D(K-1) + 1 + OP = {full})"),
+                        ),
+                        e => fail(spec.args_span, format!("{e} along the {axis}")),
+                    })
                 };
                 let ho = grow_axis("height", &h, win.k.0, win.s.0, win.p.0, win.d.0, op.0)?;
                 let wo = grow_axis("width", &w, win.k.1, win.s.1, win.p.1, win.d.1, op.1)?;
@@ -455,10 +465,12 @@ impl Infer<'_> {
         };
         let d = w.d.map_or(Ok((1, 1)), |d| axes("d", d, 1))?;
         let p = match w.p {
-            Some(Pad::Same) => (
-                if seq { 0 } else { d.0 * (k.0 - 1) / 2 },
-                d.1 * (k.1 - 1) / 2,
-            ),
+            Some(Pad::Same) => {
+                let same = |k: u64, d: u64| {
+                    sizes::same_padding(k, d).map_err(|e| (spec.args_span, format!("{label}: {e}")))
+                };
+                (if seq { 0 } else { same(k.0, d.0)? }, same(k.1, d.1)?)
+            }
             Some(Pad::Axis(p)) => axes("p", p, 0)?,
             None => (0, 0),
         };
@@ -471,7 +483,8 @@ impl Infer<'_> {
         })
     }
 
-    /// One axis through a window, with the rule that failed named.
+    /// One axis through a window, with the rule that failed named: numbers
+    /// are checked by the shared rules, symbolic sizes computed by them.
     pub(super) fn slide(
         &self,
         label: &str,
@@ -481,26 +494,22 @@ impl Infer<'_> {
         (k, s, p, d): (u64, u64, u64, u64),
         exact: bool,
     ) -> Result<Size, Fail> {
-        let span_k = d * (k - 1) + 1;
-        if let Size::Fixed(n) = input {
-            let padded = n + 2 * p;
-            if span_k > padded {
-                return Err((
-                    spec.args_span,
-                    format!("{label}: the kernel does not fit the {axis}: span D(K-1)+1 = {span_k} is larger than the padded input {n}+2*{p} = {padded}"),
-                ));
-            }
-            let excess = padded - span_k;
-            if exact && !excess.is_multiple_of(s) {
-                return Err((
-                    spec.args_span,
-                    format!(
-                        "{label}: exact mode: stride {s} does not divide in + 2P - D(K-1) - 1 = {excess} along the {axis} (the output would be {excess}/{s} + 1 = {:.2})",
-                        excess as f64 / s as f64 + 1.0
-                    ),
-                ));
-            }
-        }
-        Ok(input.plus(2 * p).sub(&Size::Fixed(span_k)).div(s).plus(1))
+        let Size::Fixed(n) = input else {
+            return Ok(sizes::conv_out_of(input, k, s, p, d));
+        };
+        sizes::conv_out(*n, k, s, p, d, exact).map(Size::Fixed).map_err(|e| {
+            let msg = match e {
+                SizeError::KernelDoesNotFit { input, padding, span } => format!(
+                    "the kernel does not fit the {axis}: span D(K-1)+1 = {span} is larger than the padded input {input}+2*{padding} = {}",
+                    input + 2 * padding
+                ),
+                SizeError::StrideDoesNotDivide { stride, excess } => format!(
+                    "exact mode: stride {stride} does not divide in + 2P - D(K-1) - 1 = {excess} along the {axis} (the output would be {excess}/{stride} + 1 = {:.2})",
+                    excess as f64 / stride as f64 + 1.0
+                ),
+                e => format!("{e} along the {axis}"),
+            };
+            (spec.args_span, format!("{label}: {msg}"))
+        })
     }
 }
