@@ -34,7 +34,20 @@ impl AxisGeom {
 
     /// An axis whose output follows the convolution formula (floored).
     pub fn sliding(input: usize, k: usize, s: usize, p: usize, d: usize) -> Result<Self, String> {
-        let output = conv_out(input, k, s, p, d, false)?;
+        Self::window(input, k, s, p, d, false)
+    }
+
+    /// An axis whose output follows the convolution formula; `exact`
+    /// rejects a stride that does not divide the slide range.
+    pub fn window(
+        input: usize,
+        k: usize,
+        s: usize,
+        p: usize,
+        d: usize,
+        exact: bool,
+    ) -> Result<Self, String> {
+        let output = conv_out(input, k, s, p, d, exact)?;
         Ok(AxisGeom {
             input,
             output,
@@ -43,6 +56,13 @@ impl AxisGeom {
             p,
             d,
         })
+    }
+
+    /// The output size as the dim type the compiler derived for it: the
+    /// geometry is computed once per call, and a static dim only confirms it.
+    pub(crate) fn output_dim<D: dfdx::shapes::Dim>(&self) -> Result<D, String> {
+        D::from_size(self.output)
+            .ok_or_else(|| format!("the output size {} differs from its type's", self.output))
     }
 
     /// Input index read by output `o` at tap `t`, if it is not padding.

@@ -279,19 +279,19 @@ where
     let (b, c, h, wd) = *x.shape();
     let (o, cg, kh, kw) = *w.shape();
     cg.check(&c).map_err(shape_err(op))?;
-    let ho = h.slide(&kh).map_err(shape_err(op))?;
-    let wo = wd.slide(&kw).map_err(shape_err(op))?;
     let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
     let g = ConvGeom {
         batch: b.size(),
         c_in: c.size(),
         c_out: o.size(),
         groups,
-        y: AxisGeom::sliding(h.size(), kh.size(), sh, ph, dh).map_err(shape_err(op))?,
-        x: AxisGeom::sliding(wd.size(), kw.size(), sw, pw, dw).map_err(shape_err(op))?,
+        y: AxisGeom::window(h.size(), kh.size(), sh, ph, dh, M::EXACT).map_err(shape_err(op))?,
+        x: AxisGeom::window(wd.size(), kw.size(), sw, pw, dw, M::EXACT).map_err(shape_err(op))?,
         flipped,
         data_input,
     };
+    let ho: H::Output = g.y.output_dim().map_err(shape_err(op))?;
+    let wo: W::Output = g.x.output_dim().map_err(shape_err(op))?;
     Dev::conv(x, w, bias, &g, (b, o, ho, wo))
 }
 
@@ -317,7 +317,6 @@ where
     let (b, c, l) = *x.shape();
     let (o, cg, k) = *w.shape();
     cg.check(&c).map_err(shape_err("conv1d"))?;
-    let lo = l.slide(&k).map_err(shape_err("conv1d"))?;
     let [s, p, d, groups] = <(S, P, D, G)>::values();
     let g = ConvGeom {
         batch: b.size(),
@@ -325,10 +324,11 @@ where
         c_out: o.size(),
         groups,
         y: AxisGeom::UNIT,
-        x: AxisGeom::sliding(l.size(), k.size(), s, p, d).map_err(shape_err("conv1d"))?,
+        x: AxisGeom::window(l.size(), k.size(), s, p, d, M::EXACT).map_err(shape_err("conv1d"))?,
         flipped: false,
         data_input: false,
     };
+    let lo: L::Output = g.x.output_dim().map_err(shape_err("conv1d"))?;
     Dev::conv(x, w, bias, &g, (b, o, lo))
 }
 

@@ -209,8 +209,6 @@ where
     let op = kind.name();
     let (b, c, h, w) = *x.shape();
     let err = |m: String| Error::shape(op, m);
-    let ho = h.slide(&N::new()).map_err(err)?;
-    let wo = w.slide(&N::new()).map_err(err)?;
     for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
         if 2 * p > k {
             return Err(Error::shape(
@@ -222,9 +220,11 @@ where
     let g = PoolGeom {
         batch: b.size(),
         channels: c.size(),
-        y: AxisGeom::sliding(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1).map_err(err)?,
-        x: AxisGeom::sliding(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1).map_err(err)?,
+        y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::EXACT).map_err(err)?,
+        x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::EXACT).map_err(err)?,
     };
+    let ho: H::Output = g.y.output_dim().map_err(err)?;
+    let wo: W::Output = g.x.output_dim().map_err(err)?;
     Dev::pool(x, kind, &g, (b, c, ho, wo))
 }
 
