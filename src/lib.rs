@@ -75,8 +75,8 @@ pub mod plot;
 pub mod summary {
     pub use crate::inspect::{Row, Summary};
 }
-#[cfg(test)]
-mod testing;
+#[doc(hidden)]
+pub mod testing;
 pub mod train;
 pub mod zoo;
 

@@ -101,7 +101,7 @@ fn a_generic_concat_equals_its_branches_stacked() {
     .unwrap();
     let pool = mix.m.pool.c.forward(pooled);
     let want = ((one, three).concat_along(Axis::<1>), pool).concat_along(Axis::<1>);
-    common::assert_close(&y.as_vec(), &want.as_vec(), 1e-6);
+    common::assert_close(&y.as_vec(), &want.as_vec(), 1e-6, "concat of branches");
     // at 32 channels the same block has other parameter shapes
     let wide = Mix::<U32, f32, Cpu>::build(&dev);
     assert_eq!(wide.m.one.a.weight.shape().concrete(), [16, 32, 1, 1]);
@@ -125,7 +125,12 @@ fn a_generic_dense_block_grows_by_its_arithmetic() {
     let x: Maps<U32, U8> = dev.sample_normal_like(&(1, N::new(), N::new(), N::new()));
     let y = g.try_forward(x.clone()).unwrap();
     assert_eq!(y.shape().concrete(), [1, 48, 8, 8]);
-    common::assert_close(&y.as_vec()[..32 * 64], &x.as_vec(), 0.0);
+    common::assert_close(
+        &y.as_vec()[..32 * 64],
+        &x.as_vec(),
+        0.0,
+        "dense block passes its input",
+    );
     assert_eq!(
         Grow::<U32, f32, Cpu>::param_count() as usize,
         g.num_trainable_params()

@@ -67,7 +67,7 @@ fn a_block_alone_runs_at_static_and_runtime_sizes() {
     let h = body.bn1.forward(body.a.forward(x.clone())).relu();
     let h = body.bn2.forward(body.b.forward(h));
     let want = (h + x.clone()).relu();
-    common::assert_close(&y.as_vec(), &want.as_vec(), 1e-6);
+    common::assert_close(&y.as_vec(), &want.as_vec(), 1e-6, "block by hand");
 
     let runtime: Tensor<(usize, N<U8>, usize, usize), f32, Cpu> =
         dev.tensor_from_vec(x.as_vec(), (2, N::new(), 10, 10));

@@ -1,6 +1,8 @@
 //! Networks declared with `network!`: forward, backward, optimiser steps,
 //! safetensors round trips and summaries.
 
+mod common;
+
 use splotnet::prelude::*;
 use typenum::{U1, U10, U32};
 
@@ -31,7 +33,14 @@ fn lenet5_runs_forward_and_backward() {
     let loss = net.forward(x.leaky_trace()).unwrap().square().mean();
     let grads = loss.backward();
     let g = grads.get(&net.c1.weight).as_vec();
-    assert!(g.iter().any(|v| *v != 0.0), "c1 receives a gradient");
+    let mut net = net;
+    common::assert_matches_finite_differences(
+        &mut net,
+        "c1.weight",
+        &g,
+        |n| &mut n.c1.weight,
+        |n| common::mean_square(&n.forward(x.clone()).unwrap().as_vec()),
+    );
 }
 
 fn batch(dev: &Cpu, n: usize, seed: u64) -> Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu> {
@@ -241,17 +250,28 @@ fn residual_blocks_train_and_name_parameters_like_pytorch() {
     let y = net.forward(x.leaky_trace()).unwrap();
     assert_eq!(y.shape().concrete(), [2, 10]);
     let grads = y.square().mean().backward();
-    // the identity shortcut's input conv and the projection both get gradients
-    assert!(grads
-        .get(&net.stem.weight)
-        .as_vec()
-        .iter()
-        .any(|v| *v != 0.0));
-    assert!(grads
-        .get(&net.r2.shortcut.weight)
-        .as_vec()
-        .iter()
-        .any(|v| *v != 0.0));
+    // the identity shortcut's input conv and the projection both get their gradients
+    let (gs, gp) = (
+        grads.get(&net.stem.weight).as_vec(),
+        grads.get(&net.r2.shortcut.weight).as_vec(),
+    );
+    let mut net = net;
+    let loss =
+        |n: &mut MiniResNet<f32, Cpu>| common::mean_square(&n.forward(x.clone()).unwrap().as_vec());
+    common::assert_matches_finite_differences(
+        &mut net,
+        "stem.weight",
+        &gs,
+        |n| &mut n.stem.weight,
+        loss,
+    );
+    common::assert_matches_finite_differences(
+        &mut net,
+        "r2.shortcut.weight",
+        &gp,
+        |n| &mut n.r2.shortcut.weight,
+        loss,
+    );
     let s = MiniResNet::<f32, Cpu>::summary();
     assert_eq!(
         s.row("r2").unwrap().params,
@@ -327,24 +347,41 @@ fn inception_branches_concatenate_along_channels() {
     let y = net.forward(x.leaky_trace()).unwrap();
     assert_eq!(y.shape().concrete(), [2, 3]);
     let grads = y.square().mean().backward();
-    fn nonzero<S: Shape>(g: &Gradients<f32, Cpu>, w: &Tensor<S, f32, Cpu>) -> bool {
-        g.get(w).as_vec().iter().any(|v| *v != 0.0)
-    }
-    assert!(
-        nonzero(&grads, &net.inc.b1.c.weight),
-        "branch b1 gets a gradient"
+    // every branch's gradient, against finite differences of the same loss
+    type Net = MiniInception<f32, Cpu>;
+    let loss = |n: &mut Net| common::mean_square(&n.forward(x.clone()).unwrap().as_vec());
+    let g1 = grads.get(&net.inc.b1.c.weight).as_vec();
+    let g2 = grads.get(&net.inc.b2.c.weight).as_vec();
+    let g3 = grads.get(&net.inc.b3.c.weight).as_vec();
+    let g4 = grads.get(&net.inc.b4.proj.weight).as_vec();
+    let mut net = net;
+    common::assert_matches_finite_differences(
+        &mut net,
+        "inc.b1.c",
+        &g1,
+        |n: &mut Net| &mut n.inc.b1.c.weight,
+        loss,
     );
-    assert!(
-        nonzero(&grads, &net.inc.b2.c.weight),
-        "branch b2 gets a gradient"
+    common::assert_matches_finite_differences(
+        &mut net,
+        "inc.b2.c",
+        &g2,
+        |n: &mut Net| &mut n.inc.b2.c.weight,
+        loss,
     );
-    assert!(
-        nonzero(&grads, &net.inc.b3.c.weight),
-        "branch b3 gets a gradient"
+    common::assert_matches_finite_differences(
+        &mut net,
+        "inc.b3.c",
+        &g3,
+        |n: &mut Net| &mut n.inc.b3.c.weight,
+        loss,
     );
-    assert!(
-        nonzero(&grads, &net.inc.b4.proj.weight),
-        "branch b4 gets a gradient"
+    common::assert_matches_finite_differences(
+        &mut net,
+        "inc.b4.proj",
+        &g4,
+        |n: &mut Net| &mut n.inc.b4.proj.weight,
+        loss,
     );
     let s = MiniInception::<f32, Cpu>::summary();
     assert_eq!(
@@ -410,11 +447,16 @@ fn batch_norm_normalises_in_training_and_tracks_running_statistics() {
     // the whole network trains (&mut self) and infers (running stats) without error
     let y = net.forward_train(x.leaky_trace()).unwrap();
     let grads = y.square().mean().backward();
-    assert!(grads
-        .get(&net.r.bn2.weight)
-        .as_vec()
-        .iter()
-        .any(|v| *v != 0.0));
+    // in training, batch norm's output depends on the batch alone: the
+    // gradient through it against finite differences of the training pass
+    let g = grads.get(&net.r.bn2.weight).as_vec();
+    common::assert_matches_finite_differences(
+        &mut net,
+        "r.bn2.weight",
+        &g,
+        |n| &mut n.r.bn2.weight,
+        |n| common::mean_square(&n.forward_train(x.clone()).unwrap().as_vec()),
+    );
     let a = net.forward(x.clone()).unwrap().as_vec();
     let b = net.forward(x).unwrap().as_vec();
     assert_eq!(a, b, "inference uses the running statistics: deterministic");
@@ -488,9 +530,14 @@ fn transposed_convolution_upsamples_back_to_full_resolution() {
     let y = net.forward(x.leaky_trace()).unwrap();
     assert_eq!(y.shape().concrete(), [2, 2, 16, 16]);
     let grads = y.square().mean().backward();
-    assert!(
-        grads.get(&net.up.weight).as_vec().iter().any(|v| *v != 0.0),
-        "the up-convolution learns"
+    let g = grads.get(&net.up.weight).as_vec();
+    let mut net = net;
+    common::assert_matches_finite_differences(
+        &mut net,
+        "up.weight",
+        &g,
+        |n| &mut n.up.weight,
+        |n| common::mean_square(&n.forward(x.clone()).unwrap().as_vec()),
     );
     // the layer is the op: recompute `up` from `down` independently
     let down = splotnet::ops::conv2d(

@@ -1,10 +1,11 @@
-//! Helpers shared by the ops' unit tests: deterministic data, closeness,
-//! and central finite differences.
+//! Helpers shared by splotnet's own tests, unit and integration alike:
+//! deterministic data, closeness, and central finite differences. Public
+//! so that `tests/` uses the same ones; not part of the API.
 
 use dfdx::prelude::*;
 
 /// Deterministic pseudo-random values in [-1, 1) (no rand state to thread through tests).
-pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
+pub fn values(n: usize, seed: u64) -> Vec<f32> {
     let mut s = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -20,7 +21,7 @@ pub(crate) fn values(n: usize, seed: u64) -> Vec<f32> {
 
 /// Asserts `a ≈ b` elementwise within `tol` (absolute, scaled by magnitude above 1).
 #[track_caller]
-pub(crate) fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
+pub fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths differ");
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let scale = 1.0f32.max(x.abs()).max(y.abs());
@@ -32,7 +33,7 @@ pub(crate) fn assert_close(a: &[f32], b: &[f32], tol: f32, what: &str) {
 }
 
 /// Central finite differences of `loss` with respect to every entry of `at`.
-pub(crate) fn numeric_grad(at: &[f32], eps: f32, mut loss: impl FnMut(&[f32]) -> f64) -> Vec<f32> {
+pub fn numeric_grad(at: &[f32], eps: f32, mut loss: impl FnMut(&[f32]) -> f64) -> Vec<f32> {
     let mut v = at.to_vec();
     (0..v.len())
         .map(|i| {
@@ -48,12 +49,12 @@ pub(crate) fn numeric_grad(at: &[f32], eps: f32, mut loss: impl FnMut(&[f32]) ->
 }
 
 /// `Σ y·r` in f64: a loss whose gradient with respect to `y` is `r`.
-pub(crate) fn weighted_sum(y: &[f32], r: &[f32]) -> f64 {
+pub fn weighted_sum(y: &[f32], r: &[f32]) -> f64 {
     y.iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
 }
 
 /// The same loss on the tape.
-pub(crate) fn weighted_loss<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
+pub fn weighted_loss<S: Shape, D: Device<f32>, T: Tape<f32, D>>(
     y: Tensor<S, f32, D, T>,
     r: &[f32],
 ) -> Tensor<(), f32, D, T> {

@@ -28,16 +28,8 @@ pub fn onehot<C: ConstDim>(dev: &Cpu, labels: &[usize]) -> Tensor<(usize, C), f3
     dev.tensor_from_vec(v, (labels.len(), C::default()))
 }
 
-/// Asserts `a` and `b` agree entry by entry within `tol` (relative above 1).
-pub fn assert_close(a: &[f32], b: &[f32], tol: f32) {
-    assert_eq!(a.len(), b.len(), "lengths differ");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(
-            (x - y).abs() <= tol * (1.0 + y.abs()),
-            "entry {i}: {x} vs {y}"
-        );
-    }
-}
+#[allow(unused_imports)] // not every test binary compares values
+pub use splotnet::testing::assert_close;
 
 /// The traced tensors a training forward pass takes and gives.
 pub type Traced<S> = Tensor<S, f32, Cpu, OwnedTape<f32, Cpu>>;
@@ -98,4 +90,57 @@ pub fn assert_round_trip<M: TensorCollection<f32, Cpu>>(
     fresh.load_safetensors(&path).unwrap();
     assert_eq!(outputs(net), outputs(&fresh));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Checks the analytic gradient `analytic` of the parameter `param` picks
+/// against central differences of `loss`, at its first, middle and last
+/// entries: the comparison that shows a gradient is right, not merely there.
+pub fn assert_matches_finite_differences<M, S: Shape>(
+    net: &mut M,
+    name: &str,
+    analytic: &[f32],
+    param: fn(&mut M) -> &mut Tensor<S, f32, Cpu>,
+    mut loss: impl FnMut(&mut M) -> f64,
+) {
+    let mut largest = 0.0f64;
+    for i in [0, analytic.len() / 2, analytic.len() - 1] {
+        let a = analytic[i] as f64;
+        // a ReLU or max whose input is within the step of its kink bends the
+        // difference quotient, so smaller steps get a say
+        let mut tried = Vec::new();
+        for eps in [1e-2f32, 2e-3, 5e-4] {
+            nudge(param(net), i, eps);
+            let up = loss(net);
+            nudge(param(net), i, -2.0 * eps);
+            let down = loss(net);
+            nudge(param(net), i, eps);
+            let numeric = (up - down) / (2.0 * eps as f64);
+            largest = largest.max(numeric.abs());
+            tried.push(numeric);
+            if (numeric - a).abs() <= 2e-2 * numeric.abs().max(a.abs()) + 1e-4 {
+                break;
+            }
+        }
+        let close = |n: &f64| (n - a).abs() <= 2e-2 * n.abs().max(a.abs()) + 1e-4;
+        assert!(
+            tried.iter().any(close),
+            "{name}[{i}]: analytic {a} vs numeric {tried:?}"
+        );
+    }
+    assert!(
+        largest > 1e-4,
+        "{name}: the loss does not depend on it ({largest})"
+    );
+}
+
+/// Changes one entry of a parameter tensor in place.
+pub fn nudge<S: Shape>(t: &mut Tensor<S, f32, Cpu>, i: usize, delta: f32) {
+    let mut v = t.as_vec();
+    v[i] += delta;
+    t.copy_from(&v);
+}
+
+/// The mean of squares in f64: the loss the tests' backward passes use.
+pub fn mean_square(y: &[f32]) -> f64 {
+    y.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / y.len() as f64
 }

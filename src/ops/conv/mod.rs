@@ -32,76 +32,6 @@ mod rotated;
 mod scratch;
 pub(crate) mod strategy;
 
-/// The convolution kernels of a device: [`conv2d`], [`conv1d`] and the true
-/// convolution run `conv`, [`conv_transpose2d`] runs `conv_transpose`.
-///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait ConvKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
-    /// `y = conv(x, w) + b` for geometry `g`, output shape `out`.
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
-
-    /// The transposed convolution of `g` (see [`generic::conv_transpose_forward`]).
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
-}
-
-impl ConvKernel for Cpu {
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        cpu_tape::conv(x, w, bias, g, out)
-    }
-
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        cpu_tape::conv_transpose(x, w, bias, g, out)
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl ConvKernel for Cuda {
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::conv_forward(x, w, bias, g, out)
-    }
-
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::conv_transpose_forward(x, w, bias, g, out)
-    }
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -402,3 +332,73 @@ macro_rules! unsigned_list {
 }
 unsigned_list!(4: A, B, C, D);
 unsigned_list!(7: A, B, C, D, E, F, G);
+
+/// The convolution kernels of a device: [`conv2d`], [`conv1d`] and the true
+/// convolution run `conv`, [`conv_transpose2d`] runs `conv_transpose`.
+///
+/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
+/// made only of dfdx's own device-generic ops.
+pub trait ConvKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+    /// `y = conv(x, w) + b` for geometry `g`, output shape `out`.
+    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>>;
+
+    /// The transposed convolution of `g` (see [`generic::conv_transpose_forward`]).
+    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>>;
+}
+
+impl ConvKernel for Cpu {
+    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        cpu_tape::conv(x, w, bias, g, out)
+    }
+
+    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        cpu_tape::conv_transpose(x, w, bias, g, out)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl ConvKernel for Cuda {
+    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::conv_forward(x, w, bias, g, out)
+    }
+
+    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::conv_transpose_forward(x, w, bias, g, out)
+    }
+}

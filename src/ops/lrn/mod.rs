@@ -8,50 +8,22 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{local_response_norm, Lrn};
-//! use typenum::{U8, U5};
+//! use typenum::{U1, U3};
 //!
 //! let dev: Cpu = Default::default();
-//! let x: Tensor<(usize, N<U8>, N<U5>, N<U5>), f32, Cpu> =
-//!     dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
-//! let y = local_response_norm(x, &Lrn::ALEXNET).unwrap(); // same shape
+//! // three channels of one pixel: 1, 2, 3
+//! let x: Tensor<(usize, N<U3>, N<U1>, N<U1>), f32, Cpu> =
+//!     dev.tensor_from_vec(vec![1.0, 2.0, 3.0], (1, N::new(), N::new(), N::new()));
+//! let p = Lrn { n: 3, k: 1.0, alpha: 0.5, beta: 1.0 };
+//! let y = local_response_norm(x, &p).unwrap().as_vec();
+//! // channel 0 sees channels 0 and 1: 1 / (1 + 0.5·(1 + 4)) = 1/3.5;
+//! // channel 1 sees all three: 2 / (1 + 0.5·14) = 2/8; channel 2: 3 / (1 + 0.5·13)
+//! let want = [1.0 / 3.5, 2.0 / 8.0, 3.0 / 7.5];
+//! assert!(y.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{y:?}");
 //! ```
 
 pub(crate) mod cpu;
 pub mod generic;
-
-/// The local-response-normalisation kernel of a device.
-///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait LrnKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
-    /// Local response normalisation across the channels of `(batch, C, positions)`.
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>>;
-}
-
-impl LrnKernel for Cpu {
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        lrn_cpu(x, params, dims)
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl LrnKernel for Cuda {
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        generic::lrn(x, params, dims)
-    }
-}
 
 #[cfg(test)]
 mod tests;
@@ -134,4 +106,38 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
         cpu::backward(&p, dims, &xs, &scale, dy, grads.get_or_alloc_mut(&xg)?);
         Ok(())
     })
+}
+
+/// The local-response-normalisation kernel of a device.
+///
+/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
+/// made only of dfdx's own device-generic ops.
+pub trait LrnKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+    /// Local response normalisation across the channels of `(batch, C, positions)`.
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>>;
+}
+
+impl LrnKernel for Cpu {
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        lrn_cpu(x, params, dims)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl LrnKernel for Cuda {
+    fn lrn<S: Shape, T: Tape<f32, Self>>(
+        x: Tensor<S, f32, Self, T>,
+        params: &Lrn,
+        dims: [usize; 3],
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        generic::lrn(x, params, dims)
+    }
 }

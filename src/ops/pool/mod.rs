@@ -11,48 +11,27 @@
 //!     dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
 //! // AlexNet's overlapping pooling, K = 3, S = 2: (27 - 3)/2 + 1 = 13
 //! let y: Tensor<(usize, N<U3>, N<U13>, N<U13>), f32, Cpu> =
-//!     max_pool2d(x, Pool2dSpec::<U3, U3, U2, U2>::new()).unwrap();
+//!     max_pool2d(x.clone(), Pool2dSpec::<U3, U3, U2, U2>::new()).unwrap();
+//! // output (0, 0) of channel 0 is the largest of its 3x3 window
+//! let xs = x.as_vec();
+//! let window = (0..3).flat_map(|r| xs[r * 27..r * 27 + 3].to_vec());
+//! assert_eq!(y.as_vec()[0], window.fold(f32::MIN, f32::max));
+//!
+//! // the lecture's 4x4 example, 2x2 windows at stride 2
+//! use splotnet::ops::avg_pool2d;
+//! use typenum::U4;
+//! let m: Tensor<(usize, N<U1>, N<U4>, N<U4>), f32, Cpu> = dev.tensor_from_vec(
+//!     vec![1., 1., 2., 4., 5., 6., 7., 8., 3., 2., 1., 0., 1., 2., 3., 4.],
+//!     (1, N::new(), N::new(), N::new()),
+//! );
+//! let max = max_pool2d(m.clone(), Pool2dSpec::<U2>::new()).unwrap();
+//! assert_eq!(max.as_vec(), [6., 8., 3., 4.]);
+//! let avg = avg_pool2d(m, Pool2dSpec::<U2>::new()).unwrap();
+//! assert_eq!(avg.as_vec(), [3.25, 5.25, 2.0, 2.0]);
 //! ```
 
 pub(crate) mod cpu;
 pub mod generic;
-
-/// The pooling kernel of a device.
-///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait PoolKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
-    /// Pooling of kind `kind` for geometry `g`.
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
-}
-
-impl PoolKernel for Cpu {
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        pool_cpu(x, kind, g, out)
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl PoolKernel for Cuda {
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::pool(x, kind, g, out)
-    }
-}
 
 #[cfg(test)]
 mod tests;
@@ -284,4 +263,41 @@ pub fn global_max_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Result<Tensor<(B, C), f32, Dev, T>> {
     Ok(x.try_max::<_, Axes2<2, 3>>()?)
+}
+
+/// The pooling kernel of a device.
+///
+/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
+/// made only of dfdx's own device-generic ops.
+pub trait PoolKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+    /// Pooling of kind `kind` for geometry `g`.
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>>;
+}
+
+impl PoolKernel for Cpu {
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        pool_cpu(x, kind, g, out)
+    }
+}
+
+#[cfg(feature = "cuda")]
+impl PoolKernel for Cuda {
+    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        kind: PoolKind,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::pool(x, kind, g, out)
+    }
 }
