@@ -112,28 +112,6 @@ pub trait ConnectionTable: Send + Sync + 'static {
     fn connected(out: usize, inp: usize) -> bool;
 }
 
-/// LeNet-5's C3 table (LeCun et al. 1998, Table I): rows are S2's six maps,
-/// and each lists the C3 maps it feeds. It breaks the symmetry between C3's
-/// maps and cuts the connections from 96 to 60.
-pub struct LeNet5C3;
-
-impl LeNet5C3 {
-    const ROWS: [&'static [usize]; 6] = [
-        &[0, 4, 5, 6, 9, 10, 11, 12, 14, 15],
-        &[0, 1, 5, 6, 7, 10, 11, 12, 13, 15],
-        &[0, 1, 2, 6, 7, 8, 11, 13, 14, 15],
-        &[1, 2, 3, 6, 7, 8, 9, 12, 14, 15],
-        &[2, 3, 4, 7, 8, 9, 10, 12, 13, 15],
-        &[3, 4, 5, 8, 9, 10, 11, 13, 14, 15],
-    ];
-}
-
-impl ConnectionTable for LeNet5C3 {
-    fn connected(out: usize, inp: usize) -> bool {
-        Self::ROWS.get(inp).is_some_and(|row| row.contains(&out))
-    }
-}
-
 /// A convolution whose output map `o` reads only the input maps the table
 /// `Tab` connects to it (stride 1, no padding). The unconnected kernels are
 /// multiplied by zero, so they neither act nor learn.

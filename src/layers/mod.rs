@@ -53,7 +53,7 @@ pub use conv::{BiasKind, Conv2d, NoBias, WithBias};
 pub use conv_transpose::ConvTranspose2d;
 pub use flatten::Flatten;
 pub use highway::{highway_mix, HighwayGate};
-pub use lenet::{ConnectionTable, LeNet5C3, Subsample2d, TableConv2d};
+pub use lenet::{ConnectionTable, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 pub use seq::{maps_as_seq, seq_as_maps, Conv1d};

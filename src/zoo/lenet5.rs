@@ -22,7 +22,30 @@
 //! assert_eq!(params, [156, 12, 1516, 32, 48120, 10164]);
 //! ```
 
+use crate::layers::ConnectionTable;
 use crate::network;
+
+/// LeNet-5's C3 table (LeCun et al. 1998, Table I): rows are S2's six maps,
+/// and each lists the C3 maps it feeds. It breaks the symmetry between C3's
+/// maps and cuts the connections from 96 to 60.
+pub struct LeNet5C3;
+
+impl LeNet5C3 {
+    const ROWS: [&'static [usize]; 6] = [
+        &[0, 4, 5, 6, 9, 10, 11, 12, 14, 15],
+        &[0, 1, 5, 6, 7, 10, 11, 12, 13, 15],
+        &[0, 1, 2, 6, 7, 8, 11, 13, 14, 15],
+        &[1, 2, 3, 6, 7, 8, 9, 12, 14, 15],
+        &[2, 3, 4, 7, 8, 9, 10, 12, 13, 15],
+        &[3, 4, 5, 8, 9, 10, 11, 13, 14, 15],
+    ];
+}
+
+impl ConnectionTable for LeNet5C3 {
+    fn connected(out: usize, inp: usize) -> bool {
+        Self::ROWS.get(inp).is_some_and(|row| row.contains(&out))
+    }
+}
 
 network! {
     /// LeNet-5 as in the 1998 paper (see the module docs).
@@ -31,7 +54,7 @@ network! {
         scaled_tanh,
         s2: subsample(k = 2)                 -> [6, 14, 14],
         scaled_tanh,
-        c3: conv(16, k = 5, table = lenet5)  -> [16, 10, 10],
+        c3: conv(16, k = 5, table = LeNet5C3) -> [16, 10, 10],
         scaled_tanh,
         s4: subsample(k = 2)                 -> [16, 5, 5],
         scaled_tanh,
@@ -163,7 +186,8 @@ mod tests {
 
     #[test]
     fn subsample_and_table_conv_gradients_match_finite_differences() {
-        use crate::layers::{LeNet5C3, Subsample2d, TableConv2d};
+        use super::LeNet5C3;
+        use crate::layers::{Subsample2d, TableConv2d};
         use typenum::{U14, U16, U2, U5, U6};
         let dev = Cpu::seed_from_u64(4);
         let s2 = Subsample2d::<U6, U2, f32, Cpu>::build(&dev);

@@ -120,7 +120,7 @@ impl Tys {
     ) -> TokenStream {
         let (c, o, k) = (self.chan(cin), self.chan(out), tn(win.k.0));
         let t = match table {
-            Table::LeNet5(_) => quote!(::splotnet::layers::LeNet5C3),
+            Table::LeNet5(_) => quote!(::splotnet::zoo::lenet5::LeNet5C3),
             Table::Path(p) => quote!(#p),
         };
         quote!(::splotnet::layers::TableConv2d<#c, #o, #k, #t, #ed>)
