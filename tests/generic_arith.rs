@@ -53,6 +53,25 @@ network! {
 }
 
 network! {
+    /// A whole stage as one block, from blocks: down to `4·C` channels,
+    /// then a bottleneck at that width.
+    pub block StageOf(input: [C, H, W]) {
+        down: block(BottleneckDown) -> [C * 4, H, W],
+        more: block(Bottleneck) -> [C * 4, H, W],
+    }
+}
+
+network! {
+    /// Two stages built from the stage block.
+    Stages(input: [16, 16, 16]) {
+        s1: block(StageOf) -> [64, 8, 8],
+        s2: block(StageOf) -> [256, 4, 4],
+        global_avg_pool,
+        fc: linear(10),
+    }
+}
+
+network! {
     /// A ResNet-50-like stage: 64 -> 256 channels, then bottlenecks at 256.
     Stage(input: [64, 16, 16]) {
         down: block(BottleneckDown) -> [256, 8, 8],
@@ -200,5 +219,27 @@ fn blocks_of_two_channel_counts_sum_in_one_network() {
             "g1.d.0.bn.running_var",
         ],
         |n| n.forward(probe.clone()).unwrap().as_vec(),
+    );
+}
+
+#[test]
+fn generic_blocks_compose_inside_generic_blocks() {
+    let dev = Cpu::seed_from_u64(9);
+    let net = Stages::<f32, Cpu>::build(&dev);
+    let x: Maps<U16, U16> = dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    assert_eq!(net.forward(x).unwrap().shape().concrete(), [2, 10]);
+    // a stage's parameters are its two blocks' at their channel counts
+    assert_eq!(
+        StageOf::<U16, f32, Cpu>::param_count(),
+        BottleneckDown::<U16, f32, Cpu>::param_count() + Bottleneck::<U64, f32, Cpu>::param_count()
+    );
+    assert_eq!(
+        Stages::<f32, Cpu>::summary().params() as usize,
+        net.num_trainable_params()
+    );
+    assert_eq!(
+        net.s2.more.body.c.weight.shape().concrete(),
+        [256, 64, 1, 1],
+        "the inner block runs at the outer's 4·C"
     );
 }

@@ -60,7 +60,8 @@ pub enum Table {
 /// `inputs = n`: what a layer states it expects.
 pub type Inputs = Option<(u64, Span)>;
 
-pub enum What {
+/// The plain layers.
+pub enum LayerWhat {
     Conv {
         name: Ident,
         filters: SizeExpr,
@@ -109,6 +110,10 @@ pub enum What {
         name: Ident,
         ty: syn::Path,
     },
+}
+
+/// The blocks: scopes of layers joined in one way.
+pub enum BlockWhat {
     Residual {
         name: Ident,
         project: bool,
@@ -133,6 +138,12 @@ pub enum What {
         name: Ident,
         body: Vec<Spec>,
     },
+}
+
+/// What a spec declares: a plain layer or a block.
+pub enum What {
+    Layer(LayerWhat),
+    Block(BlockWhat),
 }
 
 pub struct Spec {
@@ -181,8 +192,8 @@ fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
     let kind = layer.kind.to_string();
     let mut args = Args::new(cx, layer);
     let what = match &layer.body {
-        Some(body) => block(&mut args, &kind, body),
-        None => plain(&mut args, &kind),
+        Some(body) => block(&mut args, &kind, body).map(What::Block),
+        None => plain(&mut args, &kind).map(What::Layer),
     };
     args.finish();
     Some(Spec {
@@ -206,7 +217,7 @@ fn needs_name(args: &Args, what: &str, example: &str) -> Option<Ident> {
     layer.name.clone()
 }
 
-fn plain(args: &mut Args, kind: &str) -> Option<What> {
+fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
     let layer = args.layer;
     let k = layer.kind.to_string();
     let layer_name = || {
@@ -237,7 +248,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
             };
             let groups = args.positive("groups", 1);
             let bias = args.boolean("bias", true);
-            What::Conv {
+            LayerWhat::Conv {
                 name: name?,
                 filters: filters?,
                 win: win?,
@@ -255,7 +266,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
             let win = args.window(false);
             let op = args.per_axis("op").unwrap_or(PerAxis::One(0));
             let groups = args.positive("groups", 1);
-            What::ConvTranspose {
+            LayerWhat::ConvTranspose {
                 name: name?,
                 filters: filters?,
                 win: win?,
@@ -276,7 +287,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
                     None
                 }
             };
-            What::Subsample { name: name?, k: k? }
+            LayerWhat::Subsample { name: name?, k: k? }
         }
         "max_pool" | "avg_pool" | "l2_pool" => {
             let pool = match kind {
@@ -284,28 +295,28 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
                 "avg_pool" => PoolKind::Avg,
                 _ => PoolKind::L2,
             };
-            What::Pool {
+            LayerWhat::Pool {
                 kind: pool,
                 win: args.window(true)?,
             }
         }
-        "global_avg_pool" => What::GlobalPool(PoolKind::Avg),
-        "global_max_pool" => What::GlobalPool(PoolKind::Max),
-        "flatten" => What::Flatten,
+        "global_avg_pool" => LayerWhat::GlobalPool(PoolKind::Avg),
+        "global_max_pool" => LayerWhat::GlobalPool(PoolKind::Max),
+        "flatten" => LayerWhat::Flatten,
         "linear" => {
             let name = layer_name();
             let out = args.required_size("number of output features", "linear(84)");
             let inputs = args.inputs();
-            What::Linear {
+            LayerWhat::Linear {
                 name: name?,
                 out: out?,
                 inputs,
             }
         }
-        "relu" => What::Act(Act::Relu),
-        "tanh" => What::Act(Act::Tanh),
-        "sigmoid" => What::Act(Act::Sigmoid),
-        "scaled_tanh" => What::Act(Act::ScaledTanh),
+        "relu" => LayerWhat::Act(Act::Relu),
+        "tanh" => LayerWhat::Act(Act::Tanh),
+        "sigmoid" => LayerWhat::Act(Act::Sigmoid),
+        "scaled_tanh" => LayerWhat::Act(Act::ScaledTanh),
         "dropout" => {
             let p = args.float("p", 0.5);
             if !(0.0..1.0).contains(&p) {
@@ -314,15 +325,15 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
                     format!("dropout probability must be in [0, 1), got {p}"),
                 );
             }
-            What::Dropout(p)
+            LayerWhat::Dropout(p)
         }
-        "lrn" => What::Lrn {
+        "lrn" => LayerWhat::Lrn {
             n: args.float("n", 5.0) as u64,
             k: args.float("k", 2.0),
             alpha: args.float("alpha", 1e-4),
             beta: args.float("beta", 0.75),
         },
-        "batch_norm" => What::BatchNorm {
+        "batch_norm" => LayerWhat::BatchNorm {
             name: layer_name()?,
         },
         "block" => {
@@ -347,7 +358,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<What> {
                 );
                 return None;
             }
-            What::Block {
+            LayerWhat::Block {
                 name: name?,
                 ty: ty?,
             }
@@ -374,7 +385,7 @@ pub fn path_text(p: &syn::Path) -> String {
         .join("::")
 }
 
-fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
+fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
     let layer = args.layer;
     let cx = args.cx;
     let Some(k) = kinds::block(kind) else {
@@ -419,7 +430,7 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
                     ),
                 );
             }
-            What::Residual {
+            BlockWhat::Residual {
                 name: name?,
                 project,
                 body,
@@ -457,7 +468,7 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
                 .iter()
                 .map(|(b, l)| (b.clone(), specs(cx, l)))
                 .collect();
-            What::Concat {
+            BlockWhat::Concat {
                 name: name?,
                 branches,
             }
@@ -488,7 +499,7 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
                 );
                 return None;
             }
-            What::Dense {
+            BlockWhat::Dense {
                 name: name?,
                 layers: n?,
                 body,
@@ -510,14 +521,14 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<What> {
                     format!("`gate_bias` {bias} is out of range"),
                 );
             }
-            What::Highway {
+            BlockWhat::Highway {
                 name: name?,
                 gate_k,
                 gate_bias_milli: (bias * 1000.0).round() as i32,
                 body: layers(body)?,
             }
         }
-        _ => What::Aux {
+        _ => BlockWhat::Aux {
             name: name?,
             body: layers(body)?,
         },

@@ -4,7 +4,7 @@ use super::{plane, stepper, Fail, Infer};
 use splotnet_sizes::SizeArith;
 
 use crate::ir::*;
-use crate::spec::{Spec, What};
+use crate::spec::{BlockWhat, Spec};
 
 /// The stride of a 1x1 projection along one axis: the body's total stride,
 /// which must also take the input size to the body's output size.
@@ -44,6 +44,7 @@ impl Infer<'_> {
     pub(super) fn block(
         &self,
         spec: &Spec,
+        what: &BlockWhat,
         input: Shape,
         field: Option<Field>,
     ) -> Result<Step, Fail> {
@@ -52,8 +53,8 @@ impl Infer<'_> {
         let stopped = || (spec.kind.span(), String::new());
         let step = stepper(spec, &input);
         let zero = Size::Fixed(0);
-        match &spec.what {
-            What::Residual {
+        match what {
+            BlockWhat::Residual {
                 name,
                 project,
                 body,
@@ -128,7 +129,7 @@ impl Infer<'_> {
                     body_field,
                 ))
             }
-            What::Concat { name, branches } => {
+            BlockWhat::Concat { name, branches } => {
                 let mut checked = Vec::new();
                 let mut first: Option<(&syn::Ident, Size, Size)> = None;
                 let mut channels = zero.clone();
@@ -172,7 +173,7 @@ impl Infer<'_> {
                     out_field,
                 ))
             }
-            What::Aux { name, body } => {
+            BlockWhat::Aux { name, body } => {
                 let (steps, out, _) = self
                     .layers(body, input.clone(), field, true)
                     .ok_or_else(stopped)?;
@@ -188,7 +189,7 @@ impl Infer<'_> {
                     field,
                 ))
             }
-            What::Dense {
+            BlockWhat::Dense {
                 name,
                 layers: n,
                 body,
@@ -244,7 +245,7 @@ impl Infer<'_> {
                     field,
                 ))
             }
-            What::Highway {
+            BlockWhat::Highway {
                 name,
                 gate_k,
                 gate_bias_milli,
@@ -289,7 +290,6 @@ impl Infer<'_> {
                     body_field,
                 ))
             }
-            _ => unreachable!("plain layers are dispatched by `step`"),
         }
     }
 }

@@ -5,7 +5,7 @@ use splotnet_sizes::{self as sizes, SizeArith, SizeError};
 
 use crate::ir::*;
 use crate::kinds;
-use crate::spec::{both, Pad, PerAxis, Spec, What, WinSpec};
+use crate::spec::{both, LayerWhat, Pad, PerAxis, Spec, What, WinSpec};
 
 impl Infer<'_> {
     /// One step on `input`.
@@ -15,16 +15,12 @@ impl Infer<'_> {
         input: Shape,
         field: Option<Field>,
     ) -> Result<Step, Fail> {
-        let mut step = match (&spec.what, &input) {
-            (
-                What::Residual { .. }
-                | What::Concat { .. }
-                | What::Dense { .. }
-                | What::Highway { .. }
-                | What::Aux { .. },
-                _,
-            ) => return self.block(spec, input, field),
-            (_, Shape::Seq { c, l }) => {
+        let what = match &spec.what {
+            What::Block(b) => return self.block(spec, b, input, field),
+            What::Layer(l) => l,
+        };
+        let mut step = match &input {
+            Shape::Seq { c, l } => {
                 let kind = spec.kind.to_string();
                 if !kinds::layer(&kind).is_some_and(|k| k.on_seq) {
                     return Err((
@@ -42,7 +38,7 @@ impl Infer<'_> {
                     h: Size::Fixed(1),
                     w: l.clone(),
                 };
-                let mut step = self.layer(spec, maps, field, true)?;
+                let mut step = self.layer(spec, what, maps, field, true)?;
                 if let Shape::Maps { c, w, .. } = &step.out {
                     step.out = Shape::Seq {
                         c: c.clone(),
@@ -51,7 +47,7 @@ impl Infer<'_> {
                 }
                 step
             }
-            _ => self.layer(spec, input.clone(), field, false)?,
+            _ => self.layer(spec, what, input.clone(), field, false)?,
         };
         step.input = input;
         Ok(step)
@@ -60,6 +56,7 @@ impl Infer<'_> {
     fn layer(
         &self,
         spec: &Spec,
+        what: &LayerWhat,
         input: Shape,
         field: Option<Field>,
         seq: bool,
@@ -77,8 +74,8 @@ impl Infer<'_> {
         };
         let count = |e| self.size(e).map_err(|(s, m)| (s, format!("{label}: {m}")));
         let zero = Size::Fixed(0);
-        Ok(match &spec.what {
-            What::Conv { one_d: true, .. } if !seq => {
+        Ok(match what {
+            LayerWhat::Conv { one_d: true, .. } if !seq => {
                 return Err(fail(
                     spec.kind.span(),
                     format!(
@@ -87,7 +84,7 @@ impl Infer<'_> {
                     ),
                 ))
             }
-            What::Conv {
+            LayerWhat::Conv {
                 name,
                 filters,
                 win,
@@ -178,7 +175,7 @@ impl Infer<'_> {
                     grow(field, &win),
                 )
             }
-            What::Pool { kind, win } => {
+            LayerWhat::Pool { kind, win } => {
                 let (c, h, w) = maps()?;
                 let win = self.window(spec, win, seq)?;
                 if 2 * win.p.0 > win.k.0 || 2 * win.p.1 > win.k.1 {
@@ -211,7 +208,7 @@ impl Infer<'_> {
                     grow(field, &win),
                 )
             }
-            What::GlobalPool(kind) => {
+            LayerWhat::GlobalPool(kind) => {
                 let (c, _, _) = maps()?;
                 step(
                     Op::GlobalPool(*kind),
@@ -221,7 +218,7 @@ impl Infer<'_> {
                     None,
                 )
             }
-            What::Flatten => {
+            LayerWhat::Flatten => {
                 let (c, h, w) = maps()?;
                 if !matches!((&h, &w), (Size::Fixed(_), Size::Fixed(_)))
                     || matches!(c, Size::Sym(_))
@@ -239,7 +236,7 @@ impl Infer<'_> {
                     None,
                 )
             }
-            What::Linear { name, out, inputs } => {
+            LayerWhat::Linear { name, out, inputs } => {
                 let inp = match &input {
                     Shape::Flat(f) => f.clone(),
                     other => {
@@ -274,15 +271,15 @@ impl Infer<'_> {
                     None,
                 )
             }
-            What::Act(a) => step(Op::Act(*a), input.clone(), zero.clone(), Some(zero), field),
-            What::Dropout(p) => step(
+            LayerWhat::Act(a) => step(Op::Act(*a), input.clone(), zero.clone(), Some(zero), field),
+            LayerWhat::Dropout(p) => step(
                 Op::Dropout(*p),
                 input.clone(),
                 zero.clone(),
                 Some(zero),
                 field,
             ),
-            What::Lrn { n, k, alpha, beta } => {
+            LayerWhat::Lrn { n, k, alpha, beta } => {
                 maps()?;
                 step(
                     Op::Lrn {
@@ -297,7 +294,7 @@ impl Infer<'_> {
                     field,
                 )
             }
-            What::BatchNorm { name } => {
+            LayerWhat::BatchNorm { name } => {
                 let (c, h, w) = maps()?;
                 let macs = plane(&h, &w).map(|p| p.mul(&c).times(2));
                 step(
@@ -311,7 +308,7 @@ impl Infer<'_> {
                     field,
                 )
             }
-            What::Subsample { name, k } => {
+            LayerWhat::Subsample { name, k } => {
                 let (c, h, w) = maps()?;
                 let win = Window {
                     k: (*k, *k),
@@ -339,7 +336,7 @@ impl Infer<'_> {
                     grow(field, &win),
                 )
             }
-            What::ConvTranspose {
+            LayerWhat::ConvTranspose {
                 name,
                 filters,
                 win,
@@ -407,7 +404,7 @@ impl Infer<'_> {
                     None,
                 )
             }
-            What::Block { name, ty } => {
+            LayerWhat::Block { name, ty } => {
                 let (c, _, _) = maps()?;
                 let Some(Ok(out)) = self.annotation(spec, &input) else {
                     return Err(fail(
@@ -433,13 +430,6 @@ impl Infer<'_> {
                     None,
                 )
             }
-            What::Residual { .. }
-            | What::Concat { .. }
-            | What::Dense { .. }
-            | What::Highway { .. }
-            | What::Aux { .. } => {
-                unreachable!("blocks are dispatched by `step`")
-            }
         })
     }
 
@@ -460,7 +450,7 @@ impl Infer<'_> {
         let k = axes("k", w.k, 1)?;
         let s = match w.s {
             Some(s) => axes("s", s, 1)?,
-            None if matches!(spec.what, What::Pool { .. }) => k,
+            None if matches!(spec.what, What::Layer(LayerWhat::Pool { .. })) => k,
             None => (1, 1),
         };
         let d = w.d.map_or(Ok((1, 1)), |d| axes("d", d, 1))?;

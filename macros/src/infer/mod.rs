@@ -21,7 +21,7 @@ use syn::Ident;
 use crate::diag::Ctxt;
 use crate::ir::*;
 use crate::parse::{BinOp, Network, SizeExpr};
-use crate::spec::{specs, Spec, What};
+use crate::spec::{specs, BlockWhat, Spec, What};
 
 /// The pass over one declaration.
 pub struct Infer<'a> {
@@ -185,7 +185,7 @@ impl Infer<'_> {
         let (mut shape, mut field) = (input, field);
         for spec in specs {
             if nested {
-                if let What::Aux { .. } = spec.what {
+                if let What::Block(BlockWhat::Aux { .. }) = spec.what {
                     self.cx.error(
                         spec.kind.span(),
                         format!("{}: auxiliary heads are extra outputs of the network and go on its main path, not inside a block", spec.label()),
