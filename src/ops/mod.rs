@@ -18,7 +18,7 @@ mod simd;
 pub mod tanh;
 pub(crate) mod tape;
 pub(crate) mod windows;
-pub use conv::{ConvKernel, GroupInputOf, UnsignedList};
+pub use conv::{ConvKernel, GroupInputOf, TryConv2d, UnsignedList};
 pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
 pub use tanh::TanhKernel;
@@ -27,12 +27,12 @@ pub use conv::{
     conv1d, conv2d, conv2d_on_data, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec,
     ConvGeom, ConvTranspose2dSpec,
 };
-pub use lrn::{local_response_norm, Lrn};
+pub use lrn::{local_response_norm, Lrn, TryLrn};
 pub use pool::{
     avg_pool2d, global_avg_pool2d, global_max_pool2d, l2_pool2d, max_pool2d, Pool2dSpec, PoolGeom,
-    PoolKind,
+    PoolKind, TryPool2d,
 };
-pub use tanh::scaled_tanh;
+pub use tanh::{scaled_tanh, TryScaledTanh};
 
 /// A dfdx device splotnet's ops run on: one with every op's kernel.
 ///

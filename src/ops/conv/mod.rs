@@ -101,17 +101,94 @@ fn shape_err(op: &'static str) -> impl Fn(String) -> Error {
     move |m| Error::shape(op, m)
 }
 
-/// 2D cross-correlation, the "convolution" of CNN layers:
-/// `y[n,o,i,j] = b[o] + Σ_{c,m,k} w[o,c,m,k] · x[n, c, i·S + m·D - P, j·S + k·D - P]`.
+/// 2D convolution as a method on a batch of maps: `x.try_conv2d(&w, bias,
+/// spec)`, `try_conv2d_on_data` and `try_convolve2d`; the free functions
+/// call it.
 ///
-/// `x: (batch, C, H, W)`, `w: (O, C/G, KH, KW)`, `bias: (O,)`; the output
-/// `(batch, O, H', W')` has sizes from [`SlidingWindow`]: static in, static
-/// out (checked by the compiler); `usize` in, `usize` out (checked here).
+/// ```
+/// use splotnet::prelude::*;
+/// use splotnet::ops::{Conv2dSpec, TryConv2d};
+/// use typenum::{U1, U2, U3};
+///
+/// let dev: Cpu = Default::default();
+/// // a 3x3 map and the 2x2 kernel [[1, 2], [0, 0]]: each output is its
+/// // window times the kernel, so the top-left one is 1·1 + 2·2 = 5
+/// let x: Tensor<(usize, N<U1>, N<U3>, N<U3>), f32, Cpu> = dev.tensor_from_vec(
+///     vec![1., 2., 3., 4., 5., 6., 7., 8., 9.],
+///     (1, N::new(), N::new(), N::new()),
+/// );
+/// let w: Tensor<(N<U1>, N<U1>, N<U2>, N<U2>), f32, Cpu> =
+///     dev.tensor_from_vec(vec![1., 2., 0., 0.], (N::new(), N::new(), N::new(), N::new()));
+/// let y = x.clone().try_conv2d(&w, None, <Conv2dSpec>::new()).unwrap();
+/// assert_eq!(y.as_vec(), [5., 8., 14., 17.]);
+/// // the true convolution rotates the kernel to [[0, 0], [2, 1]]: 4·2 + 5·1 = 13
+/// let z = x.try_convolve2d(&w, None, <Conv2dSpec>::new()).unwrap();
+/// assert_eq!(z.as_vec(), [13., 16., 22., 25.]);
+/// ```
+pub trait TryConv2d<Wt, Spec>: Sized {
+    /// The output maps.
+    type Output;
+    /// The bias: one value per filter.
+    type Bias;
+
+    /// The correlation with `w` (rotated 180° when `flipped`: a true
+    /// convolution); `data_input` skips the input's gradient.
+    #[doc(hidden)]
+    fn try_correlate2d(
+        self,
+        w: &Wt,
+        bias: Option<&Self::Bias>,
+        flipped: bool,
+        data_input: bool,
+        op: &'static str,
+    ) -> Result<Self::Output>;
+
+    /// 2D cross-correlation, the "convolution" of CNN layers:
+    /// `y[n,o,i,j] = b[o] + Σ_{c,m,k} w[o,c,m,k] · x[n, c, i·S + m·D - P, j·S + k·D - P]`.
+    ///
+    /// `x: (batch, C, H, W)`, `w: (O, C/G, KH, KW)`, `bias: (O,)`; the output
+    /// `(batch, O, H', W')` has sizes from [`SlidingWindow`]: static in, static
+    /// out (checked by the compiler); `usize` in, `usize` out (checked here).
+    fn try_conv2d(self, w: &Wt, bias: Option<&Self::Bias>, _spec: Spec) -> Result<Self::Output> {
+        self.try_correlate2d(w, bias, false, false, "conv2d")
+    }
+
+    /// [`conv2d`] for a layer whose input is data: no gradient is computed for
+    /// `x` on the Cpu path (asking dfdx for it afterwards panics); parameters'
+    /// gradients are unchanged. For the first layer of a training pass.
+    fn try_conv2d_on_data(
+        self,
+        w: &Wt,
+        bias: Option<&Self::Bias>,
+        _spec: Spec,
+    ) -> Result<Self::Output> {
+        self.try_correlate2d(w, bias, false, true, "conv2d")
+    }
+
+    /// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
+    ///
+    /// `convolve2d(x, w) == conv2d(x, rot180(w))`; the lecture's
+    /// `(x * w)(t) = Σ_a x(a) w(t - a)` as opposed to cross-correlation.
+    fn try_convolve2d(
+        self,
+        w: &Wt,
+        bias: Option<&Self::Bias>,
+        _spec: Spec,
+    ) -> Result<Self::Output> {
+        self.try_correlate2d(w, bias, true, false, "convolve2d")
+    }
+}
+
+/// 2D cross-correlation (see [`TryConv2d::try_conv2d`]).
+///
+/// The bounds are the size rules, stated here too so that a broken rule is
+/// reported at this call with its own message.
+#[allow(clippy::type_complexity)]
 pub fn conv2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
     w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
     bias: Option<&Tensor<(O,), f32, Dev>>,
-    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
 ) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
 where
     B: Dim,
@@ -127,17 +204,19 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    correlate2d(x, w, bias, false, false, "conv2d")
+    x.try_conv2d(w, bias, spec)
 }
 
-/// [`conv2d`] for a layer whose input is data: no gradient is computed for
-/// `x` on the Cpu path (asking dfdx for it afterwards panics); parameters'
-/// gradients are unchanged. For the first layer of a training pass.
+/// [`conv2d`] on the network's input (see [`TryConv2d::try_conv2d_on_data`]).
+///
+/// The bounds are the size rules, stated here too so that a broken rule is
+/// reported at this call with its own message.
+#[allow(clippy::type_complexity)]
 pub fn conv2d_on_data<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
     w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
     bias: Option<&Tensor<(O,), f32, Dev>>,
-    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
 ) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
 where
     B: Dim,
@@ -153,18 +232,19 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    correlate2d(x, w, bias, false, true, "conv2d")
+    x.try_conv2d_on_data(w, bias, spec)
 }
 
-/// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
+/// The true convolution (see [`TryConv2d::try_convolve2d`]).
 ///
-/// `convolve2d(x, w) == conv2d(x, rot180(w))`; the lecture's
-/// `(x * w)(t) = Σ_a x(a) w(t - a)` as opposed to cross-correlation.
+/// The bounds are the size rules, stated here too so that a broken rule is
+/// reported at this call with its own message.
+#[allow(clippy::type_complexity)]
 pub fn convolve2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
     w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
     bias: Option<&Tensor<(O,), f32, Dev>>,
-    _spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
 ) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
 where
     B: Dim,
@@ -180,18 +260,13 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    correlate2d(x, w, bias, true, false, "convolve2d")
+    x.try_convolve2d(w, bias, spec)
 }
 
-/// The body of [`conv2d`] and [`convolve2d`], which differ only in `flipped`.
-fn correlate2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
-    bias: Option<&Tensor<(O,), f32, Dev>>,
-    flipped: bool,
-    data_input: bool,
-    op: &'static str,
-) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+#[allow(clippy::type_complexity)]
+impl<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>
+    TryConv2d<Tensor<(O, Cg, KH, KW), f32, Dev>, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>>
+    for Tensor<(B, C, H, W), f32, Dev, T>
 where
     B: Dim,
     C: Dim,
@@ -206,23 +281,38 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    let (b, c, h, wd) = *x.shape();
-    let (o, cg, kh, kw) = *w.shape();
-    cg.check(&c).map_err(shape_err(op))?;
-    let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
-    let g = ConvGeom {
-        batch: b.size(),
-        c_in: c.size(),
-        c_out: o.size(),
-        groups,
-        y: AxisGeom::window(h.size(), kh.size(), sh, ph, dh, M::EXACT).map_err(shape_err(op))?,
-        x: AxisGeom::window(wd.size(), kw.size(), sw, pw, dw, M::EXACT).map_err(shape_err(op))?,
-        flipped,
-        data_input,
-    };
-    let ho: H::Output = g.y.output_dim().map_err(shape_err(op))?;
-    let wo: W::Output = g.x.output_dim().map_err(shape_err(op))?;
-    Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+    type Output = Tensor<(B, O, H::Output, W::Output), f32, Dev, T>;
+    type Bias = Tensor<(O,), f32, Dev>;
+
+    fn try_correlate2d(
+        self,
+        w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+        bias: Option<&Self::Bias>,
+        flipped: bool,
+        data_input: bool,
+        op: &'static str,
+    ) -> Result<Self::Output> {
+        let x = self;
+        let (b, c, h, wd) = *x.shape();
+        let (o, cg, kh, kw) = *w.shape();
+        cg.check(&c).map_err(shape_err(op))?;
+        let [sh, sw, ph, pw, dh, dw, groups] = <(SH, SW, PH, PW, DH, DW, G)>::values();
+        let g = ConvGeom {
+            batch: b.size(),
+            c_in: c.size(),
+            c_out: o.size(),
+            groups,
+            y: AxisGeom::window(h.size(), kh.size(), sh, ph, dh, M::EXACT)
+                .map_err(shape_err(op))?,
+            x: AxisGeom::window(wd.size(), kw.size(), sw, pw, dw, M::EXACT)
+                .map_err(shape_err(op))?,
+            flipped,
+            data_input,
+        };
+        let ho: H::Output = g.y.output_dim().map_err(shape_err(op))?;
+        let wo: W::Output = g.x.output_dim().map_err(shape_err(op))?;
+        Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+    }
 }
 
 /// 1D cross-correlation over `x: (batch, C, L)` with `w: (O, C/G, K)`.

@@ -84,9 +84,23 @@ pub fn local_response_norm<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape
     x: Tensor<(B, C, H, W), f32, Dev, T>,
     params: &Lrn,
 ) -> Result<Tensor<(B, C, H, W), f32, Dev, T>> {
-    params.validate()?;
-    let (b, c, h, w) = *x.shape();
-    Dev::lrn(x, params, [b.size(), c.size(), h.size() * w.size()])
+    x.try_local_response_norm(params)
+}
+
+/// Local response normalisation as a method: `x.try_local_response_norm(&p)`.
+pub trait TryLrn: Sized {
+    /// [`local_response_norm`] of `self`.
+    fn try_local_response_norm(self, params: &Lrn) -> Result<Self>;
+}
+
+impl<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>> TryLrn
+    for Tensor<(B, C, H, W), f32, Dev, T>
+{
+    fn try_local_response_norm(self, params: &Lrn) -> Result<Self> {
+        params.validate()?;
+        let (b, c, h, w) = *self.shape();
+        Dev::lrn(self, params, [b.size(), c.size(), h.size() * w.size()])
+    }
 }
 
 pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(

@@ -120,9 +120,38 @@ impl<KH, KW, SH, SW, PH, PW, M> Default for Pool2dSpec<KH, KW, SH, SW, PH, PW, M
     }
 }
 
+/// Pooling as a method on a batch of maps: `x.try_max_pool2d(spec)`, and
+/// `try_avg_pool2d`, `try_l2_pool2d`. The size rules are this impl's bounds,
+/// stated once; the free functions call it.
+pub trait TryPool2d<Spec>: Sized {
+    /// The pooled maps.
+    type Output;
+
+    /// Pooling of `kind` over the windows of `spec`.
+    fn try_pool2d(self, kind: PoolKind, spec: Spec) -> Result<Self::Output>;
+
+    /// Max pooling; the gradient is routed to each window's arg-max.
+    fn try_max_pool2d(self, spec: Spec) -> Result<Self::Output> {
+        self.try_pool2d(PoolKind::Max, spec)
+    }
+
+    /// Average pooling (padding counts as zeros in the mean).
+    fn try_avg_pool2d(self, spec: Spec) -> Result<Self::Output> {
+        self.try_pool2d(PoolKind::Avg, spec)
+    }
+
+    /// L2-norm pooling: `sqrt(Σ x²)` over each window.
+    fn try_l2_pool2d(self, spec: Spec) -> Result<Self::Output> {
+        self.try_pool2d(PoolKind::L2, spec)
+    }
+}
+
 macro_rules! pool_fn {
-    ($(#[$doc:meta])* $name:ident, $kind:expr) => {
+    ($(#[$doc:meta])* $name:ident, $method:ident) => {
         $(#[$doc])*
+        ///
+        /// The bounds are the size rules, stated here too so that a broken
+        /// rule is reported at this call with its own message.
         #[allow(clippy::type_complexity)]
         pub fn $name<B, C, H, W, KH, KW, SH, SW, PH, PW, M, Dev, T>(
             x: Tensor<(B, C, H, W), f32, Dev, T>,
@@ -143,7 +172,7 @@ macro_rules! pool_fn {
             Dev: Backend,
             T: Tape<f32, Dev>,
         {
-            pool2d(x, $kind, spec)
+            x.$method(spec)
         }
     };
 }
@@ -151,25 +180,22 @@ macro_rules! pool_fn {
 pool_fn!(
     /// Max pooling; the gradient is routed to each window's arg-max.
     max_pool2d,
-    PoolKind::Max
+    try_max_pool2d
 );
 pool_fn!(
     /// Average pooling (padding counts as zeros in the mean).
     avg_pool2d,
-    PoolKind::Avg
+    try_avg_pool2d
 );
 pool_fn!(
     /// L2-norm pooling: `sqrt(Σ x²)` over each window.
     l2_pool2d,
-    PoolKind::L2
+    try_l2_pool2d
 );
 
 #[allow(clippy::type_complexity)]
-fn pool2d<B, C, H, W, KH, KW, SH, SW, PH, PW, M, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-    kind: PoolKind,
-    _: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
-) -> Result<Tensor<(B, C, H::Output, W::Output), f32, Dev, T>>
+impl<B, C, H, W, KH, KW, SH, SW, PH, PW, M, Dev, T> TryPool2d<Pool2dSpec<KH, KW, SH, SW, PH, PW, M>>
+    for Tensor<(B, C, H, W), f32, Dev, T>
 where
     B: Dim,
     C: Dim,
@@ -185,26 +211,37 @@ where
     Dev: Backend,
     T: Tape<f32, Dev>,
 {
-    let op = kind.name();
-    let (b, c, h, w) = *x.shape();
-    let err = |m: String| Error::shape(op, m);
-    for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
-        if 2 * p > k {
-            return Err(Error::shape(
+    type Output = Tensor<(B, C, H::Output, W::Output), f32, Dev, T>;
+
+    fn try_pool2d(
+        self,
+        kind: PoolKind,
+        _: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
+    ) -> Result<Self::Output> {
+        let x = self;
+        let op = kind.name();
+        let (b, c, h, w) = *x.shape();
+        let err = |m: String| Error::shape(op, m);
+        for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
+            if 2 * p > k {
+                return Err(Error::shape(
                 op,
                 format!("padding {p} is more than half the kernel {k}: a window could hold only padding"),
             ));
+            }
         }
+        let g = PoolGeom {
+            batch: b.size(),
+            channels: c.size(),
+            y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::EXACT)
+                .map_err(err)?,
+            x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::EXACT)
+                .map_err(err)?,
+        };
+        let ho: H::Output = g.y.output_dim().map_err(err)?;
+        let wo: W::Output = g.x.output_dim().map_err(err)?;
+        Dev::pool(x, kind, &g, (b, c, ho, wo))
     }
-    let g = PoolGeom {
-        batch: b.size(),
-        channels: c.size(),
-        y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::EXACT).map_err(err)?,
-        x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::EXACT).map_err(err)?,
-    };
-    let ho: H::Output = g.y.output_dim().map_err(err)?;
-    let wo: W::Output = g.x.output_dim().map_err(err)?;
-    Dev::pool(x, kind, &g, (b, c, ho, wo))
 }
 
 /// The Cpu pooling on dfdx's tape.

@@ -15,12 +15,36 @@ pub mod generic;
 mod tests;
 
 /// `A · tanh(S · x)`, elementwise, any shape.
+///
+/// ```
+/// use splotnet::prelude::*;
+/// use splotnet::ops::TryScaledTanh;
+///
+/// let dev: Cpu = Default::default();
+/// let x = dev.tensor([0.0f32, 1.5]);
+/// // LeCun's scaled tanh: 1.7159 · tanh(2/3 · 1.5) = 1.7159 · tanh(1)
+/// let y = x.try_scaled_tanh(1.7159, 2.0 / 3.0).unwrap().array();
+/// assert_eq!(y[0], 0.0);
+/// assert!((y[1] - 1.7159 * 1.0f32.tanh()).abs() < 1e-6);
+/// ```
 pub fn scaled_tanh<S: Shape, D: Backend, T: Tape<f32, D>>(
     x: Tensor<S, f32, D, T>,
     a: f32,
     s: f32,
 ) -> crate::Result<Tensor<S, f32, D, T>> {
-    D::scaled_tanh(x, a, s)
+    x.try_scaled_tanh(a, s)
+}
+
+/// The scaled tanh as a method: `x.try_scaled_tanh(a, s)`.
+pub trait TryScaledTanh: Sized {
+    /// [`scaled_tanh`] of `self`.
+    fn try_scaled_tanh(self, a: f32, s: f32) -> crate::Result<Self>;
+}
+
+impl<S: Shape, D: Backend, T: Tape<f32, D>> TryScaledTanh for Tensor<S, f32, D, T> {
+    fn try_scaled_tanh(self, a: f32, s: f32) -> crate::Result<Self> {
+        D::scaled_tanh(self, a, s)
+    }
 }
 
 /// The scaled-tanh kernel of a device.
