@@ -18,6 +18,8 @@ mod simd;
 pub mod tanh;
 pub(crate) mod tape;
 pub(crate) mod windows;
+use dfdx::prelude::*;
+
 pub use conv::{ConvKernel, GroupInputOf, TryConv2d, UnsignedList};
 pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
@@ -34,12 +36,19 @@ pub use pool::{
 };
 pub use tanh::{scaled_tanh, TryScaledTanh};
 
+/// A dfdx device with `f32` tensors whose errors convert into
+/// [`crate::Error`] (so `?` works on them): what the ops' generic paths need.
+pub trait F32Device: Device<f32> + HasErr<Err: crate::DeviceError> {}
+
+impl<D: Device<f32> + HasErr<Err: crate::DeviceError>> F32Device for D {}
+
 /// A dfdx device splotnet's ops run on: one with every op's kernel.
 ///
 /// Each op declares its kernel trait beside its code ([`ConvKernel`],
-/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`]) and implements it for `Cpu`
-/// (the fast kernels) and `Cuda` (feature `cuda`: the generic paths). A
-/// device's errors convert into [`crate::Error`], so `?` works on them.
+/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`]), whose default methods are
+/// the generic paths (dfdx's own device-generic ops, so any device can run
+/// them: `Cuda` with feature `cuda` does); `Cpu` overrides them with the
+/// fast kernels.
 pub trait Backend: ConvKernel + PoolKernel + LrnKernel + TanhKernel {}
 
 impl<D: ConvKernel + PoolKernel + LrnKernel + TanhKernel> Backend for D {}

@@ -21,7 +21,7 @@ pub(crate) fn pad_row(positions: usize) -> usize {
 /// `idx` lists, for each output position and each of `taps` kernel taps (tap
 /// fastest), the position read, or [`pad_row`] for padding. The result is
 /// `(outputs, taps, batch, channels)` with `outputs = idx.len() / taps`.
-pub(crate) fn gather_windows<D: crate::ops::Backend, T: Tape<f32, D>>(
+pub(crate) fn gather_windows<D: crate::ops::F32Device, T: Tape<f32, D>>(
     x: Tensor<(usize, usize, usize), f32, D, T>,
     idx: Vec<usize>,
     taps: usize,

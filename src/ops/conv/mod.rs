@@ -426,9 +426,9 @@ unsigned_list!(7: A, B, C, D, E, F, G);
 /// The convolution kernels of a device: [`conv2d`], [`conv1d`] and the true
 /// convolution run `conv`, [`conv_transpose2d`] runs `conv_transpose`.
 ///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait ConvKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+/// The default methods are the generic path, made only of dfdx's own
+/// device-generic ops; `Cpu` overrides them with its fast kernels.
+pub trait ConvKernel: crate::ops::F32Device {
     /// `y = conv(x, w) + b` for geometry `g`, output shape `out`.
     fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
         x: Tensor<Si, f32, Self, T>,
@@ -436,7 +436,9 @@ pub trait ConvKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
         bias: Option<&Tensor<(O,), f32, Self>>,
         g: &ConvGeom,
         out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::conv_forward(x, w, bias, g, out)
+    }
 
     /// The transposed convolution of `g` (see [`generic::conv_transpose_forward`]).
     fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
@@ -445,7 +447,9 @@ pub trait ConvKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
         bias: Option<&Tensor<(O,), f32, Self>>,
         g: &ConvGeom,
         out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::conv_transpose_forward(x, w, bias, g, out)
+    }
 }
 
 impl ConvKernel for Cpu {
@@ -471,24 +475,4 @@ impl ConvKernel for Cpu {
 }
 
 #[cfg(feature = "cuda")]
-impl ConvKernel for Cuda {
-    fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::conv_forward(x, w, bias, g, out)
-    }
-
-    fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        w: &Tensor<Sw, f32, Self>,
-        bias: Option<&Tensor<(O,), f32, Self>>,
-        g: &ConvGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::conv_transpose_forward(x, w, bias, g, out)
-    }
-}
+impl ConvKernel for Cuda {}

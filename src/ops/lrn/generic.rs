@@ -8,7 +8,7 @@ use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
 
 /// LRN of `x`, read as `(batch, channels, positions)`, on any dfdx device.
-pub fn lrn<D: crate::ops::Backend, S: Shape, T: Tape<f32, D>>(
+pub fn lrn<D: crate::ops::F32Device, S: Shape, T: Tape<f32, D>>(
     x: Tensor<S, f32, D, T>,
     p: &Lrn,
     [batch, channels, positions]: [usize; 3],

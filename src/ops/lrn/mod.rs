@@ -124,15 +124,17 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
 
 /// The local-response-normalisation kernel of a device.
 ///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait LrnKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+/// The default methods are the generic path, made only of dfdx's own
+/// device-generic ops; `Cpu` overrides them with its fast kernels.
+pub trait LrnKernel: crate::ops::F32Device {
     /// Local response normalisation across the channels of `(batch, C, positions)`.
     fn lrn<S: Shape, T: Tape<f32, Self>>(
         x: Tensor<S, f32, Self, T>,
         params: &Lrn,
         dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>>;
+    ) -> Result<Tensor<S, f32, Self, T>> {
+        generic::lrn(x, params, dims)
+    }
 }
 
 impl LrnKernel for Cpu {
@@ -146,12 +148,4 @@ impl LrnKernel for Cpu {
 }
 
 #[cfg(feature = "cuda")]
-impl LrnKernel for Cuda {
-    fn lrn<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        params: &Lrn,
-        dims: [usize; 3],
-    ) -> Result<Tensor<S, f32, Self, T>> {
-        generic::lrn(x, params, dims)
-    }
-}
+impl LrnKernel for Cuda {}

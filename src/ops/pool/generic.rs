@@ -25,7 +25,7 @@ fn pool_index(g: &PoolGeom) -> Vec<usize> {
 }
 
 /// Pooling of `x` on any dfdx device, differentiable through dfdx's tape.
-pub fn pool<D: crate::ops::Backend, Si: Shape, So: Shape, T: Tape<f32, D>>(
+pub fn pool<D: crate::ops::F32Device, Si: Shape, So: Shape, T: Tape<f32, D>>(
     x: Tensor<Si, f32, D, T>,
     kind: PoolKind,
     g: &PoolGeom,

@@ -304,16 +304,18 @@ pub fn global_max_pool2d<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f
 
 /// The pooling kernel of a device.
 ///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait PoolKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+/// The default methods are the generic path, made only of dfdx's own
+/// device-generic ops; `Cpu` overrides them with its fast kernels.
+pub trait PoolKernel: crate::ops::F32Device {
     /// Pooling of kind `kind` for geometry `g`.
     fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
         x: Tensor<Si, f32, Self, T>,
         kind: PoolKind,
         g: &PoolGeom,
         out: So,
-    ) -> Result<Tensor<So, f32, Self, T>>;
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        generic::pool(x, kind, g, out)
+    }
 }
 
 impl PoolKernel for Cpu {
@@ -328,13 +330,4 @@ impl PoolKernel for Cpu {
 }
 
 #[cfg(feature = "cuda")]
-impl PoolKernel for Cuda {
-    fn pool<Si: Shape, So: Shape, T: Tape<f32, Self>>(
-        x: Tensor<Si, f32, Self, T>,
-        kind: PoolKind,
-        g: &PoolGeom,
-        out: So,
-    ) -> Result<Tensor<So, f32, Self, T>> {
-        generic::pool(x, kind, g, out)
-    }
-}
+impl PoolKernel for Cuda {}

@@ -3,7 +3,7 @@
 use dfdx::prelude::*;
 
 /// `a · tanh(s · x)` from dfdx's own ops, for any device.
-pub fn scaled_tanh<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>>(
+pub fn scaled_tanh<S: Shape, D: crate::ops::F32Device, T: Tape<f32, D>>(
     x: Tensor<S, f32, D, T>,
     a: f32,
     s: f32,

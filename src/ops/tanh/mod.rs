@@ -49,15 +49,17 @@ impl<S: Shape, D: Backend, T: Tape<f32, D>> TryScaledTanh for Tensor<S, f32, D, 
 
 /// The scaled-tanh kernel of a device.
 ///
-/// `Cpu` runs the fast kernels; `Cuda` (feature `cuda`) the generic path,
-/// made only of dfdx's own device-generic ops.
-pub trait TanhKernel: Device<f32> + HasErr<Err: crate::DeviceError> {
+/// The default methods are the generic path, made only of dfdx's own
+/// device-generic ops; `Cpu` overrides them with its fast kernels.
+pub trait TanhKernel: crate::ops::F32Device {
     /// `a · tanh(s · x)`.
     fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
         x: Tensor<S, f32, Self, T>,
         a: f32,
         s: f32,
-    ) -> crate::Result<Tensor<S, f32, Self, T>>;
+    ) -> crate::Result<Tensor<S, f32, Self, T>> {
+        generic::scaled_tanh(x, a, s)
+    }
 }
 
 impl TanhKernel for Cpu {
@@ -71,12 +73,4 @@ impl TanhKernel for Cpu {
 }
 
 #[cfg(feature = "cuda")]
-impl TanhKernel for Cuda {
-    fn scaled_tanh<S: Shape, T: Tape<f32, Self>>(
-        x: Tensor<S, f32, Self, T>,
-        a: f32,
-        s: f32,
-    ) -> crate::Result<Tensor<S, f32, Self, T>> {
-        generic::scaled_tanh(x, a, s)
-    }
-}
+impl TanhKernel for Cuda {}
