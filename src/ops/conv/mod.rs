@@ -179,89 +179,53 @@ pub trait TryConv2d<Wt, Spec>: Sized {
     }
 }
 
-/// 2D cross-correlation (see [`TryConv2d::try_conv2d`]).
-///
-/// The bounds are the size rules, stated here too so that a broken rule is
-/// reported at this call with its own message.
-#[allow(clippy::type_complexity)]
-pub fn conv2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
-    bias: Option<&Tensor<(O,), f32, Dev>>,
-    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
-) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    O: Dim,
-    Cg: GroupInputOf<C, G>,
-    KH: Dim,
-    KW: Dim,
-    H: SlidingWindow<KH, SH, PH, DH, M>,
-    W: SlidingWindow<KW, SW, PW, DW, M>,
-    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
-    M: Rounding,
-    Dev: Backend,
-    T: Tape<f32, Dev>,
-{
-    x.try_conv2d(w, bias, spec)
+/// The free function of each [`TryConv2d`] method. The bounds are the size
+/// rules, stated here too so that a broken rule is reported at the call with
+/// its own message.
+macro_rules! conv2d_fn {
+    ($(#[$doc:meta])* $name:ident, $method:ident) => {
+        $(#[$doc])*
+        #[allow(clippy::type_complexity)]
+        pub fn $name<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
+            x: Tensor<(B, C, H, W), f32, Dev, T>,
+            w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
+            bias: Option<&Tensor<(O,), f32, Dev>>,
+            spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
+        ) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
+        where
+            B: Dim,
+            C: Dim,
+            O: Dim,
+            Cg: GroupInputOf<C, G>,
+            KH: Dim,
+            KW: Dim,
+            H: SlidingWindow<KH, SH, PH, DH, M>,
+            W: SlidingWindow<KW, SW, PW, DW, M>,
+            (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+            M: Rounding,
+            Dev: Backend,
+            T: Tape<f32, Dev>,
+        {
+            x.$method(w, bias, spec)
+        }
+    };
 }
 
-/// [`conv2d`] on the network's input (see [`TryConv2d::try_conv2d_on_data`]).
-///
-/// The bounds are the size rules, stated here too so that a broken rule is
-/// reported at this call with its own message.
-#[allow(clippy::type_complexity)]
-pub fn conv2d_on_data<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
-    bias: Option<&Tensor<(O,), f32, Dev>>,
-    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
-) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    O: Dim,
-    Cg: GroupInputOf<C, G>,
-    KH: Dim,
-    KW: Dim,
-    H: SlidingWindow<KH, SH, PH, DH, M>,
-    W: SlidingWindow<KW, SW, PW, DW, M>,
-    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
-    M: Rounding,
-    Dev: Backend,
-    T: Tape<f32, Dev>,
-{
-    x.try_conv2d_on_data(w, bias, spec)
-}
-
-/// The true convolution (see [`TryConv2d::try_convolve2d`]).
-///
-/// The bounds are the size rules, stated here too so that a broken rule is
-/// reported at this call with its own message.
-#[allow(clippy::type_complexity)]
-pub fn convolve2d<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-    w: &Tensor<(O, Cg, KH, KW), f32, Dev>,
-    bias: Option<&Tensor<(O,), f32, Dev>>,
-    spec: Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>,
-) -> Result<Tensor<(B, O, H::Output, W::Output), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    O: Dim,
-    Cg: GroupInputOf<C, G>,
-    KH: Dim,
-    KW: Dim,
-    H: SlidingWindow<KH, SH, PH, DH, M>,
-    W: SlidingWindow<KW, SW, PW, DW, M>,
-    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
-    M: Rounding,
-    Dev: Backend,
-    T: Tape<f32, Dev>,
-{
-    x.try_convolve2d(w, bias, spec)
-}
+conv2d_fn!(
+    /// 2D cross-correlation (see [`TryConv2d::try_conv2d`]).
+    conv2d,
+    try_conv2d
+);
+conv2d_fn!(
+    /// [`conv2d`] on the network's input (see [`TryConv2d::try_conv2d_on_data`]).
+    conv2d_on_data,
+    try_conv2d_on_data
+);
+conv2d_fn!(
+    /// The true convolution (see [`TryConv2d::try_convolve2d`]).
+    convolve2d,
+    try_convolve2d
+);
 
 #[allow(clippy::type_complexity)]
 impl<B, C, H, W, O, Cg, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T>
