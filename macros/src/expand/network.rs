@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use super::scope::{block_type, run, Bounds, Heads};
+use super::scope::{block_type, Bounds, Heads, Pass};
 use super::summary::{shape_tokens, summary_rows};
 use super::{check_fn_path, Tys};
 use crate::ir::*;
@@ -21,18 +21,15 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
         quote!(#ty<f32, D>)
     };
     let pass = |mutable: bool, on_data: bool, heads: Heads| {
-        run(
+        let pass = Pass {
             tys,
-            &plan.steps,
-            input_ty.clone(),
             mutable,
-            None,
             on_data,
             heads,
-            &child,
-            &mut Bounds::default(),
-        )
-        .0
+            child: &child,
+        };
+        pass.run(&plan.steps, input_ty.clone(), None, &mut Bounds::default())
+            .0
     };
     let infer = pass(false, false, Heads::Skip);
     let train = pass(true, true, Heads::Skip);

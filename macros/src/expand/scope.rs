@@ -340,123 +340,138 @@ pub(super) enum Heads {
     Compute,
 }
 
-/// The pass through `steps` from input type `x0`: one statement per step
-/// (empty for a skipped head), and the output type. `pin` states the last
-/// step's output type (a join needs it); `on_data` says the input is data,
-/// whose gradient a first convolution skips.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn run(
-    tys: &Tys,
-    steps: &[Step],
-    x0: TokenStream,
-    mutable: bool,
-    pin: Option<TokenStream>,
-    on_data: bool,
-    heads: Heads,
-    child: &dyn Fn(&Ident) -> TokenStream,
-    b: &mut Bounds,
-) -> (Vec<TokenStream>, TokenStream) {
-    let module = quote!(::splotnet::dfdx::nn::Module);
-    let module_mut = quote!(::splotnet::dfdx::nn::ModuleMut);
-    let wet =
-        |x: TokenStream| quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&#x));
-    let ed = quote!(f32, D);
-    let mut x = x0;
-    let mut stmts = Vec::new();
-    let last = steps.len().saturating_sub(1);
-    for (i, s) in steps.iter().enumerate() {
-        let is_field = s.field_name().is_some();
-        let (m, recv, mut_call) = match (s.field_name(), tys.stateless(&s.op)) {
-            (Some(n), _) => {
-                let m = tys.field_type(s, || child(n), &ed).unwrap_or_default();
-                (m, quote!(self.#n), mutable)
-            }
-            (None, Some((m, value))) => (m, value, mutable && matches!(s.op, Op::Dropout(_))),
-            (None, None) => continue,
-        };
-        let (tr, call) = if mut_call {
-            (
-                &module_mut,
-                quote_spanned!(s.span=> ::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #recv, x)?),
-            )
-        } else {
-            (
-                &module,
-                quote_spanned!(s.span=> ::splotnet::dfdx::nn::Module::try_forward(&#recv, x)?),
-            )
-        };
-        if let Op::Aux { name, out, .. } = &s.op {
-            if heads == Heads::Compute {
-                let ty = tys.tensor(out);
-                let input = wet(quote!(x));
-                let call = if mutable {
-                    quote!(#module_mut::try_forward_mut(&mut self.#name, #input)?)
-                } else {
-                    quote!(#module::try_forward(&self.#name, #input)?)
-                };
-                stmts.push(quote_spanned!(s.span=> let #name: #ty = #call;));
-            } else {
-                stmts.push(quote!());
-            }
-            continue;
-        }
-        if !tys.is_generic() {
-            let seq = matches!(s.input, Shape::Seq { .. });
-            let expr = match &s.op {
-                Op::Conv {
-                    name, table: None, ..
-                } if mutable && on_data && i == 0 && !seq => {
-                    quote!(self.#name.try_forward_data(x)?)
+/// How a forward pass is written.
+pub(super) struct Pass<'a> {
+    pub tys: &'a Tys,
+    /// `ModuleMut` (training: dropout on, batch statistics) or `Module`.
+    pub mutable: bool,
+    /// The input is data, whose gradient a first convolution skips.
+    pub on_data: bool,
+    pub heads: Heads,
+    /// The type of the nested scope a named block step opens.
+    pub child: &'a dyn Fn(&Ident) -> TokenStream,
+}
+
+impl Pass<'_> {
+    /// The pass through `steps` from input type `x0`: one statement per
+    /// step (empty for a skipped head), and the output type. `pin` states
+    /// the last step's output type (a join needs it).
+    pub(super) fn run(
+        &self,
+        steps: &[Step],
+        x0: TokenStream,
+        pin: Option<TokenStream>,
+        b: &mut Bounds,
+    ) -> (Vec<TokenStream>, TokenStream) {
+        let Pass {
+            tys,
+            mutable,
+            on_data,
+            heads,
+            child,
+        } = *self;
+        let module = quote!(::splotnet::dfdx::nn::Module);
+        let module_mut = quote!(::splotnet::dfdx::nn::ModuleMut);
+        let wet =
+            |x: TokenStream| quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&#x));
+        let ed = quote!(f32, D);
+        let mut x = x0;
+        let mut stmts = Vec::new();
+        let last = steps.len().saturating_sub(1);
+        for (i, s) in steps.iter().enumerate() {
+            let is_field = s.field_name().is_some();
+            let (m, recv, mut_call) = match (s.field_name(), tys.stateless(&s.op)) {
+                (Some(n), _) => {
+                    let m = tys.field_type(s, || child(n), &ed).unwrap_or_default();
+                    (m, quote!(self.#n), mutable)
                 }
-                Op::Block { .. } => {
-                    let out = tys.tensor(&s.out);
-                    quote_spanned!(s.span=> ::splotnet::layers::StatedOutput::<#out>::stated(#call))
-                }
-                // 2D layers see a sequence as C x 1 x L maps
-                Op::Pool { .. }
-                | Op::BatchNorm { .. }
-                | Op::Lrn { .. }
-                | Op::Flatten
-                | Op::GlobalPool(_)
-                    if seq =>
-                {
-                    let back = match s.out {
-                        Shape::Seq { .. } => quote!(::splotnet::layers::maps_as_seq(y)?),
-                        _ => quote!(y),
-                    };
-                    quote!({
-                        let x = ::splotnet::layers::seq_as_maps(x)?;
-                        let y = #call;
-                        #back
-                    })
-                }
-                _ => call,
+                (None, Some((m, value))) => (m, value, mutable && matches!(s.op, Op::Dropout(_))),
+                (None, None) => continue,
             };
-            let ty = tys.tensor(&s.out);
-            // the stated type is where the type system re-checks the shape
-            stmts.push(quote_spanned!(s.span=> let x: #ty = #expr;));
-            x = ty;
-            continue;
-        }
-        let pinned = match (&pin, &s.op) {
-            (Some(p), _) if i == last => Some(p.clone()),
-            (_, Op::Block { .. }) => {
-                let (h, w) = (b.fresh("HB"), b.fresh("WB"));
-                let c = tys.chan(s.out.channels());
-                Some(
-                    quote!(::splotnet::dfdx::prelude::Tensor<(B, ::splotnet::dims::N<#c>, #h, #w), f32, D, T>),
+            let (tr, call) = if mut_call {
+                (
+                    &module_mut,
+                    quote_spanned!(s.span=> ::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #recv, x)?),
                 )
+            } else {
+                (
+                    &module,
+                    quote_spanned!(s.span=> ::splotnet::dfdx::nn::Module::try_forward(&#recv, x)?),
+                )
+            };
+            if let Op::Aux { name, out, .. } = &s.op {
+                if heads == Heads::Compute {
+                    let ty = tys.tensor(out);
+                    let input = wet(quote!(x));
+                    let call = if mutable {
+                        quote!(#module_mut::try_forward_mut(&mut self.#name, #input)?)
+                    } else {
+                        quote!(#module::try_forward(&self.#name, #input)?)
+                    };
+                    stmts.push(quote_spanned!(s.span=> let #name: #ty = #call;));
+                } else {
+                    stmts.push(quote!());
+                }
+                continue;
             }
-            _ => None,
-        };
-        let out = pinned.as_ref().map(|p| quote!(, Output = #p));
-        let tr = if is_field || mut_call { tr } else { &module };
-        b.bounds
-            .push(quote_spanned!(s.span=> #m: #tr<#x, Error = ::splotnet::Error #out>));
-        stmts.push(quote!(let x = #call;));
-        x = pinned.unwrap_or_else(|| quote!(<#m as #tr<#x>>::Output));
+            if !tys.is_generic() {
+                let seq = matches!(s.input, Shape::Seq { .. });
+                let expr = match &s.op {
+                    Op::Conv {
+                        name, table: None, ..
+                    } if mutable && on_data && i == 0 && !seq => {
+                        quote!(self.#name.try_forward_data(x)?)
+                    }
+                    Op::Block { .. } => {
+                        let out = tys.tensor(&s.out);
+                        quote_spanned!(s.span=> ::splotnet::layers::StatedOutput::<#out>::stated(#call))
+                    }
+                    // 2D layers see a sequence as C x 1 x L maps
+                    Op::Pool { .. }
+                    | Op::BatchNorm { .. }
+                    | Op::Lrn { .. }
+                    | Op::Flatten
+                    | Op::GlobalPool(_)
+                        if seq =>
+                    {
+                        let back = match s.out {
+                            Shape::Seq { .. } => quote!(::splotnet::layers::maps_as_seq(y)?),
+                            _ => quote!(y),
+                        };
+                        quote!({
+                            let x = ::splotnet::layers::seq_as_maps(x)?;
+                            let y = #call;
+                            #back
+                        })
+                    }
+                    _ => call,
+                };
+                let ty = tys.tensor(&s.out);
+                // the stated type is where the type system re-checks the shape
+                stmts.push(quote_spanned!(s.span=> let x: #ty = #expr;));
+                x = ty;
+                continue;
+            }
+            let pinned = match (&pin, &s.op) {
+                (Some(p), _) if i == last => Some(p.clone()),
+                (_, Op::Block { .. }) => {
+                    let (h, w) = (b.fresh("HB"), b.fresh("WB"));
+                    let c = tys.chan(s.out.channels());
+                    Some(
+                        quote!(::splotnet::dfdx::prelude::Tensor<(B, ::splotnet::dims::N<#c>, #h, #w), f32, D, T>),
+                    )
+                }
+                _ => None,
+            };
+            let out = pinned.as_ref().map(|p| quote!(, Output = #p));
+            let tr = if is_field || mut_call { tr } else { &module };
+            b.bounds
+                .push(quote_spanned!(s.span=> #m: #tr<#x, Error = ::splotnet::Error #out>));
+            stmts.push(quote!(let x = #call;));
+            x = pinned.unwrap_or_else(|| quote!(<#m as #tr<#x>>::Output));
+        }
+        (stmts, x)
     }
-    (stmts, x)
 }
 
 /// A batch of `shape` in a generic block: channels named, spatial sizes
@@ -497,6 +512,13 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
     };
     let wet = quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x));
     let child = |n: &Ident| child_type(net, tys, &scope.path, &n.to_string(), &quote!(f32, D));
+    let pass = Pass {
+        tys,
+        mutable,
+        on_data: false,
+        heads: Heads::Skip,
+        child: &child,
+    };
     let (hw, x0) = match (&scope.input, generic) {
         (_, false) => (false, tys.tensor(&scope.input)),
         (Shape::Flat(_), true) => (
@@ -519,17 +541,7 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
     };
     let (body, output) = match &scope.join {
         Join::Sequence(steps) => {
-            let (stmts, x) = run(
-                tys,
-                steps,
-                x0.clone(),
-                mutable,
-                None,
-                false,
-                Heads::Skip,
-                &child,
-                &mut b,
-            );
+            let (stmts, x) = pass.run(steps, x0.clone(), None, &mut b);
             let output = if generic {
                 x
             } else {
@@ -565,17 +577,7 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
                     quote!(let shortcut = #module::try_forward(&self.shortcut, #wet)?;)
                 }
             };
-            let (stmts, _) = run(
-                tys,
-                body,
-                x0.clone(),
-                mutable,
-                Some(joined.clone()),
-                false,
-                Heads::Skip,
-                &child,
-                &mut b,
-            );
+            let (stmts, _) = pass.run(body, x0.clone(), Some(joined.clone()), &mut b);
             (
                 quote!(#shortcut #(#stmts)* ::splotnet::layers::residual_add(x, shortcut)),
                 joined,
@@ -591,17 +593,7 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
                 b.bounds
                     .push(quote!(#gate: #module<#x0, Error = ::splotnet::Error, Output = #x0>));
             }
-            let (stmts, _) = run(
-                tys,
-                body,
-                x0.clone(),
-                mutable,
-                Some(x0.clone()),
-                false,
-                Heads::Skip,
-                &child,
-                &mut b,
-            );
+            let (stmts, _) = pass.run(body, x0.clone(), Some(x0.clone()), &mut b);
             (
                 quote! {
                     let carry = #wet;
