@@ -243,3 +243,69 @@ fn generic_blocks_compose_inside_generic_blocks() {
         "the inner block runs at the outer's 4·C"
     );
 }
+
+network! {
+    /// Every other kind of layer and block, generic over `C`.
+    pub block Everything(input: [C, H, W]) {
+        h: highway(gate_k = 3) { a: conv(C, k = 3, p = 1), relu },
+        up: conv_transpose(C / 2, k = 2, s = 2),
+        norm: lrn(n = 3),
+        drop: dropout(p = 0.25),
+        sub: subsample(k = 2),
+        st: scaled_tanh,
+        global_max_pool,
+        fc: linear(2 * C),
+        fh: highway { f: linear(2 * C), sigmoid },
+    }
+}
+
+network! {
+    /// A block ending in features, used inside another block.
+    pub block Head(input: [C, H, W]) {
+        e: block(Everything) -> [2 * C],
+        out: linear(4),
+    }
+}
+
+network! {
+    /// The blocks in a network.
+    UsesEverything(input: [3, 8, 8]) {
+        stem: conv(8, k = 3, p = 1),
+        e: block(Everything) -> [16],
+    }
+}
+
+#[test]
+fn generic_blocks_take_every_kind_of_layer() {
+    let dev = Cpu::seed_from_u64(10);
+    let mut net = UsesEverything::<f32, Cpu>::build(&dev);
+    let x: Maps<typenum::U3, U8> = dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let y = net.forward(x.clone()).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 16]);
+    let e = Everything::<U16, f32, Cpu>::build(&dev);
+    assert_eq!(
+        Everything::<U16, f32, Cpu>::param_count() as usize,
+        e.num_trainable_params()
+    );
+    assert_eq!(
+        e.up.weight.shape().concrete(),
+        [16, 8, 2, 2],
+        "C -> C / 2 channels"
+    );
+    assert_eq!(
+        e.fc.weight.shape().concrete(),
+        [32, 8],
+        "features 2·C from C / 2 maps"
+    );
+    // training runs through the dropout and the gates
+    let targets = common::onehot::<N<U16>>(&dev, &[1, 5]);
+    let losses = common::train_adam(&mut net, &x, &targets, 4, 1e-2, |n, x| {
+        n.forward_train(x).unwrap()
+    });
+    assert!(losses[3] < losses[0], "{losses:?}");
+    let head = Head::<U8, f32, Cpu>::build(&dev);
+    let z = head
+        .try_forward(dev.sample_normal_like(&(2, N::<U8>::new(), N::<U8>::new(), N::<U8>::new())))
+        .unwrap();
+    assert_eq!(z.shape().concrete(), [2, 4]);
+}

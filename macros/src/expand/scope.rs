@@ -454,13 +454,13 @@ impl Pass<'_> {
             }
             let pinned = match (&pin, &s.op) {
                 (Some(p), _) if i == last => Some(p.clone()),
-                (_, Op::Block { .. }) => {
-                    let (h, w) = (b.fresh("HB"), b.fresh("WB"));
-                    let c = tys.chan(s.out.channels());
-                    Some(
-                        quote!(::splotnet::dfdx::prelude::Tensor<(B, ::splotnet::dims::N<#c>, #h, #w), f32, D, T>),
-                    )
-                }
+                (_, Op::Block { .. }) => Some(match &s.out {
+                    Shape::Flat(_) => generic_tensor(tys, &s.out, &quote!(), &quote!()),
+                    _ => {
+                        let (h, w) = (b.fresh("HB"), b.fresh("WB"));
+                        generic_tensor(tys, &s.out, &quote!(#h), &quote!(#w))
+                    }
+                }),
                 _ => None,
             };
             let out = pinned.as_ref().map(|p| quote!(, Output = #p));

@@ -409,15 +409,10 @@ impl Infer<'_> {
                 let Some(Ok(out)) = self.annotation(spec, &input) else {
                     return Err(fail(
                         spec.kind.span(),
-                        "state the block's output as `[channels, height, width]`".into(),
+                        "state the block's output as `[channels, height, width]` or `[features]`"
+                            .into(),
                     ));
                 };
-                if !matches!(out, Shape::Maps { .. }) {
-                    return Err(fail(
-                        spec.kind.span(),
-                        "state the block's output as `[channels, height, width]`".into(),
-                    ));
-                }
                 step(
                     Op::Block {
                         name: name.clone(),
