@@ -562,3 +562,42 @@ fn transposed_convolution_upsamples_back_to_full_resolution() {
     assert_eq!(s.row("up").unwrap().params, 8 * 4 * 2 * 2 + 4);
     assert_eq!(s.params(), net.num_trainable_params() as u64);
 }
+
+network! {
+    /// Any image size to a fixed head, as AlexNet and VGG do in torchvision.
+    AnySizeHead(input: [3, _, _]) {
+        c: conv(8, k = 3, p = 1), relu,
+        pool: adaptive_avg_pool(4)    -> [8, 4, 4],
+        peak: adaptive_max_pool(2, 1) -> [8, 2, 1],
+        flatten,
+        fc: linear(5),
+    }
+}
+
+#[test]
+fn adaptive_pooling_gives_a_fixed_head_at_any_input_size() {
+    let dev = Cpu::seed_from_u64(21);
+    let net = AnySizeHead::<f32, Cpu>::build(&dev);
+    for size in [4usize, 9, 14, 31] {
+        let x: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
+            dev.sample_normal_like(&(2, N::new(), size, size));
+        let y = net.forward(x.clone()).unwrap();
+        assert_eq!(y.shape().concrete(), [2, 5], "at {size}x{size}");
+        // the layers by hand
+        let c = net.c.forward(x).relu();
+        let p: Tensor<(usize, N<typenum::U8>, N<typenum::U4>, N<typenum::U4>), f32, Cpu> =
+            splotnet::ops::adaptive_avg_pool2d(c).unwrap();
+        let m: Tensor<(usize, N<typenum::U8>, N<typenum::U2>, N<U1>), f32, Cpu> =
+            splotnet::ops::adaptive_max_pool2d(p).unwrap();
+        let flat = m.reshape_like(&(2usize, N::<typenum::U16>::new()));
+        let want = net.fc.forward(flat);
+        common::assert_close(&y.as_vec(), &want.as_vec(), 1e-5, "adaptive head by hand");
+    }
+    let s = AnySizeHead::<f32, Cpu>::summary();
+    assert_eq!(s.row("pool").unwrap().kind, "AdaptiveAvgPool 4x4");
+    assert_eq!(
+        s.row("fc").unwrap().params,
+        16 * 5 + 5,
+        "flatten gives 8·2·1 features"
+    );
+}

@@ -126,6 +126,11 @@ pub enum Op {
         win: Window,
     },
     GlobalPool(PoolKind),
+    /// Adaptive pooling to `out` maps.
+    AdaptivePool {
+        kind: PoolKind,
+        out: (u64, u64),
+    },
     Flatten,
     Linear {
         name: Ident,
@@ -239,6 +244,7 @@ impl Step {
             | Op::Block { name, .. }
             | Op::Dense { name, .. } => Some(name),
             Op::Pool { .. }
+            | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
             | Op::Act(_)
@@ -272,6 +278,7 @@ impl Step {
             Op::ConvTranspose { win, .. } => format!("ConvTranspose2d {}x{}", win.k.0, win.k.1),
             Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
             Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
+            Op::AdaptivePool { kind, out } => format!("Adaptive{kind:?}Pool {}x{}", out.0, out.1),
             Op::Flatten => "Flatten".into(),
             Op::Linear { .. } => "Linear".into(),
             Op::Act(a) => format!("{a:?}"),

@@ -44,6 +44,8 @@ pub const LAYERS: &[Kind] = &[
     kind("max_pool", "max_pool(k = K)", "`s` (default `k`), `p`, flag `exact`", "", false, true),
     kind("avg_pool", "avg_pool(k = K)", "as `max_pool`", "", false, true),
     kind("l2_pool", "l2_pool(k = K)", "as `max_pool`", "", false, true),
+    kind("adaptive_avg_pool", "adaptive_avg_pool(OH, OW)", "one number for a square output", "any input size to `OH x OW` maps, PyTorch's window rule", false, false),
+    kind("adaptive_max_pool", "adaptive_max_pool(OH, OW)", "as `adaptive_avg_pool`", "", false, false),
     kind("global_avg_pool", "global_avg_pool", "", "maps to features", false, true),
     kind("global_max_pool", "global_max_pool", "", "maps to features", false, true),
     kind("flatten", "flatten", "", "static sizes only", false, true),

@@ -89,6 +89,11 @@ pub enum LayerWhat {
         win: WinSpec,
     },
     GlobalPool(PoolKind),
+    /// Adaptive pooling to a fixed output size.
+    AdaptivePool {
+        kind: PoolKind,
+        out: (u64, u64),
+    },
     Flatten,
     Linear {
         name: Ident,
@@ -298,6 +303,38 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             LayerWhat::Pool {
                 kind: pool,
                 win: args.window(true)?,
+            }
+        }
+        "adaptive_avg_pool" | "adaptive_max_pool" => {
+            let kind = if kind == "adaptive_avg_pool" {
+                PoolKind::Avg
+            } else {
+                PoolKind::Max
+            };
+            let size = |v: Option<Value>, args: &mut Args| match v {
+                Some(Value::Int(n, _)) if n > 0 => Some(n),
+                Some(v) => {
+                    args.error(
+                        v.span(),
+                        "the output size takes positive numbers, e.g. `adaptive_avg_pool(6, 6)`",
+                    );
+                    None
+                }
+                None => None,
+            };
+            let first = args.leading();
+            let Some(oh) = size(first, args) else {
+                args.error(
+                    layer.args_span,
+                    "missing the output size, e.g. `adaptive_avg_pool(6, 6)`",
+                );
+                return None;
+            };
+            let second = args.next_positional();
+            let ow = size(second, args).unwrap_or(oh);
+            LayerWhat::AdaptivePool {
+                kind,
+                out: (oh, ow),
             }
         }
         "global_avg_pool" => LayerWhat::GlobalPool(PoolKind::Avg),
@@ -607,6 +644,11 @@ impl<'a> Args<'a> {
             }
             Arg::Named(..) => None,
         }
+    }
+
+    /// The next positional argument after the leading one, taken.
+    fn next_positional(&mut self) -> Option<Value> {
+        (!self.positional.is_empty()).then(|| self.positional.remove(0).clone())
     }
 
     /// The leading count or size expression (`16`, `C`, `C / 4`).

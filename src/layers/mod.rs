@@ -57,7 +57,7 @@ pub use lenet::{ConnectionTable, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 pub use seq::{maps_as_seq, seq_as_maps, Conv1d};
-pub use stateless::{Dropout, GlobalAvgPool, GlobalMaxPool};
+pub use stateless::{AdaptiveAvgPool, AdaptiveMaxPool, Dropout, GlobalAvgPool, GlobalMaxPool};
 
 /// Uniform initialisation bound `1/sqrt(fan_in)`, PyTorch's default for
 /// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).

@@ -5,7 +5,13 @@
 
 use dfdx::prelude::*;
 
-use crate::ops::{global_avg_pool2d, global_max_pool2d, local_response_norm, Backend, Lrn};
+use core::marker::PhantomData;
+
+use crate::dims::{Size, N};
+use crate::ops::{
+    adaptive_avg_pool2d, adaptive_max_pool2d, global_avg_pool2d, global_max_pool2d,
+    local_response_norm, Backend, Lrn,
+};
 use crate::Error;
 
 /// Global average pooling: `(batch, C, H, W) -> (batch, C)`.
@@ -35,6 +41,52 @@ macro_rules! global_pool {
 }
 global_pool!(GlobalAvgPool, global_avg_pool2d);
 global_pool!(GlobalMaxPool, global_max_pool2d);
+
+/// Adaptive average pooling to `OH x OW` maps, whatever the input's size.
+pub struct AdaptiveAvgPool<OH, OW>(PhantomData<(OH, OW)>);
+
+/// Adaptive max pooling to `OH x OW` maps, whatever the input's size.
+pub struct AdaptiveMaxPool<OH, OW>(PhantomData<(OH, OW)>);
+
+macro_rules! adaptive_pool {
+    ($layer:ident, $op:ident) => {
+        impl<OH, OW> Default for $layer<OH, OW> {
+            fn default() -> Self {
+                $layer(PhantomData)
+            }
+        }
+
+        impl<OH: Size, OW: Size> core::fmt::Debug for $layer<OH, OW> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "{}({}x{})", stringify!($layer), OH::USIZE, OW::USIZE)
+            }
+        }
+
+        impl<
+                B: Dim,
+                C: Dim,
+                H: Dim,
+                W: Dim,
+                OH: Size,
+                OW: Size,
+                Dev: Backend,
+                T: Tape<f32, Dev>,
+            > Module<Tensor<(B, C, H, W), f32, Dev, T>> for $layer<OH, OW>
+        {
+            type Output = Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>;
+            type Error = Error;
+
+            fn try_forward(
+                &self,
+                x: Tensor<(B, C, H, W), f32, Dev, T>,
+            ) -> Result<Self::Output, Error> {
+                $op(x)
+            }
+        }
+    };
+}
+adaptive_pool!(AdaptiveAvgPool, adaptive_avg_pool2d);
+adaptive_pool!(AdaptiveMaxPool, adaptive_max_pool2d);
 
 impl<B: Dim, C: Dim, H: Dim, W: Dim, Dev: Backend, T: Tape<f32, Dev>>
     Module<Tensor<(B, C, H, W), f32, Dev, T>> for Lrn

@@ -10,6 +10,7 @@
 //!
 //! [`N`]: crate::dims::N
 
+pub mod adaptive;
 pub mod conv;
 pub(crate) mod gemm;
 pub mod lrn;
@@ -25,6 +26,7 @@ pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
 pub use tanh::TanhKernel;
 
+pub use adaptive::{adaptive_avg_pool2d, adaptive_max_pool2d};
 pub use conv::{
     conv1d, conv2d, conv2d_on_data, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec,
     ConvGeom, ConvTranspose2dSpec,

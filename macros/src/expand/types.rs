@@ -227,6 +227,7 @@ impl Tys {
             | Op::Highway { .. }
             | Op::Aux { .. } => block(),
             Op::Pool { .. }
+            | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
             | Op::Act(_)
@@ -245,6 +246,13 @@ impl Tys {
         };
         match op {
             Op::Pool { kind, win } => unit(pool_type(*kind, win)),
+            Op::AdaptivePool { kind, out } => {
+                let (oh, ow) = (tn(out.0), tn(out.1));
+                match kind {
+                    PoolKind::Max => unit(quote!(::splotnet::layers::AdaptiveMaxPool<#oh, #ow>)),
+                    _ => unit(quote!(::splotnet::layers::AdaptiveAvgPool<#oh, #ow>)),
+                }
+            }
             Op::GlobalPool(PoolKind::Max) => unit(quote!(::splotnet::layers::GlobalMaxPool)),
             Op::GlobalPool(_) => unit(quote!(::splotnet::layers::GlobalAvgPool)),
             Op::Flatten => unit(quote!(::splotnet::layers::Flatten)),

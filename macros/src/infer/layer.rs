@@ -208,6 +208,24 @@ impl Infer<'_> {
                     grow(field, &win),
                 )
             }
+            LayerWhat::AdaptivePool { kind, out } => {
+                let (c, _, _) = maps()?;
+                let out_shape = Shape::Maps {
+                    c,
+                    h: Size::Fixed(out.0),
+                    w: Size::Fixed(out.1),
+                };
+                step(
+                    Op::AdaptivePool {
+                        kind: *kind,
+                        out: *out,
+                    },
+                    out_shape,
+                    zero.clone(),
+                    Some(zero),
+                    None,
+                )
+            }
             LayerWhat::GlobalPool(kind) => {
                 let (c, _, _) = maps()?;
                 step(
