@@ -91,7 +91,7 @@ pub use typenum;
 /// The names most programs need: dfdx's prelude plus splotnet's dims and rounding modes.
 pub mod prelude {
     pub use crate::dims::{Size, N};
-    pub use crate::formula::{Exact, Floor};
+    pub use crate::formula::{Ceil, Exact, Floor};
     pub use crate::network;
     pub use dfdx::optim::{Adam, RMSprop, Sgd};
     pub use dfdx::prelude::*;

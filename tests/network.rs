@@ -601,3 +601,51 @@ fn adaptive_pooling_gives_a_fixed_head_at_any_input_size() {
         "flatten gives 8·2·1 features"
     );
 }
+
+network! {
+    /// GoogLeNet's max pools round up (`ceil_mode=True`): 14 -> 7, not 6.
+    CeilPools(input: [2, 14, 14]) {
+        c: conv(4, k = 3, p = 1),
+        p1: max_pool(k = 3, s = 2, ceil) -> [4, 7, 7],
+        p2: max_pool(k = 3, s = 2, ceil) -> [4, 3, 3],
+        flatten,
+        fc: linear(3),
+    }
+}
+
+network! {
+    /// The same pools on any size: the type system applies the rule.
+    pub block CeilBlock(input: [C, H, W]) {
+        c: conv(C, k = 3, p = 1),
+        p: max_pool(k = 3, s = 2, ceil),
+    }
+}
+
+#[test]
+fn ceil_mode_max_pools_round_up_as_pytorch_does() {
+    let dev = Cpu::seed_from_u64(31);
+    let net = CeilPools::<f32, Cpu>::build(&dev);
+    let x: Tensor<(usize, N<typenum::U2>, N<typenum::U14>, N<typenum::U14>), f32, Cpu> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    assert_eq!(net.forward(x).unwrap().shape().concrete(), [2, 3]);
+    assert_eq!(
+        CeilPools::<f32, Cpu>::summary().row("fc").unwrap().params,
+        4 * 9 * 3 + 3
+    );
+    let block = CeilBlock::<typenum::U4, f32, Cpu>::build(&dev);
+    let y: Tensor<(usize, N<typenum::U4>, usize, usize), f32, Cpu> = block
+        .try_forward(dev.sample_normal_like(&(1, N::<typenum::U4>::new(), 112, 112)))
+        .unwrap();
+    assert_eq!(
+        y.shape().concrete(),
+        [1, 4, 56, 56],
+        "112 -> 56 at run time"
+    );
+    // the pooled size has no normal form over `H` (ceil mode's last-window
+    // rule is a condition), so the block's count says it has no answer
+    // rather than a wrong one
+    assert_eq!(
+        CeilBlock::<typenum::U4, f32, Cpu>::mult_adds(112, 112),
+        None
+    );
+}

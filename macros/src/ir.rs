@@ -67,7 +67,7 @@ pub struct Window {
     pub s: (u64, u64),
     pub p: (u64, u64),
     pub d: (u64, u64),
-    pub exact: bool,
+    pub round: splotnet_sizes::Round,
 }
 
 impl Window {
@@ -78,7 +78,7 @@ impl Window {
             s: stride,
             p: (0, 0),
             d: (1, 1),
-            exact: false,
+            round: splotnet_sizes::Round::Floor,
         }
     }
 
@@ -89,7 +89,7 @@ impl Window {
             s: (1, 1),
             p: ((k - 1) / 2, (k - 1) / 2),
             d: (1, 1),
-            exact: false,
+            round: splotnet_sizes::Round::Floor,
         }
     }
 }

@@ -32,7 +32,7 @@ pub struct WinSpec {
     pub s: Option<PerAxis>,
     pub p: Option<Pad>,
     pub d: Option<PerAxis>,
-    pub exact: bool,
+    pub round: splotnet_sizes::Round,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -736,7 +736,7 @@ impl<'a> Args<'a> {
         }
     }
 
-    /// `k`, `s`, `p`, `d` and `exact`; zero sizes and an even kernel with
+    /// `k`, `s`, `p`, `d`, `exact` and `ceil`; zero sizes and an even kernel with
     /// "same" padding are reported here, where the arguments are.
     fn window(&mut self, pool: bool) -> Option<WinSpec> {
         let span = self.layer.args_span;
@@ -781,7 +781,15 @@ impl<'a> Args<'a> {
             s,
             p,
             d,
-            exact: self.flag("exact"),
+            round: match (self.flag("exact"), self.flag("ceil")) {
+                (true, true) => {
+                    self.error(span, "a window rounds one way: `exact` or `ceil`, not both");
+                    return None;
+                }
+                (true, false) => splotnet_sizes::Round::Exact,
+                (false, true) => splotnet_sizes::Round::Ceil,
+                (false, false) => splotnet_sizes::Round::Floor,
+            },
         })
     }
 

@@ -169,6 +169,53 @@ pub fn conv_transpose_out_of<T: SizeArith>(
     input.minus(1).times(s).plus(span(k, d) + op).minus(2 * p)
 }
 
+/// How a window's stride that does not divide the slide range is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Round {
+    /// Floor: trailing inputs the window cannot reach are dropped (PyTorch's
+    /// default).
+    Floor,
+    /// Ceil (PyTorch's `ceil_mode=True` pooling): one more window covers
+    /// them, if it starts inside the input or its left padding.
+    Ceil,
+    /// Reject the size.
+    Exact,
+}
+
+/// The output size of a pooling (or convolution) axis under `round`.
+///
+/// ```
+/// use splotnet_sizes::{window_out, Round};
+///
+/// // GoogLeNet's max pools: 112 -> 56 only in ceil mode
+/// assert_eq!(window_out(112, 3, 2, 0, 1, Round::Floor), Ok(55));
+/// assert_eq!(window_out(112, 3, 2, 0, 1, Round::Ceil), Ok(56));
+/// // a last window that would start in the right padding is dropped
+/// assert_eq!(window_out(5, 2, 2, 1, 1, Round::Ceil), Ok(3));
+/// ```
+pub fn window_out(
+    input: u64,
+    k: u64,
+    s: u64,
+    p: u64,
+    d: u64,
+    round: Round,
+) -> Result<u64, SizeError> {
+    let floor = conv_out(input, k, s, p, d, round == Round::Exact)?;
+    if round != Round::Ceil {
+        return Ok(floor);
+    }
+    let excess = input + 2 * p - span(k, d);
+    let ceil = excess.div_ceil(s) + 1;
+    // PyTorch's rule: the last window must start inside the input or the
+    // left padding
+    Ok(if (ceil - 1) * s >= input + p {
+        ceil - 1
+    } else {
+        ceil
+    })
+}
+
 /// The output size of a convolution or pooling axis; `exact` rejects a
 /// stride that does not divide `in + 2P - D(K-1) - 1` (else it floors, as
 /// PyTorch does).
@@ -273,6 +320,38 @@ mod tests {
                     Ok(input),
                     "in={input} k={k} s={s} p={p} d={d}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn ceil_mode_follows_pytorchs_rule() {
+        // PyTorch's pooling_output_shape, written out independently
+        let torch = |i: i64, k: i64, s: i64, p: i64| {
+            let mut o = (i + 2 * p - (k - 1) - 1 + (s - 1)).div_euclid(s) + 1;
+            if (o - 1) * s >= i + p {
+                o -= 1;
+            }
+            o as u64
+        };
+        for input in 1..40u64 {
+            for (k, s, p) in [
+                (3, 2, 0),
+                (3, 2, 1),
+                (2, 2, 0),
+                (2, 2, 1),
+                (3, 3, 1),
+                (5, 3, 2),
+                (1, 2, 0),
+            ] {
+                if let Ok(o) = window_out(input, k, s, p, 1, Round::Ceil) {
+                    assert_eq!(
+                        o,
+                        torch(input as i64, k as i64, s as i64, p as i64),
+                        "in={input} k={k} s={s} p={p}"
+                    );
+                    assert!(o >= window_out(input, k, s, p, 1, Round::Floor).unwrap());
+                }
             }
         }
     }

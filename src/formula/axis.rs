@@ -5,7 +5,7 @@ use dfdx::shapes::Dim;
 use typenum::Unsigned;
 
 use super::types::{ConvOutSize, ConvTransposeOutSize, Rounding};
-use super::{conv_out, conv_transpose_out};
+use super::{conv_transpose_out, window_out};
 use crate::dims::{Size, N};
 
 /// An input axis of size `Self` under a sliding window of kernel `K` (a dim),
@@ -36,7 +36,7 @@ impl<K: Dim, S: Unsigned, P: Unsigned, D: Unsigned, M: Rounding> SlidingWindow<K
 {
     type Output = usize;
     fn slide(&self, k: &K) -> Result<usize, String> {
-        conv_out(*self, k.size(), S::USIZE, P::USIZE, D::USIZE, M::EXACT)
+        window_out(*self, k.size(), S::USIZE, P::USIZE, D::USIZE, M::ROUND)
     }
 }
 

@@ -40,9 +40,9 @@ pub mod types;
 pub use axis::{SlidingWindow, TransposedWindow};
 pub use check::SizeCheck;
 pub use types::{
-    AcceptsRemainder, ConvOut, ConvOutSize, ConvTransposeOut, ConvTransposeOutSize, Exact, Floor,
-    KernelFits, OddKernel, OutputPaddingBelowStride, Padded, Rounding, SamePad, SamePaddingOf,
-    Span, TransposedOutputFits,
+    AcceptsRemainder, BitAsUnsigned, Ceil, ConvOut, ConvOutSize, ConvTransposeOut,
+    ConvTransposeOutSize, Exact, Floor, KernelFits, OddKernel, OutputPaddingBelowStride, Padded,
+    RoundOut, Rounding, SamePad, SamePaddingOf, Span, TransposedOutputFits,
 };
 
 pub use splotnet_sizes::{SizeArith, SizeError};
@@ -73,6 +73,27 @@ pub fn conv_out(
             }
             e => e.to_string(),
         })
+}
+
+/// Output size of a pooling or convolution axis under rounding `round`
+/// ([`Floor`], [`Exact`] or [`Ceil`]'s rule); `Err` says why it has none.
+pub fn window_out(
+    input: usize,
+    k: usize,
+    s: usize,
+    p: usize,
+    d: usize,
+    round: splotnet_sizes::Round,
+) -> Result<usize, String> {
+    match round {
+        splotnet_sizes::Round::Ceil => {
+            let (i, k, s, p, d) = (input as u64, k as u64, s as u64, p as u64, d as u64);
+            splotnet_sizes::window_out(i, k, s, p, d, round)
+                .map(|o| o as usize)
+                .map_err(|e| e.to_string())
+        }
+        r => conv_out(input, k, s, p, d, r == splotnet_sizes::Round::Exact),
+    }
 }
 
 /// Output size of a transposed-convolution axis; `Err` says why it has none.

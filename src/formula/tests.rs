@@ -136,3 +136,31 @@ fn type_operators_match_the_shared_rules_over_a_grid() {
     // the convolution grid above goes through `conv_out`, which is the shared rule
     assert_eq!(conv_out(224, 7, 2, 3, 1, false), Ok(112));
 }
+
+#[test]
+fn ceil_rounding_as_a_type_matches_the_shared_rule() {
+    use splotnet_sizes::{window_out, Round};
+    macro_rules! ceil {
+        ($($i:ty, $k:ty, $s:ty, $p:ty);* $(;)?) => {$(
+            let want = window_out(<$i>::U64, <$k>::U64, <$s>::U64, <$p>::U64, 1, Round::Ceil).unwrap();
+            let got = <<$i as ConvOutSize<$k, $s, $p, U1, Ceil>>::Output as Unsigned>::U64;
+            assert_eq!(got, want, "ceil in={} k={} s={} p={}", <$i>::U64, <$k>::U64, <$s>::U64, <$p>::U64);
+        )*};
+    }
+    // GoogLeNet's max pools (3x3, stride 2, ceil): 112 -> 56 -> 28 -> 14 -> 7
+    ceil!(U112, U3, U2, U0; U56, U3, U2, U0; U28, U3, U2, U0; U14, U3, U2, U0);
+    // the last window would start in the right padding: dropped (3, not 4)
+    ceil!(U5, U2, U2, U1; U6, U3, U3, U1; U9, U2, U2, U1; U7, U3, U2, U1; U1, U1, U2, U0);
+    assert_eq!(
+        <<U112 as ConvOutSize<U3, U2, U0, U1, Ceil>>::Output as Unsigned>::U64,
+        56
+    );
+    assert_eq!(
+        <<U112 as ConvOutSize<U3, U2, U0, U1, Floor>>::Output as Unsigned>::U64,
+        55
+    );
+    assert_eq!(
+        <<U5 as ConvOutSize<U2, U2, U1, U1, Ceil>>::Output as Unsigned>::U64,
+        3
+    );
+}

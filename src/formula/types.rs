@@ -79,6 +79,8 @@ impl OddKernel for U1 {}
 pub trait Rounding: Send + Sync + 'static {
     /// Whether a remainder is an error.
     const EXACT: bool;
+    /// The rule, as the shared size rules name it.
+    const ROUND: splotnet_sizes::Round;
 }
 
 /// Floor the division, like PyTorch: trailing inputs the window cannot reach are dropped.
@@ -88,11 +90,81 @@ pub struct Floor;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Exact;
 
+/// Ceil the division, like PyTorch's `ceil_mode=True` pooling: one more
+/// window covers the trailing inputs, if it starts inside the input or its
+/// left padding (GoogLeNet's max pools take 112 to 56 this way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ceil;
+
 impl Rounding for Floor {
     const EXACT: bool = false;
+    const ROUND: splotnet_sizes::Round = splotnet_sizes::Round::Floor;
 }
 impl Rounding for Exact {
     const EXACT: bool = true;
+    const ROUND: splotnet_sizes::Round = splotnet_sizes::Round::Exact;
+}
+impl Rounding for Ceil {
+    const EXACT: bool = false;
+    const ROUND: splotnet_sizes::Round = splotnet_sizes::Round::Ceil;
+}
+
+/// The output size of slide range `E` at stride `S` under a rounding, as a
+/// type; `L = in + P` is where the last window may start at the latest.
+pub trait RoundOut<E, S, L> {
+    /// The output size.
+    type Out: Size;
+}
+
+impl<E, S, L> RoundOut<E, S, L> for Floor
+where
+    E: Div<S>,
+    Quot<E, S>: Add<B1>,
+    Add1<Quot<E, S>>: Size,
+{
+    type Out = Add1<Quot<E, S>>;
+}
+
+impl<E, S, L> RoundOut<E, S, L> for Exact
+where
+    E: Div<S>,
+    Quot<E, S>: Add<B1>,
+    Add1<Quot<E, S>>: Size,
+{
+    type Out = Add1<Quot<E, S>>;
+}
+
+/// `⌈E / S⌉ + 1`, the ceil-mode candidate.
+type CeilCandidate<E, S> = Add1<Quot<Sum<E, Sub1<S>>, S>>;
+/// Whether the candidate's last window starts at or past `L`: `B1` or `B0`.
+type StartsPast<E, S, L> = GrEq<Prod<Sub1<CeilCandidate<E, S>>, S>, L>;
+
+/// `B0` as `U0`, `B1` as `U1`.
+pub trait BitAsUnsigned {
+    /// The number.
+    type U: Size;
+}
+impl BitAsUnsigned for typenum::B0 {
+    type U = U0;
+}
+impl BitAsUnsigned for B1 {
+    type U = U1;
+}
+
+impl<E, S, L> RoundOut<E, S, L> for Ceil
+where
+    S: Sub<B1>,
+    E: Add<Sub1<S>>,
+    Sum<E, Sub1<S>>: Div<S>,
+    Quot<Sum<E, Sub1<S>>, S>: Add<B1>,
+    CeilCandidate<E, S>: Sub<B1>,
+    Sub1<CeilCandidate<E, S>>: Mul<S>,
+    Prod<Sub1<CeilCandidate<E, S>>, S>: IsGreaterOrEqual<L>,
+    StartsPast<E, S, L>: BitAsUnsigned,
+    CeilCandidate<E, S>: Sub<<StartsPast<E, S, L> as BitAsUnsigned>::U>,
+    Diff<CeilCandidate<E, S>, <StartsPast<E, S, L> as BitAsUnsigned>::U>: Size,
+{
+    type Out = Diff<CeilCandidate<E, S>, <StartsPast<E, S, L> as BitAsUnsigned>::U>;
 }
 
 /// Whether rounding mode `Self` accepts remainder `R` of the stride division.
@@ -103,6 +175,7 @@ impl Rounding for Exact {
 )]
 pub trait AcceptsRemainder<R> {}
 impl<R> AcceptsRemainder<R> for Floor {}
+impl<R> AcceptsRemainder<R> for Ceil {}
 impl AcceptsRemainder<U0> for Exact {}
 
 /// A typenum input size `Self` through a sliding window: the bundle of bounds
@@ -119,16 +192,17 @@ where
     S: Size + NonZero,
     P: Size + Mul<U2>,
     D: Size + NonZero + Mul<Sub1<K>>,
-    M: Rounding + AcceptsRemainder<Mod<Excess<I, K, P, D>, S>>,
+    M: Rounding
+        + AcceptsRemainder<Mod<Excess<I, K, P, D>, S>>
+        + RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>,
+    I: Add<P>,
     Prod<D, Sub1<K>>: Add<B1>,
     Padded<I, P>: IsGreaterOrEqual<Span<K, D>> + Max<Span<K, D>>,
     GrEq<Padded<I, P>, Span<K, D>>: KernelFits,
     Maximum<Padded<I, P>, Span<K, D>>: Sub<Span<K, D>>,
-    Excess<I, K, P, D>: Div<S> + Rem<S>,
-    Quot<Excess<I, K, P, D>, S>: Add<B1>,
-    ConvOut<I, K, S, P, D>: Size,
+    Excess<I, K, P, D>: Rem<S>,
 {
-    type Output = ConvOut<I, K, S, P, D>;
+    type Output = <M as RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>>::Out;
 }
 
 type TransposedFull<I, K, S, D, OP> = Sum<Sum<Prod<Sub1<I>, S>, Span<K, D>>, OP>;

@@ -21,7 +21,9 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
         } else if p == ws {
             quote!(w)
         } else {
-            quote!(0i64)
+            // an opaque size (a ceil-mode pool's output): only counts that
+            // need a size can meet one, and `mult_adds` then has no answer
+            quote!(::core::option::Option::<i64>::None?)
         }
     };
     let name = &net.name;

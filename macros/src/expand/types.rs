@@ -27,10 +27,10 @@ pub fn tn(n: u64) -> TokenStream {
 }
 
 pub(super) fn rounding(win: &Window) -> TokenStream {
-    if win.exact {
-        quote!(::splotnet::formula::Exact)
-    } else {
-        quote!(::splotnet::formula::Floor)
+    match win.round {
+        splotnet_sizes::Round::Floor => quote!(::splotnet::formula::Floor),
+        splotnet_sizes::Round::Ceil => quote!(::splotnet::formula::Ceil),
+        splotnet_sizes::Round::Exact => quote!(::splotnet::formula::Exact),
     }
 }
 

@@ -137,7 +137,7 @@ impl Infer<'_> {
                     "height",
                     &h,
                     (win.k.0, win.s.0, win.p.0, win.d.0),
-                    win.exact,
+                    win.round,
                 )?;
                 let wo = self.slide(
                     &label,
@@ -145,7 +145,7 @@ impl Infer<'_> {
                     wname,
                     &w,
                     (win.k.1, win.s.1, win.p.1, win.d.1),
-                    win.exact,
+                    win.round,
                 )?;
                 let fan_in = c.div(*groups).times(win.k.0 * win.k.1);
                 let weights = out.mul(&fan_in);
@@ -190,7 +190,7 @@ impl Infer<'_> {
                     "height",
                     &h,
                     (win.k.0, win.s.0, win.p.0, 1),
-                    win.exact,
+                    win.round,
                 )?;
                 let wo = self.slide(
                     &label,
@@ -198,7 +198,7 @@ impl Infer<'_> {
                     wname,
                     &w,
                     (win.k.1, win.s.1, win.p.1, 1),
-                    win.exact,
+                    win.round,
                 )?;
                 step(
                     Op::Pool { kind: *kind, win },
@@ -333,10 +333,18 @@ impl Infer<'_> {
                     s: (*k, *k),
                     p: (0, 0),
                     d: (1, 1),
-                    exact: false,
+                    round: sizes::Round::Floor,
                 };
-                let ho = self.slide(&label, spec, "height", &h, (*k, *k, 0, 1), false)?;
-                let wo = self.slide(&label, spec, wname, &w, (*k, *k, 0, 1), false)?;
+                let ho = self.slide(
+                    &label,
+                    spec,
+                    "height",
+                    &h,
+                    (*k, *k, 0, 1),
+                    sizes::Round::Floor,
+                )?;
+                let wo =
+                    self.slide(&label, spec, wname, &w, (*k, *k, 0, 1), sizes::Round::Floor)?;
                 let macs = plane(&ho, &wo).map(|p| p.mul(&c));
                 step(
                     Op::Subsample {
@@ -477,12 +485,25 @@ impl Infer<'_> {
             Some(Pad::Axis(p)) => axes("p", p, 0)?,
             None => (0, 0),
         };
+        let max_pool = matches!(
+            spec.what,
+            What::Layer(LayerWhat::Pool {
+                kind: PoolKind::Max,
+                ..
+            })
+        );
+        if w.round == sizes::Round::Ceil && !max_pool {
+            return Err((
+                spec.args_span,
+                format!("{label}: `ceil` rounding is for max pooling (PyTorch's `ceil_mode`); averages over clipped windows are not implemented"),
+            ));
+        }
         Ok(Window {
             k,
             s,
             p,
             d,
-            exact: w.exact,
+            round: w.round,
         })
     }
 
@@ -495,12 +516,19 @@ impl Infer<'_> {
         axis: &str,
         input: &Size,
         (k, s, p, d): (u64, u64, u64, u64),
-        exact: bool,
+        round: sizes::Round,
     ) -> Result<Size, Fail> {
         let Size::Fixed(n) = input else {
-            return Ok(sizes::conv_out_of(input, k, s, p, d));
+            return Ok(match (round, input) {
+                // ceil mode's last-window rule is a condition no normal
+                // form holds: the size stays opaque (the types still know it)
+                (sizes::Round::Ceil, Size::Sym(_)) => {
+                    Size::param(&format!("ceil({label}, {axis})"))
+                }
+                _ => sizes::conv_out_of(input, k, s, p, d),
+            });
         };
-        sizes::conv_out(*n, k, s, p, d, exact).map(Size::Fixed).map_err(|e| {
+        sizes::window_out(*n, k, s, p, d, round).map(Size::Fixed).map_err(|e| {
             let msg = match e {
                 SizeError::KernelDoesNotFit { input, padding, span } => format!(
                     "the kernel does not fit the {axis}: span D(K-1)+1 = {span} is larger than the padded input {input}+2*{padding} = {}",

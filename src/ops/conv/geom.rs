@@ -1,6 +1,6 @@
 //! The runtime geometry of one convolution call, shared by every kernel.
 
-use crate::formula::conv_out;
+use crate::formula::window_out;
 use crate::Error;
 
 /// Sizes of one spatial axis of a convolution: input, output, kernel taps,
@@ -34,20 +34,19 @@ impl AxisGeom {
 
     /// An axis whose output follows the convolution formula (floored).
     pub fn sliding(input: usize, k: usize, s: usize, p: usize, d: usize) -> Result<Self, String> {
-        Self::window(input, k, s, p, d, false)
+        Self::window(input, k, s, p, d, splotnet_sizes::Round::Floor)
     }
 
-    /// An axis whose output follows the convolution formula; `exact`
-    /// rejects a stride that does not divide the slide range.
+    /// An axis whose output follows the window formula under `round`.
     pub fn window(
         input: usize,
         k: usize,
         s: usize,
         p: usize,
         d: usize,
-        exact: bool,
+        round: splotnet_sizes::Round,
     ) -> Result<Self, String> {
-        let output = conv_out(input, k, s, p, d, exact)?;
+        let output = window_out(input, k, s, p, d, round)?;
         Ok(AxisGeom {
             input,
             output,

@@ -266,9 +266,9 @@ where
             c_in: c.size(),
             c_out: o.size(),
             groups,
-            y: AxisGeom::window(h.size(), kh.size(), sh, ph, dh, M::EXACT)
+            y: AxisGeom::window(h.size(), kh.size(), sh, ph, dh, M::ROUND)
                 .map_err(shape_err(op))?,
-            x: AxisGeom::window(wd.size(), kw.size(), sw, pw, dw, M::EXACT)
+            x: AxisGeom::window(wd.size(), kw.size(), sw, pw, dw, M::ROUND)
                 .map_err(shape_err(op))?,
             flipped,
             data_input,
@@ -308,7 +308,7 @@ where
         c_out: o.size(),
         groups,
         y: AxisGeom::UNIT,
-        x: AxisGeom::window(l.size(), k.size(), s, p, d, M::EXACT).map_err(shape_err("conv1d"))?,
+        x: AxisGeom::window(l.size(), k.size(), s, p, d, M::ROUND).map_err(shape_err("conv1d"))?,
         flipped: false,
         data_input: false,
     };

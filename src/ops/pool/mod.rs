@@ -222,6 +222,12 @@ where
         let op = kind.name();
         let (b, c, h, w) = *x.shape();
         let err = |m: String| Error::shape(op, m);
+        if M::ROUND == splotnet_sizes::Round::Ceil && kind != PoolKind::Max {
+            return Err(Error::shape(
+                op,
+                "ceil mode is for max pooling: PyTorch's divisor for a clipped average window is not implemented",
+            ));
+        }
         for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
             if 2 * p > k {
                 return Err(Error::shape(
@@ -233,9 +239,9 @@ where
         let g = PoolGeom {
             batch: b.size(),
             channels: c.size(),
-            y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::EXACT)
+            y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::ROUND)
                 .map_err(err)?,
-            x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::EXACT)
+            x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::ROUND)
                 .map_err(err)?,
         };
         let ho: H::Output = g.y.output_dim().map_err(err)?;

@@ -182,3 +182,99 @@ fn global_pools_match_the_oracle_and_finite_differences() {
         );
     }
 }
+
+#[test]
+fn ceil_mode_max_pooling_matches_the_oracle_both_paths_and_finite_differences() {
+    use splotnet_sizes::Round;
+    let ceil = |input, k, s, p| AxisGeom::window(input, k, s, p, 1, Round::Ceil).unwrap();
+    let geoms = [
+        // GoogLeNet's 3x3 stride 2 at 112 (ceil: 56 rather than 55), small
+        PoolGeom {
+            batch: 2,
+            channels: 2,
+            y: ceil(12, 3, 2, 0),
+            x: ceil(8, 3, 2, 0),
+        },
+        // with padding: a last window that would start in the padding is dropped
+        PoolGeom {
+            batch: 1,
+            channels: 3,
+            y: ceil(5, 2, 2, 1),
+            x: ceil(7, 3, 2, 1),
+        },
+    ];
+    assert_eq!(
+        (geoms[0].y.output, geoms[0].x.output),
+        (6, 4),
+        "12 -> 6 and 8 -> 4 in ceil mode"
+    );
+    assert_eq!(
+        geoms[1].y.output, 3,
+        "the fourth window would start in the padding"
+    );
+    for (i, g) in geoms.iter().enumerate() {
+        let x = distinct(g.planes() * g.in_plane(), 30 + i as u64);
+        let expect = naive_pool(g, PoolKind::Max, &x);
+        let r = values(expect.len(), 12);
+        let fast = run(g, PoolKind::Max, &x, &r, true);
+        let gen = run(g, PoolKind::Max, &x, &r, false);
+        assert_close(
+            &fast[0],
+            &expect,
+            1e-6,
+            &format!("ceil case {i}: fast forward"),
+        );
+        assert_close(
+            &gen[0],
+            &expect,
+            1e-6,
+            &format!("ceil case {i}: generic forward"),
+        );
+        let numeric = numeric_grad(&x, 1e-3, |v| {
+            weighted_sum(&naive_pool(g, PoolKind::Max, v), &r)
+        });
+        assert_close(
+            &fast[1],
+            &numeric,
+            5e-3,
+            &format!("ceil case {i}: fast gradient"),
+        );
+        assert_close(
+            &gen[1],
+            &numeric,
+            5e-3,
+            &format!("ceil case {i}: generic gradient"),
+        );
+    }
+}
+
+#[test]
+fn ceil_mode_through_the_typed_api_and_its_limits() {
+    let dev: Cpu = Default::default();
+    let x: Tensor<(usize, N<U1>, N<U112>, N<U112>), f32, Cpu> =
+        dev.zeros_like(&(1, N::new(), N::new(), N::new()));
+    let y = max_pool2d(
+        x.clone(),
+        Pool2dSpec::<U3, U3, U2, U2, U0, U0, crate::formula::Ceil>::new(),
+    )
+    .unwrap();
+    let _: &Tensor<(usize, N<U1>, N<U56>, N<U56>), f32, Cpu> = &y;
+    // runtime sizes take the same rule
+    let r: Tensor<(usize, N<U1>, usize, usize), f32, Cpu> =
+        dev.zeros_like(&(1, N::new(), 112, 112));
+    let y = max_pool2d(
+        r.clone(),
+        Pool2dSpec::<U3, U3, U2, U2, U0, U0, crate::formula::Ceil>::new(),
+    )
+    .unwrap();
+    assert_eq!(y.shape().concrete(), [1, 1, 56, 56]);
+    let err = avg_pool2d(
+        r,
+        Pool2dSpec::<U3, U3, U2, U2, U0, U0, crate::formula::Ceil>::new(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("ceil mode is for max pooling"),
+        "{err}"
+    );
+}
