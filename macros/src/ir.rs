@@ -145,9 +145,13 @@ pub enum Op {
         alpha: f64,
         beta: f64,
     },
+    /// Batch normalisation; `eps` and `momentum` as PyTorch's (1e-5, 0.1
+    /// by default).
     BatchNorm {
         name: Ident,
         c: Size,
+        eps: f64,
+        momentum: f64,
     },
     /// `body(x) + shortcut(x)`; the shortcut is the identity or a 1x1
     /// projection at the body's stride.
@@ -284,6 +288,9 @@ impl Step {
             Op::Act(a) => format!("{a:?}"),
             Op::Dropout(p) => format!("Dropout {p}"),
             Op::Lrn { n, .. } => format!("LRN n={n}"),
+            Op::BatchNorm { eps, momentum, .. } if (*eps, *momentum) != (1e-5, 0.1) => {
+                format!("BatchNorm2d (eps {eps}, momentum {momentum})")
+            }
             Op::BatchNorm { .. } => "BatchNorm2d".into(),
             Op::Residual {
                 projection: Some(_),

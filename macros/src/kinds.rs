@@ -40,7 +40,7 @@ pub const LAYERS: &[Kind] = &[
     kind("conv1d", "conv1d(O, k = K)", "as `conv`", "`conv` on a sequence", true, true),
     kind("conv_transpose", "conv_transpose(O, k = K)", "`s`, `p`, `op` (output padding, below `s`), `d`, `groups`", "transposed convolution (up-convolution)", true, false),
     kind("subsample", "subsample(k = K)", "", "LeNet's trainable subsampling: window sum × coefficient + bias, per map", true, false),
-    kind("batch_norm", "batch_norm", "", "per-channel batch normalisation", true, true),
+    kind("batch_norm", "batch_norm", "`eps` (default 1e-5), `momentum` (default 0.1)", "per-channel batch normalisation, PyTorch's running statistics", true, true),
     kind("max_pool", "max_pool(k = K)", "`s` (default `k`), `p`, flag `exact` or `ceil` (PyTorch's `ceil_mode`)", "", false, true),
     kind("avg_pool", "avg_pool(k = K)", "`s` (default `k`), `p`, flag `exact`", "", false, true),
     kind("l2_pool", "l2_pool(k = K)", "as `avg_pool`", "", false, true),

@@ -110,6 +110,8 @@ pub enum LayerWhat {
     },
     BatchNorm {
         name: Ident,
+        eps: f64,
+        momentum: f64,
     },
     Block {
         name: Ident,
@@ -370,9 +372,28 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             alpha: args.float("alpha", 1e-4),
             beta: args.float("beta", 0.75),
         },
-        "batch_norm" => LayerWhat::BatchNorm {
-            name: layer_name()?,
-        },
+        "batch_norm" => {
+            let name = layer_name();
+            let eps = args.float("eps", 1e-5);
+            let momentum = args.float("momentum", 0.1);
+            if eps.is_nan() || eps <= 0.0 {
+                args.error(
+                    layer.args_span,
+                    format!("`eps` must be positive, got {eps}"),
+                );
+            }
+            if !(0.0..=1.0).contains(&momentum) {
+                args.error(
+                    layer.args_span,
+                    format!("`momentum` is a rate in [0, 1], got {momentum}"),
+                );
+            }
+            LayerWhat::BatchNorm {
+                name: name?,
+                eps,
+                momentum,
+            }
+        }
         "block" => {
             let name = layer_name();
             let ty = match args.leading() {

@@ -41,6 +41,16 @@ impl<C: Size, E: Dtype, D: Storage<E>> Clone for BatchNorm2d<C, E, D> {
     }
 }
 
+impl<C: Size, E: Dtype, D: Storage<E>> BatchNorm2d<C, E, D> {
+    /// The layer with `eps` and `momentum` set: `network!`'s
+    /// `batch_norm(eps = .., momentum = ..)` (GoogLeNet uses eps 0.001).
+    pub fn configured(mut self, epsilon: f32, momentum: f32) -> Self {
+        self.epsilon = epsilon;
+        self.momentum = momentum;
+        self
+    }
+}
+
 impl<C: Size, E: Dtype, D: Storage<E>> core::fmt::Debug for BatchNorm2d<C, E, D> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(

@@ -192,6 +192,26 @@ fn step_fields(
         .collect()
 }
 
+/// How the fields of `steps` are finished once dfdx has built them: a batch
+/// norm's `eps` and `momentum` are the declaration's, not in any file.
+fn field_configs(steps: &[Step]) -> Vec<(Ident, TokenStream)> {
+    steps
+        .iter()
+        .filter_map(|s| match &s.op {
+            Op::BatchNorm {
+                name,
+                eps,
+                momentum,
+                ..
+            } if (*eps, *momentum) != (1e-5, 0.1) => {
+                let (eps, momentum) = (*eps as f32, *momentum as f32);
+                Some((name.clone(), quote!(.configured(#eps, #momentum))))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> TokenStream {
     let ed = quote!(E, D);
     let path = &scope.path;
@@ -249,7 +269,13 @@ fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> Tok
             })
             .collect(),
     };
-    struct_tokens(net, tys, attrs, &scope.ty, &fields)
+    let configs = match &scope.join {
+        Join::Sequence(steps)
+        | Join::Residual { body: steps, .. }
+        | Join::Highway { body: steps, .. } => field_configs(steps),
+        Join::Concat { .. } | Join::Dense { .. } => vec![],
+    };
+    struct_tokens(net, tys, attrs, &scope.ty, &fields, &configs)
 }
 
 /// A generated struct of layers, with dfdx's `TensorCollection` naming each
@@ -260,6 +286,7 @@ fn struct_tokens(
     attrs: TokenStream,
     ty: &Ident,
     fields: &[FieldDef],
+    configs: &[(Ident, TokenStream)],
 ) -> TokenStream {
     let vis = &net.vis;
     let params = tys.struct_params();
@@ -283,6 +310,13 @@ fn struct_tokens(
             .collect(),
     );
     let pattern = nest(names.iter().map(|n| quote!(#n)).collect());
+    let inits = names.iter().map(|n| {
+        let finish = configs
+            .iter()
+            .find(|(c, _)| c == *n)
+            .map(|(_, f)| f.clone());
+        quote!(#n: #n #finish)
+    });
     quote! {
         #attrs
         #vis struct #ty<#params> {
@@ -296,7 +330,7 @@ fn struct_tokens(
             fn iter_tensors<V: ::splotnet::dfdx::nn::ModuleVisitor<Self, f32, D>>(
                 visitor: &mut V,
             ) -> ::core::result::Result<::core::option::Option<Self::To<V::E2, V::D2>>, V::Err> {
-                visitor.visit_fields(#visits, |#pattern| #ty { #(#names,)* _types: ::core::marker::PhantomData })
+                visitor.visit_fields(#visits, |#pattern| #ty { #(#inits,)* _types: ::core::marker::PhantomData })
             }
         }
     }

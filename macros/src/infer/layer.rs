@@ -312,13 +312,19 @@ impl Infer<'_> {
                     field,
                 )
             }
-            LayerWhat::BatchNorm { name } => {
+            LayerWhat::BatchNorm {
+                name,
+                eps,
+                momentum,
+            } => {
                 let (c, h, w) = maps()?;
                 let macs = plane(&h, &w).map(|p| p.mul(&c).times(2));
                 step(
                     Op::BatchNorm {
                         name: name.clone(),
                         c: c.clone(),
+                        eps: *eps,
+                        momentum: *momentum,
                     },
                     input.clone(),
                     c.times(2),
