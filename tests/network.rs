@@ -667,15 +667,26 @@ fn batch_norm_takes_pytorchs_eps_and_momentum() {
     let x: Tensor<(usize, N<typenum::U2>, N<typenum::U3>, N<typenum::U3>), f32, Cpu> =
         dev.sample_normal_like(&(4, N::new(), N::new(), N::new()));
     let v = x.as_vec();
-    let batch_mean0 = (0..4).flat_map(|n| v[n * 18..n * 18 + 9].to_vec()).sum::<f32>() / 36.0;
+    let batch_mean0 = (0..4)
+        .flat_map(|n| v[n * 18..n * 18 + 9].to_vec())
+        .sum::<f32>()
+        / 36.0;
     let _ = net.forward_train(x.leaky_trace()).unwrap();
     let rm = net.bn.running_mean.as_vec()[0];
-    assert!((rm - 0.3 * batch_mean0).abs() < 1e-5, "moved 30%: {rm} vs {}", 0.3 * batch_mean0);
+    assert!(
+        (rm - 0.3 * batch_mean0).abs() < 1e-5,
+        "moved 30%: {rm} vs {}",
+        0.3 * batch_mean0
+    );
     // inference divides by sqrt(running_var + 0.001)
     let (rm, rv) = (net.bn.running_mean.as_vec(), net.bn.running_var.as_vec());
     let y = net.bn.forward(x.clone()).as_vec();
-    let want = (v[0] - rm[0]) / (rv[0] + 0.001).sqrt() * net.bn.weight.as_vec()[0] + net.bn.bias.as_vec()[0];
+    let want = (v[0] - rm[0]) / (rv[0] + 0.001).sqrt() * net.bn.weight.as_vec()[0]
+        + net.bn.bias.as_vec()[0];
     assert!((y[0] - want).abs() < 1e-5, "{} vs {want}", y[0]);
     let s = BnConfigured::<f32, Cpu>::summary();
-    assert_eq!(s.row("bn").unwrap().kind, "BatchNorm2d (eps 0.001, momentum 0.3)");
+    assert_eq!(
+        s.row("bn").unwrap().kind,
+        "BatchNorm2d (eps 0.001, momentum 0.3)"
+    );
 }

@@ -202,6 +202,8 @@ pub struct Projection {
     pub cin: Size,
     pub out: Size,
     pub stride: (u64, u64),
+    /// torchvision's downsample: no bias, batch norm after the conv.
+    pub norm: bool,
 }
 
 /// Receptive field and jump (stride product) per axis, in input pixels.
@@ -292,6 +294,10 @@ impl Step {
                 format!("BatchNorm2d (eps {eps}, momentum {momentum})")
             }
             Op::BatchNorm { .. } => "BatchNorm2d".into(),
+            Op::Residual {
+                projection: Some(Projection { norm: true, .. }),
+                ..
+            } => "Residual (downsample)".into(),
             Op::Residual {
                 projection: Some(_),
                 ..

@@ -124,6 +124,8 @@ pub enum BlockWhat {
     Residual {
         name: Ident,
         project: bool,
+        /// torchvision's shortcut: 1x1 conv without bias, then batch norm.
+        downsample: bool,
         body: Vec<Spec>,
     },
     Concat {
@@ -478,6 +480,13 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
     Some(match kind {
         "residual" => {
             let project = args.flag("project");
+            let downsample = args.flag("downsample");
+            if project && downsample {
+                cx.error(
+                    layer.args_span,
+                    format!("{}: a shortcut is `project` (1x1 conv with bias) or `downsample` (torchvision's 1x1 conv + batch norm), not both", label(layer)),
+                );
+            }
             let body = layers(body)?;
             if body.is_empty() {
                 cx.error(
@@ -490,7 +499,8 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
             }
             BlockWhat::Residual {
                 name: name?,
-                project,
+                project: project || downsample,
+                downsample,
                 body,
             }
         }

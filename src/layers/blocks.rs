@@ -72,3 +72,63 @@ impl<T> StatedOutput<T> for T {
         self
     }
 }
+
+/// torchvision's residual downsample: a 1x1 strided convolution without
+/// bias, then batch norm, saved as `downsample.0.weight` and
+/// `downsample.1.{weight,bias,running_mean,running_var}` (the indices of
+/// PyTorch's `Sequential`).
+#[derive(Clone, Debug)]
+pub struct Downsample<Conv, Norm> {
+    /// The 1x1 convolution.
+    pub conv: Conv,
+    /// The batch norm after it.
+    pub norm: Norm,
+}
+
+impl<Conv, Norm, D> dfdx::nn::TensorCollection<f32, D> for Downsample<Conv, Norm>
+where
+    Conv: dfdx::nn::TensorCollection<f32, D>,
+    Norm: dfdx::nn::TensorCollection<f32, D>,
+    D: Device<f32>,
+{
+    type To<E2: Dtype, D2: Device<E2>> = Downsample<Conv::To<E2, D2>, Norm::To<E2, D2>>;
+
+    fn iter_tensors<V: dfdx::nn::ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> core::result::Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("0", |s| &s.conv, |s| &mut s.conv),
+                Self::module("1", |s| &s.norm, |s| &mut s.norm),
+            ),
+            |(conv, norm)| Downsample { conv, norm },
+        )
+    }
+}
+
+impl<X, Conv, Norm> dfdx::nn::Module<X> for Downsample<Conv, Norm>
+where
+    Conv: dfdx::nn::Module<X, Error = Error>,
+    Norm: dfdx::nn::Module<Conv::Output, Error = Error>,
+{
+    type Output = Norm::Output;
+    type Error = Error;
+
+    fn try_forward(&self, x: X) -> Result<Self::Output> {
+        self.norm.try_forward(self.conv.try_forward(x)?)
+    }
+}
+
+/// Training: the batch norm on batch statistics (updating its running ones).
+impl<X, Conv, Norm> dfdx::nn::ModuleMut<X> for Downsample<Conv, Norm>
+where
+    Conv: dfdx::nn::Module<X, Error = Error>,
+    Norm: dfdx::nn::ModuleMut<Conv::Output, Error = Error>,
+{
+    type Output = Norm::Output;
+    type Error = Error;
+
+    fn try_forward_mut(&mut self, x: X) -> Result<Self::Output> {
+        self.norm.try_forward_mut(self.conv.try_forward(x)?)
+    }
+}

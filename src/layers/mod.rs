@@ -48,7 +48,7 @@ mod stateless;
 
 pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
-pub use blocks::{concat_channels, residual_add, StatedOutput};
+pub use blocks::{concat_channels, residual_add, Downsample, StatedOutput};
 pub use conv::{BiasKind, Conv2d, NoBias, WithBias};
 pub use conv_transpose::ConvTranspose2d;
 pub use flatten::Flatten;

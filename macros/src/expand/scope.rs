@@ -158,6 +158,19 @@ fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut T
     }
 }
 
+/// A residual's shortcut field: `shortcut` (a 1x1 projection), or
+/// `downsample` as torchvision names it.
+fn shortcut_field(p: &Projection) -> (Ident, &'static str) {
+    if p.norm {
+        (
+            format_ident!("downsample"),
+            "torchvision's downsample: 1x1 conv without bias, then batch norm.",
+        )
+    } else {
+        (format_ident!("shortcut"), "The 1x1 projection shortcut.")
+    }
+}
+
 /// A field of a generated struct: field, state-dict name, type, doc.
 type FieldDef = (Ident, String, TokenStream, String);
 
@@ -222,12 +235,12 @@ fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> Tok
         } => {
             let mut f = step_fields(net, tys, body, path, &ed);
             if let Some(p) = projection {
-                let t = tys.conv(&p.cin, &p.out, 1, &Window::projection(p.stride), true, &ed);
+                let (field, doc) = shortcut_field(p);
                 f.push((
-                    format_ident!("shortcut"),
-                    "shortcut".into(),
-                    t,
-                    "The 1x1 projection shortcut.".into(),
+                    field.clone(),
+                    field.to_string(),
+                    tys.shortcut(p, &ed),
+                    doc.into(),
                 ));
             }
             f
@@ -595,20 +608,23 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
             let shortcut = match projection {
                 None => quote!(let shortcut = #wet;),
                 Some(p) => {
-                    let s = tys.conv(
-                        &p.cin,
-                        &p.out,
-                        1,
-                        &Window::projection(p.stride),
-                        true,
-                        &quote!(f32, D),
-                    );
+                    let s = tys.shortcut(p, &quote!(f32, D));
+                    let (field, _) = shortcut_field(p);
+                    // a downsample's batch norm trains with the block
+                    let (tr, call) = if mutable && p.norm {
+                        (
+                            &tr,
+                            quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut self.#field, #wet)?),
+                        )
+                    } else {
+                        (&module, quote!(#module::try_forward(&self.#field, #wet)?))
+                    };
                     if generic {
                         b.bounds.push(
-                            quote!(#s: #module<#x0, Error = ::splotnet::Error, Output = #joined>),
+                            quote!(#s: #tr<#x0, Error = ::splotnet::Error, Output = #joined>),
                         );
                     }
-                    quote!(let shortcut = #module::try_forward(&self.shortcut, #wet)?;)
+                    quote!(let shortcut = #call;)
                 }
             };
             let (stmts, _) = pass.run(body, x0.clone(), Some(joined.clone()), &mut b);

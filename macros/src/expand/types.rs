@@ -131,6 +131,17 @@ impl Tys {
         quote!(::splotnet::layers::Linear<#i, #o, #ed>)
     }
 
+    /// A residual's shortcut: a 1x1 projection, or a torchvision downsample.
+    pub(super) fn shortcut(&self, p: &Projection, ed: &TokenStream) -> TokenStream {
+        let win = Window::projection(p.stride);
+        if !p.norm {
+            return self.conv(&p.cin, &p.out, 1, &win, true, ed);
+        }
+        let conv = self.conv(&p.cin, &p.out, 1, &win, false, ed);
+        let c = self.chan(&p.out);
+        quote!(::splotnet::layers::Downsample<#conv, ::splotnet::layers::BatchNorm2d<#c, #ed>>)
+    }
+
     /// A highway gate on `input`: a "same" convolution on maps, linear on features.
     pub(super) fn gate(
         &self,

@@ -57,6 +57,7 @@ impl Infer<'_> {
             BlockWhat::Residual {
                 name,
                 project,
+                downsample,
                 body,
             } => {
                 let (steps, out, body_field) = self
@@ -111,11 +112,19 @@ impl Infer<'_> {
                     ));
                 }
                 let weights = c.mul(oc);
-                let macs = plane(oh, ow).map(|p| p.mul(&weights));
+                // a bias, or batch norm's scale and shift (and its two per-channel
+                // multiply-adds per position)
+                let (extra, extra_macs) = if *downsample {
+                    (oc.times(2), oc.times(2))
+                } else {
+                    (oc.clone(), Size::Fixed(0))
+                };
+                let macs = plane(oh, ow).map(|p| p.mul(&weights.add(&extra_macs)));
                 let projection = Projection {
                     cin: c.clone(),
                     out: oc.clone(),
                     stride,
+                    norm: *downsample,
                 };
                 Ok(step(
                     Op::Residual {
@@ -124,7 +133,7 @@ impl Infer<'_> {
                         projection: Some(projection),
                     },
                     out.clone(),
-                    weights.add(oc),
+                    weights.add(&extra),
                     macs,
                     body_field,
                 ))
