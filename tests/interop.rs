@@ -22,6 +22,71 @@ network! {
     }
 }
 
+network! {
+    /// torchvision's GoogLeNet `BasicConv2d`: conv without bias, batch norm
+    /// with eps 0.001, ReLU (here with 8 filters).
+    pub block BasicConv2d(input: [C, H, W]) {
+        conv: conv(8, k = 7, s = 2, p = 3, bias = false),
+        bn: batch_norm(eps = 0.001),
+        relu,
+    }
+}
+
+network! {
+    /// GoogLeNet's first layer, named as in torchvision: `conv1.conv.weight`.
+    Stem(input: [3, 15, 15]) {
+        conv1: block(BasicConv2d) -> [8, 8, 8],
+    }
+}
+
+#[test]
+fn googlenets_basic_conv_loads_pytorchs_file_as_it_is() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/googlenet_stem_conv.safetensors"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let dev: Cpu = Default::default();
+    let mut net = Stem::<f32, Cpu>::build(&dev);
+    // no renaming: the declaration's names are torchvision's
+    net.load_safetensors(path).unwrap();
+    assert_eq!(
+        net.num_trainable_params(),
+        1_192,
+        "torchvision's parameter count"
+    );
+    let x: Tensor<(usize, N<typenum::U3>, N<typenum::U15>, N<typenum::U15>), f32, Cpu> =
+        dev.tensor_from_vec(floats(&st, "x"), (2, N::new(), N::new(), N::new()));
+    let y = net.forward(x.clone()).unwrap();
+    common::assert_close(
+        &y.as_vec(),
+        &floats(&st, "y_eval"),
+        1e-4,
+        "eval output (eps 0.001)",
+    );
+    let y = net.forward_train(x.leaky_trace()).unwrap();
+    common::assert_close(
+        &y.as_vec(),
+        &floats(&st, "y_train"),
+        1e-4,
+        "train-mode output",
+    );
+    let bn = &net.conv1.bn;
+    common::assert_close(
+        &bn.running_mean.as_vec(),
+        &floats(&st, "after_train.conv1.bn.running_mean"),
+        1e-4,
+        "running mean",
+    );
+    common::assert_close(
+        &bn.running_var.as_vec(),
+        &floats(&st, "after_train.conv1.bn.running_var"),
+        1e-4,
+        "running var",
+    );
+}
+
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/resnet_basic_down.safetensors"
