@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use ::safetensors::tensor::{serialize, TensorView};
 use ::safetensors::SafeTensors;
+use splotnet::dfdx::nn::TensorCollection;
 use splotnet::prelude::*;
-use typenum::{U16, U32, U4, U8};
+use typenum::{U16, U8};
 
 network! {
     /// torchvision's `BasicBlock(16, 32, stride=2)` with its downsample.
@@ -87,11 +88,33 @@ fn googlenets_basic_conv_loads_pytorchs_file_as_it_is() {
     );
 }
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/resnet_basic_down.safetensors"
-);
+network! {
+    /// torchvision's `BasicBlock(16, 16)`: identity shortcut.
+    Basic(input: [16, 8, 8]) {
+        blk: residual {
+            conv1: conv(16, k = 3, p = 1, bias = false), bn1: batch_norm, relu,
+            conv2: conv(16, k = 3, p = 1, bias = false), bn2: batch_norm,
+        },
+        relu,
+    }
+}
 
+network! {
+    /// torchvision's `Bottleneck(16, 8, stride=2)`: 1x1, 3x3 at stride 2,
+    /// 1x1 to 4·8 channels, with its downsample.
+    BottleneckDown(input: [16, 8, 8]) {
+        blk: residual(downsample) {
+            conv1: conv(8, k = 1, bias = false), bn1: batch_norm, relu,
+            conv2: conv(8, k = 3, s = 2, p = 1, bias = false), bn2: batch_norm, relu,
+            conv3: conv(32, k = 1, bias = false), bn3: batch_norm,
+        } -> [32, 4, 4],
+        relu,
+    }
+}
+
+type X = Tensor<(usize, N<U16>, N<U8>, N<U8>), f32, Cpu>;
+
+/// A float32 tensor of a safetensors file, as values.
 fn floats(st: &SafeTensors, name: &str) -> Vec<f32> {
     let t = st.tensor(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
     t.data()
@@ -100,75 +123,120 @@ fn floats(st: &SafeTensors, name: &str) -> Vec<f32> {
         .collect()
 }
 
-#[test]
-fn torchvisions_basic_block_with_downsample_gives_pytorchs_numbers() {
-    let bytes = std::fs::read(FIXTURE).unwrap();
+/// A residual block's fixture: its tensors under `prefix` (its place in
+/// ResNet) loaded as `blk.*` (its place here), then PyTorch's eval output,
+/// train-mode output and running statistics after that pass, each within
+/// 1e-4. `stats` lists the block's batch norms by their PyTorch names.
+fn check_residual_fixture<M: TensorCollection<f32, Cpu>>(
+    file: &str,
+    prefix: &str,
+    mut net: M,
+    params: usize,
+    eval: impl Fn(&M, X) -> Vec<f32>,
+    train: impl Fn(&mut M, X) -> Vec<f32>,
+    stats: impl Fn(&M) -> Vec<(&'static str, Vec<f32>, Vec<f32>)>,
+) {
+    let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(&path).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
-    // the block's own tensors, from `layer2.0.*` (its place in ResNet) to
-    // `blk.*` (its place here); every other name is torchvision's
     let renamed: HashMap<String, TensorView> = st
         .tensors()
         .into_iter()
         .filter_map(|(name, view)| {
-            name.strip_prefix("layer2.0.")
+            name.strip_prefix(prefix)
                 .map(|rest| (format!("blk.{rest}"), view))
         })
         .collect();
-    assert_eq!(renamed.len(), 15, "5 tensors per conv + bn pair, 3 pairs");
-    let dir = common::temp_dir("interop");
-    let path = dir.join("block.safetensors");
-    std::fs::write(&path, serialize(renamed, &None).unwrap()).unwrap();
-
-    let dev: Cpu = Default::default();
-    let mut net = BasicDown::<f32, Cpu>::build(&dev);
-    net.load_safetensors(&path).unwrap();
+    let dir = common::temp_dir(file);
+    let renamed_path = dir.join("block.safetensors");
+    std::fs::write(&renamed_path, serialize(renamed, &None).unwrap()).unwrap();
+    net.load_safetensors(&renamed_path).unwrap();
     assert_eq!(
         net.num_trainable_params(),
-        14_528,
-        "torchvision's parameter count"
+        params,
+        "{file}: torchvision's parameter count"
     );
-    assert_eq!(BasicDown::<f32, Cpu>::summary().params(), 14_528);
-
-    let x: Tensor<(usize, N<U16>, N<U8>, N<U8>), f32, Cpu> =
-        dev.tensor_from_vec(floats(&st, "x"), (2, N::new(), N::new(), N::new()));
-    let y_eval: Tensor<(usize, N<U32>, N<U4>, N<U4>), f32, Cpu> = net.forward(x.clone()).unwrap();
+    let dev: Cpu = Default::default();
+    let x: X = dev.tensor_from_vec(floats(&st, "x"), (2, N::new(), N::new(), N::new()));
     common::assert_close(
-        &y_eval.as_vec(),
+        &eval(&net, x.clone()),
         &floats(&st, "y_eval"),
         1e-4,
-        "eval output",
+        &format!("{file}: eval output"),
     );
-    let y_train = net.forward_train(x.leaky_trace()).unwrap();
     common::assert_close(
-        &y_train.as_vec(),
+        &train(&mut net, x),
         &floats(&st, "y_train"),
         1e-4,
-        "train-mode output",
+        &format!("{file}: train output"),
     );
-    for (name, ours) in [
-        ("bn1", (&net.blk.bn1.running_mean, &net.blk.bn1.running_var)),
-        ("bn2", (&net.blk.bn2.running_mean, &net.blk.bn2.running_var)),
-        (
-            "downsample.1",
-            (
-                &net.blk.downsample.norm.running_mean,
-                &net.blk.downsample.norm.running_var,
-            ),
-        ),
-    ] {
-        let key = |stat: &str| format!("after_train.layer2.0.{name}.{stat}");
+    for (bn, mean, var) in stats(&net) {
+        let key = |stat: &str| format!("after_train.{prefix}{bn}.{stat}");
         common::assert_close(
-            &ours.0.as_vec(),
+            &mean,
             &floats(&st, &key("running_mean")),
             1e-4,
             &key("running_mean"),
         );
         common::assert_close(
-            &ours.1.as_vec(),
+            &var,
             &floats(&st, &key("running_var")),
             1e-4,
             &key("running_var"),
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn stats<C: splotnet::dims::Size>(
+    name: &'static str,
+    bn: &splotnet::layers::BatchNorm2d<C, f32, Cpu>,
+) -> (&'static str, Vec<f32>, Vec<f32>) {
+    (name, bn.running_mean.as_vec(), bn.running_var.as_vec())
+}
+
+#[test]
+fn torchvisions_resnet_blocks_give_pytorchs_numbers() {
+    let dev: Cpu = Default::default();
+    check_residual_fixture(
+        "resnet_basic.safetensors",
+        "layer1.0.",
+        Basic::<f32, Cpu>::build(&dev),
+        4_672,
+        |n, x| n.forward(x).unwrap().as_vec(),
+        |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
+        |n| vec![stats("bn1", &n.blk.bn1), stats("bn2", &n.blk.bn2)],
+    );
+    check_residual_fixture(
+        "resnet_basic_down.safetensors",
+        "layer2.0.",
+        BasicDown::<f32, Cpu>::build(&dev),
+        14_528,
+        |n, x| n.forward(x).unwrap().as_vec(),
+        |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
+        |n| {
+            vec![
+                stats("bn1", &n.blk.bn1),
+                stats("bn2", &n.blk.bn2),
+                stats("downsample.1", &n.blk.downsample.norm),
+            ]
+        },
+    );
+    check_residual_fixture(
+        "resnet_bottleneck_down.safetensors",
+        "layer2.0.",
+        BottleneckDown::<f32, Cpu>::build(&dev),
+        1_632,
+        |n, x| n.forward(x).unwrap().as_vec(),
+        |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
+        |n| {
+            let b = &n.blk;
+            vec![
+                stats("bn1", &b.bn1),
+                stats("bn2", &b.bn2),
+                stats("bn3", &b.bn3),
+                stats("downsample.1", &b.downsample.norm),
+            ]
+        },
+    );
 }
