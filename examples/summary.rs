@@ -1,4 +1,5 @@
-//! Prints the layer tables of declared networks: LeNet-5, a small ResNet,
+//! Prints the layer tables of declared networks: LeNet-5 (and the paper's
+//! with its connections column), a small ResNet,
 //! GoogLeNet's inception (3a), a small DenseNet with a highway layer and an
 //! auxiliary head, and a ResNet built from a generic block.
 //!
@@ -103,6 +104,9 @@ network! {
 
 fn main() {
     println!("{}", LeNet5::<f32, Cpu>::summary());
+    // the 1998 paper's LeNet-5 (trainable subsampling, C3's connection
+    // table), with the paper's connections column (`{:#}`)
+    println!("{:#}", splotnet::zoo::lenet5::LeNet5::<f32, Cpu>::summary());
     println!("{}", SmallResNet::<f32, Cpu>::summary());
     println!("{}", Inception3a::<f32, Cpu>::summary());
     println!("{}", SmallDenseNet::<f32, Cpu>::summary());

@@ -19,6 +19,10 @@ pub struct Row {
     pub receptive_field: Option<(u64, u64)>,
     /// Distance in input pixels between neighbouring outputs (height, width).
     pub jump: Option<(u64, u64)>,
+    /// Connections as LeCun et al. (1998) count them: each output unit's
+    /// inputs plus its bias, a shared weight counted at every position it
+    /// is used; for trainable layers (convolutions, subsampling, linear).
+    pub connections: Option<u64>,
 }
 
 /// Every layer's output shape, parameters, multiply-adds, receptive field and jump.
@@ -41,6 +45,11 @@ impl Summary {
     /// Total multiply-adds per sample, if every size is known.
     pub fn macs(&self) -> Option<u64> {
         self.rows.iter().map(|r| r.macs).sum()
+    }
+
+    /// Total connections of the layers that have them (see [`Row::connections`]).
+    pub fn connections(&self) -> u64 {
+        self.rows.iter().filter_map(|r| r.connections).sum()
     }
 
     /// The row of the layer called `name`.
@@ -76,8 +85,10 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The layer table; `{:#}` adds the paper's connections column.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let with_connections = f.alternate();
         let header = [
             "layer",
             "kind",
@@ -87,7 +98,7 @@ impl fmt::Display for Summary {
             "receptive field",
             "jump",
         ];
-        let mut table: Vec<[String; 7]> = vec![[
+        let mut table: Vec<Vec<String>> = vec![vec![
             "input".into(),
             String::new(),
             shape(&self.input),
@@ -95,9 +106,10 @@ impl fmt::Display for Summary {
             String::new(),
             "1".into(),
             "1".into(),
+            String::new(),
         ]];
         for r in &self.rows {
-            table.push([
+            table.push(vec![
                 r.name.clone(),
                 r.kind.clone(),
                 shape(&r.output),
@@ -105,9 +117,15 @@ impl fmt::Display for Summary {
                 r.macs.map_or_else(|| "?".into(), thousands),
                 pair(r.receptive_field),
                 pair(r.jump),
+                r.connections.map_or_else(|| "-".into(), thousands),
             ]);
         }
-        let mut width = header.map(str::len);
+        let columns = if with_connections { 8 } else { 7 };
+        let mut header: Vec<&str> = header.to_vec();
+        header.push("connections");
+        header.truncate(columns);
+        table.iter_mut().for_each(|row| row.truncate(columns));
+        let mut width: Vec<usize> = header.iter().map(|h| h.len()).collect();
         for row in &table {
             for (w, cell) in width.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());
@@ -118,7 +136,7 @@ impl fmt::Display for Summary {
         writeln!(f, "{}", "=".repeat(line))?;
         let cells = |row: &[String]| -> String {
             row.iter()
-                .zip(width)
+                .zip(&width)
                 .enumerate()
                 .map(|(i, (c, w))| {
                     if i >= 3 {
@@ -130,13 +148,17 @@ impl fmt::Display for Summary {
                 .collect::<Vec<_>>()
                 .join(" | ")
         };
-        writeln!(f, "{}", cells(&header.map(String::from)))?;
+        let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+        writeln!(f, "{}", cells(&header))?;
         writeln!(f, "{}", "-".repeat(line))?;
         for row in &table {
             writeln!(f, "{}", cells(row))?;
         }
         writeln!(f, "{}", "=".repeat(line))?;
         writeln!(f, "total params: {}", thousands(self.params()))?;
+        if with_connections {
+            writeln!(f, "total connections: {}", thousands(self.connections()))?;
+        }
         match self.macs() {
             Some(m) => writeln!(f, "total mult-adds per sample: {}", thousands(m)),
             None => writeln!(f, "total mult-adds per sample: depends on the input size"),

@@ -20,6 +20,15 @@
 //!     .map(|n| s.row(n).unwrap().params)
 //!     .collect();
 //! assert_eq!(params, [156, 12, 1516, 32, 48120, 10164]);
+//! // the paper's connections column, computed: `println!("{s:#}")` shows it
+//! let connections: Vec<Option<u64>> = ["c1", "s2", "c3", "s4", "c5", "f6"]
+//!     .iter()
+//!     .map(|n| s.row(n).unwrap().connections)
+//!     .collect();
+//! assert_eq!(
+//!     connections,
+//!     [122_304, 5_880, 151_600, 2_000, 48_120, 10_164].map(Some)
+//! );
 //! ```
 
 use crate::layers::ConnectionTable;

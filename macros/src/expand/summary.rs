@@ -85,6 +85,7 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
                 (count(&s.params), macs)
             }
         };
+        let connections = connections(tys, s, &cpu);
         let (rf, jump) = match s.field {
             Some(f) => {
                 let (r0, r1, j0, j1) = (f.r.0, f.r.1, f.j.0, f.j.1);
@@ -100,9 +101,61 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
             macs: #macs,
             receptive_field: #rf,
             jump: #jump,
+            connections: #connections,
         }));
         for (sub, inner) in s.children() {
             summary_rows(tys, inner, &format!("{name}.{sub}"), rows);
         }
+    }
+}
+
+/// LeCun et al.'s (1998) count: every output unit's inputs plus its bias,
+/// shared weights counted at every position (C1 of LeNet-5: (25 + 1)·6·28·28
+/// = 122,304). Trainable layers of known sizes only.
+fn connections(tys: &Tys, s: &Step, cpu: &TokenStream) -> TokenStream {
+    let units = match &s.out {
+        Shape::Maps { c, h, w } => c
+            .fixed()
+            .zip(h.fixed())
+            .zip(w.fixed())
+            .map(|((c, h), w)| c * h * w),
+        Shape::Flat(f) => f.fixed(),
+        Shape::Seq { .. } => None,
+    };
+    let count = match (&s.op, units) {
+        (
+            Op::Conv {
+                cin,
+                out,
+                win,
+                table: Some(t),
+                ..
+            },
+            Some(u),
+        ) => {
+            let ty = tys.table_conv(cin, out, win, t, cpu);
+            let plane = u / out.fixed().unwrap_or(1).max(1);
+            return quote!(Some(<#ty>::connected_params() as u64 * #plane));
+        }
+        (
+            Op::Conv {
+                cin,
+                groups,
+                win,
+                bias,
+                ..
+            },
+            Some(u),
+        ) => cin
+            .div(*groups)
+            .fixed()
+            .map(|fan_in| u * (fan_in * win.k.0 * win.k.1 + u64::from(*bias))),
+        (Op::Subsample { k, .. }, Some(u)) => Some(u * (k * k + 1)),
+        (Op::Linear { .. }, Some(_)) => s.params.fixed(),
+        _ => None,
+    };
+    match count {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
     }
 }
