@@ -295,6 +295,48 @@
 //!
 //! Every mistake in a declaration is reported, not only the first.
 //!
+//! ## PyTorch's names: `#[key = ..]`
+//!
+//! A field's state-dict key is its name, unless `#[key = "layer1.0"]` gives
+//! another (dotted and numeric segments included); `#[key = ""]` makes a
+//! block add no level of its own, so its layers' keys sit in the level
+//! above. With both, a declaration saves and loads exactly torchvision's
+//! names:
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// torchvision's `BasicBlock`: `conv1.weight`, not `body.conv1.weight`.
+//!     pub block TvBasic(input: [C, H, W]) {
+//!         #[key = ""]
+//!         body: residual {
+//!             conv1: conv(C, k = 3, p = 1, bias = false), bn1: batch_norm, relu,
+//!             conv2: conv(C, k = 3, p = 1, bias = false), bn2: batch_norm,
+//!         },
+//!         relu,
+//!     }
+//! }
+//!
+//! network! {
+//!     Stage(input: [64, 56, 56]) {
+//!         #[key = "layer1.0"]
+//!         layer1_0: block(TvBasic) -> [64, 56, 56],
+//!     }
+//! }
+//!
+//! let dev: Cpu = Default::default();
+//! let net = Stage::<f32, Cpu>::build(&dev);
+//! let path = std::env::temp_dir().join(format!("dsl-keys-{}.safetensors", std::process::id()));
+//! net.save_safetensors(&path).unwrap();
+//! let bytes = std::fs::read(&path).unwrap();
+//! std::fs::remove_file(&path).unwrap();
+//! let header = String::from_utf8_lossy(&bytes[8..]);
+//! assert!(header.contains("\"layer1.0.conv1.weight\""));
+//! assert!(header.contains("\"layer1.0.bn2.running_var\""));
+//! assert!(!header.contains("body"));
+//! ```
+//!
 //! ## Errors name the layer and the numbers
 //!
 //! A wrong annotation: *"c3: annotated 16x11x11, computed 16x10x10"*.

@@ -240,3 +240,99 @@ fn torchvisions_resnet_blocks_give_pytorchs_numbers() {
         },
     );
 }
+
+network! {
+    /// torchvision's `BasicBlock` as a generic block whose keys are
+    /// torchvision's: the residual adds no level (`conv1`, not `body.conv1`).
+    pub block TvBasic(input: [C, H, W]) {
+        #[key = ""]
+        body: residual {
+            conv1: conv(C, k = 3, p = 1, bias = false), bn1: batch_norm, relu,
+            conv2: conv(C, k = 3, p = 1, bias = false), bn2: batch_norm,
+        },
+        relu,
+    }
+}
+
+network! {
+    /// torchvision's first block of a stage that halves the size and
+    /// doubles the channels, with its downsample.
+    pub block TvBasicDown(input: [C, H, W]) {
+        #[key = ""]
+        body: residual(downsample) {
+            conv1: conv(2 * C, k = 3, s = 2, p = 1, bias = false), bn1: batch_norm, relu,
+            conv2: conv(2 * C, k = 3, p = 1, bias = false), bn2: batch_norm,
+        },
+        relu,
+    }
+}
+
+network! {
+    /// Two blocks at torchvision's places in ResNet: `layer1.0` and `layer2.0`.
+    TvStages(input: [16, 8, 8]) {
+        #[key = "layer1.0"]
+        layer1_0: block(TvBasic) -> [16, 8, 8],
+        #[key = "layer2.0"]
+        layer2_0: block(TvBasicDown) -> [32, 4, 4],
+    }
+}
+
+#[test]
+fn torchvision_names_load_without_renaming() {
+    let dev: Cpu = Default::default();
+    let mut net = TvStages::<f32, Cpu>::build(&dev);
+    let dir = common::temp_dir("tv-names");
+    let ours = dir.join("ours.safetensors");
+    net.save_safetensors(&ours).unwrap();
+    let header = common::safetensors_header(&ours);
+    for name in [
+        "layer1.0.conv1.weight",
+        "layer1.0.bn2.running_var",
+        "layer2.0.downsample.0.weight",
+        "layer2.0.downsample.1.bias",
+    ] {
+        assert!(
+            header.contains(&format!("\"{name}\"")),
+            "{name} missing from {header}"
+        );
+    }
+    assert!(
+        !header.contains("body"),
+        "the residual adds no level: {header}"
+    );
+    // the two fixtures' tensors in one file, every name as PyTorch saved it
+    let files = ["resnet_basic.safetensors", "resnet_basic_down.safetensors"];
+    let bytes: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| {
+            std::fs::read(format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        })
+        .collect();
+    let files_st: Vec<SafeTensors> = bytes
+        .iter()
+        .map(|b| SafeTensors::deserialize(b).unwrap())
+        .collect();
+    let merged: HashMap<String, TensorView> = files_st
+        .iter()
+        .flat_map(|st| st.tensors())
+        .filter(|(name, _)| name.starts_with("layer"))
+        .collect();
+    let theirs = dir.join("theirs.safetensors");
+    std::fs::write(&theirs, serialize(merged, &None).unwrap()).unwrap();
+    net.load_safetensors(&theirs).unwrap();
+    for (st, stage) in files_st.iter().zip([1, 2]) {
+        let x: X = dev.tensor_from_vec(floats(st, "x"), (2, N::new(), N::new(), N::new()));
+        let y = if stage == 1 {
+            net.layer1_0.try_forward(x).unwrap().as_vec()
+        } else {
+            net.layer2_0.try_forward(x).unwrap().as_vec()
+        };
+        common::assert_close(
+            &y,
+            &floats(st, "y_eval"),
+            1e-4,
+            &format!("layer{stage}.0: eval output"),
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

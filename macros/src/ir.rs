@@ -223,6 +223,8 @@ impl Field {
 #[derive(Clone)]
 pub struct Step {
     pub label: Option<Ident>,
+    /// The field's state-dict key when it is not the name (`#[key = ..]`).
+    pub key: Option<String>,
     pub op: Op,
     pub input: Shape,
     pub out: Shape,

@@ -68,6 +68,8 @@ impl std::fmt::Display for SizeExpr {
 
 /// `name: kind(args) { body } -> [annotation]`; all but the kind optional.
 pub struct Layer {
+    /// `#[key = "features.0"]` and any other outer attributes.
+    pub attrs: Vec<Attribute>,
     pub name: Option<Ident>,
     pub kind: Ident,
     pub args: Vec<Arg>,
@@ -246,6 +248,7 @@ fn parse_atom(input: ParseStream) -> syn::Result<SizeExpr> {
 
 impl Parse for Layer {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
         let first: Ident = input.parse()?;
         let (name, kind) = if input.peek(Token![:]) {
             input.parse::<Token![:]>()?;
@@ -275,6 +278,7 @@ impl Parse for Layer {
             None
         };
         Ok(Layer {
+            attrs,
             name,
             kind,
             args,

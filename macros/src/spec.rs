@@ -157,6 +157,9 @@ pub enum What {
 
 pub struct Spec {
     pub label: Option<Ident>,
+    /// The state-dict key given with `#[key = ".."]` (PyTorch's name for
+    /// this field: `features.0`, or `""` for a block that adds no level).
+    pub key: Option<String>,
     pub kind: Ident,
     pub args_span: Span,
     pub annotation: Option<(Vec<SizeExpr>, Span)>,
@@ -205,13 +208,57 @@ fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
         None => plain(&mut args, &kind).map(What::Layer),
     };
     args.finish();
+    let key = key_attr(cx, layer);
+    let what = what?;
+    if key.as_deref() == Some("") && !matches!(what, What::Block(_)) {
+        cx.error(
+            layer.kind.span(),
+            format!("{}: only a block declared here can add no level to the keys (`#[key = \"\"]`); a layer's tensors need a name", label(layer)),
+        );
+    }
     Some(Spec {
+        key,
         label: layer.name.clone(),
         kind: layer.kind.clone(),
         args_span: layer.args_span,
         annotation: layer.annotation.clone(),
-        what: what?,
+        what,
     })
+}
+
+/// A layer's `#[key = ".."]`; doc comments are allowed, other attributes are
+/// errors.
+fn key_attr(cx: &Ctxt, layer: &Layer) -> Option<String> {
+    let mut key = None;
+    for attr in &layer.attrs {
+        if attr.path().is_ident("doc") {
+            continue;
+        }
+        let parsed = match &attr.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("key") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        };
+        match parsed {
+            Some(k) if layer.name.is_none() => {
+                cx.error(attr.pound_token.span, format!("`#[key = \"{k}\"]` names a field, and `{}` has none: give the layer a name", layer.kind));
+            }
+            Some(k) if k.split('.').any(|seg| seg.is_empty()) && !k.is_empty() => {
+                cx.error(attr.pound_token.span, format!("`{k}`: a key's dotted segments cannot be empty"));
+            }
+            Some(k) => key = Some(k),
+            None => cx.error(
+                attr.pound_token.span,
+                "a layer takes one attribute, its state-dict key: `#[key = \"features.0\"]` (or `#[key = \"\"]` for a block that adds no level)",
+            ),
+        }
+    }
+    key
 }
 
 /// The name a kind with parameters needs, reported when missing.

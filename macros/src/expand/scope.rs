@@ -73,48 +73,53 @@ pub(super) fn all(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
 }
 
 /// The scopes of the blocks among `steps`, and of the blocks inside them.
+/// The scope a block step at `path` opens, if the step is a block.
+fn child_scope<'a>(net: &Network, step: &'a Step, path: &[String]) -> Option<Scope<'a>> {
+    let name = step.field_name()?;
+    let p = [path.to_vec(), vec![name.to_string()]].concat();
+    let join = match &step.op {
+        Op::Residual {
+            body, projection, ..
+        } => Join::Residual {
+            body,
+            projection: projection.as_ref(),
+            out: &step.out,
+        },
+        Op::Highway {
+            body,
+            gate_k,
+            gate_bias_milli,
+            ..
+        } => Join::Highway {
+            body,
+            gate_k: *gate_k,
+            gate_bias_milli: *gate_bias_milli,
+        },
+        Op::Aux { body, .. } => Join::Sequence(body),
+        Op::Concat { branches, .. } => Join::Concat {
+            branches,
+            out: &step.out,
+        },
+        Op::Dense { layers, .. } => Join::Dense {
+            layers,
+            out: &step.out,
+        },
+        _ => return None,
+    };
+    Some(Scope {
+        ty: block_type(&net.name, &p),
+        path: p,
+        input: step.input.clone(),
+        join,
+    })
+}
+
 fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut TokenStream) {
     for step in steps {
-        let Some(name) = step.field_name() else {
+        let Some(scope) = child_scope(net, step, path) else {
             continue;
         };
-        let p = [path.to_vec(), vec![name.to_string()]].concat();
-        let ty = block_type(&net.name, &p);
-        let join = match &step.op {
-            Op::Residual {
-                body, projection, ..
-            } => Join::Residual {
-                body,
-                projection: projection.as_ref(),
-                out: &step.out,
-            },
-            Op::Highway {
-                body,
-                gate_k,
-                gate_bias_milli,
-                ..
-            } => Join::Highway {
-                body,
-                gate_k: *gate_k,
-                gate_bias_milli: *gate_bias_milli,
-            },
-            Op::Aux { body, .. } => Join::Sequence(body),
-            Op::Concat { branches, .. } => Join::Concat {
-                branches,
-                out: &step.out,
-            },
-            Op::Dense { layers, .. } => Join::Dense {
-                layers,
-                out: &step.out,
-            },
-            _ => continue,
-        };
-        let scope = Scope {
-            ty,
-            path: p.clone(),
-            input: step.input.clone(),
-            join,
-        };
+        let p = scope.path.clone();
         let hidden = quote!(#[doc(hidden)] #[allow(non_camel_case_types)]);
         out.extend(struct_of(net, tys, &scope, hidden.clone()));
         out.extend(module_impl(net, tys, &scope, false));
@@ -171,8 +176,33 @@ fn shortcut_field(p: &Projection) -> (Ident, &'static str) {
     }
 }
 
-/// A field of a generated struct: field, state-dict name, type, doc.
-type FieldDef = (Ident, String, TokenStream, String);
+/// A field of a generated struct.
+struct FieldDef {
+    name: Ident,
+    /// Its state-dict key: the name, or the declaration's `#[key = ..]`.
+    key: String,
+    ty: TokenStream,
+    doc: String,
+    /// A call that finishes the field once dfdx has built it (a batch
+    /// norm's `eps` and `momentum`, which are in no file).
+    finish: Option<TokenStream>,
+    /// A block that adds no level to the keys (`#[key = ""]`): its struct,
+    /// whose fields the parent visits itself.
+    inline: Option<(Ident, Vec<FieldDef>)>,
+}
+
+impl FieldDef {
+    fn new(name: Ident, ty: TokenStream, doc: impl Into<String>) -> FieldDef {
+        FieldDef {
+            key: name.to_string(),
+            name,
+            ty,
+            doc: doc.into(),
+            finish: None,
+            inline: None,
+        }
+    }
+}
 
 /// The type of the nested scope a step at `path` opens.
 fn child_type(
@@ -200,48 +230,44 @@ fn step_fields(
             let n = s.field_name()?.clone();
             let t = tys.field_type(s, || child_type(net, tys, path, &n.to_string(), ed), ed)?;
             let doc = format!("`{}`: {}, output {}.", n, s.kind_name(), s.out.describe());
-            Some((n.clone(), n.to_string(), t, doc))
-        })
-        .collect()
-}
-
-/// How the fields of `steps` are finished once dfdx has built them: a batch
-/// norm's `eps` and `momentum` are the declaration's, not in any file.
-fn field_configs(steps: &[Step]) -> Vec<(Ident, TokenStream)> {
-    steps
-        .iter()
-        .filter_map(|s| match &s.op {
-            Op::BatchNorm {
-                name,
-                eps,
-                momentum,
-                ..
-            } if (*eps, *momentum) != (1e-5, 0.1) => {
-                let (eps, momentum) = (*eps as f32, *momentum as f32);
-                Some((name.clone(), quote!(.configured(#eps, #momentum))))
+            let mut f = FieldDef::new(n, t, doc);
+            f.finish = finish(s);
+            if let Some(key) = &s.key {
+                f.key = key.clone();
             }
-            _ => None,
+            if f.key.is_empty() {
+                let child = child_scope(net, s, path)?;
+                f.inline = Some((child.ty.clone(), fields_of(net, tys, &child, ed)));
+            }
+            Some(f)
         })
         .collect()
 }
 
-fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> TokenStream {
-    let ed = quote!(E, D);
+/// How a step's field is finished once dfdx has built it: a batch norm's
+/// `eps` and `momentum` are the declaration's, not in any file.
+fn finish(step: &Step) -> Option<TokenStream> {
+    match &step.op {
+        Op::BatchNorm { eps, momentum, .. } if (*eps, *momentum) != (1e-5, 0.1) => {
+            let (eps, momentum) = (*eps as f32, *momentum as f32);
+            Some(quote!(.configured(#eps, #momentum)))
+        }
+        _ => None,
+    }
+}
+
+/// The fields of a scope's struct.
+fn fields_of(net: &Network, tys: &Tys, scope: &Scope, ed: &TokenStream) -> Vec<FieldDef> {
     let path = &scope.path;
-    let fields: Vec<FieldDef> = match &scope.join {
-        Join::Sequence(steps) => step_fields(net, tys, steps, path, &ed),
+    match &scope.join {
+        Join::Sequence(steps) => step_fields(net, tys, steps, path, ed),
         Join::Residual {
             body, projection, ..
         } => {
-            let mut f = step_fields(net, tys, body, path, &ed);
+            let mut f = step_fields(net, tys, body, path, ed);
             if let Some(p) = projection {
                 let (field, doc) = shortcut_field(p);
-                f.push((
-                    field.clone(),
-                    field.to_string(),
-                    tys.shortcut(p, &ed),
-                    doc.into(),
-                ));
+                f.push(FieldDef::new(field, tys.shortcut(p, ed), doc));
             }
             f
         }
@@ -250,45 +276,32 @@ fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> Tok
             gate_k,
             gate_bias_milli,
         } => {
-            let mut f = step_fields(net, tys, body, path, &ed);
-            let t = tys.gate(&scope.input, *gate_k, *gate_bias_milli, &ed);
-            f.push((
-                format_ident!("gate"),
-                "gate".into(),
-                t,
-                "The sigmoid gate.".into(),
-            ));
+            let mut f = step_fields(net, tys, body, path, ed);
+            let t = tys.gate(&scope.input, *gate_k, *gate_bias_milli, ed);
+            f.push(FieldDef::new(format_ident!("gate"), t, "The sigmoid gate."));
             f
         }
         Join::Concat { branches, .. } => branches
             .iter()
             .map(|(b, _)| {
-                (
-                    b.clone(),
-                    b.to_string(),
-                    child_type(net, tys, path, &b.to_string(), &ed),
-                    format!("Branch `{b}`."),
-                )
+                let t = child_type(net, tys, path, &b.to_string(), ed);
+                FieldDef::new(b.clone(), t, format!("Branch `{b}`."))
             })
             .collect(),
         Join::Dense { layers, .. } => (0..layers.len())
             .map(|i| {
-                (
-                    dense_field(i),
-                    i.to_string(),
-                    child_type(net, tys, path, &i.to_string(), &ed),
-                    format!("Layer {i}."),
-                )
+                let t = child_type(net, tys, path, &i.to_string(), ed);
+                let mut f = FieldDef::new(dense_field(i), t, format!("Layer {i}."));
+                f.key = i.to_string();
+                f
             })
             .collect(),
-    };
-    let configs = match &scope.join {
-        Join::Sequence(steps)
-        | Join::Residual { body: steps, .. }
-        | Join::Highway { body: steps, .. } => field_configs(steps),
-        Join::Concat { .. } | Join::Dense { .. } => vec![],
-    };
-    struct_tokens(net, tys, attrs, &scope.ty, &fields, &configs)
+    }
+}
+
+fn struct_of(net: &Network, tys: &Tys, scope: &Scope, attrs: TokenStream) -> TokenStream {
+    let fields = fields_of(net, tys, scope, &quote!(E, D));
+    struct_tokens(net, tys, attrs, &scope.ty, &fields)
 }
 
 /// A generated struct of layers, with dfdx's `TensorCollection` naming each
@@ -299,7 +312,6 @@ fn struct_tokens(
     attrs: TokenStream,
     ty: &Ident,
     fields: &[FieldDef],
-    configs: &[(Ident, TokenStream)],
 ) -> TokenStream {
     let vis = &net.vis;
     let params = tys.struct_params();
@@ -312,24 +324,24 @@ fn struct_tokens(
         }
         false => quote!((E, D)),
     };
-    let defs = fields
-        .iter()
-        .map(|(n, _, t, doc)| quote!(#[doc = #doc] pub #n: #t));
-    let names: Vec<&Ident> = fields.iter().map(|(n, _, _, _)| n).collect();
-    let visits = nest(
-        fields
-            .iter()
-            .map(|(n, key, _, _)| quote!(Self::module(#key, |s| &s.#n, |s| &mut s.#n)))
-            .collect(),
-    );
-    let pattern = nest(names.iter().map(|n| quote!(#n)).collect());
-    let inits = names.iter().map(|n| {
-        let finish = configs
-            .iter()
-            .find(|(c, _)| c == *n)
-            .map(|(_, f)| f.clone());
-        quote!(#n: #n #finish)
+    let defs = fields.iter().map(|f| {
+        let (n, t, doc) = (&f.name, &f.ty, &f.doc);
+        quote!(#[doc = #doc] pub #n: #t)
     });
+    // every tensor-holding field dfdx visits, a block without a level of its
+    // own visited through it; and the expression rebuilding each field
+    let mut visits = Vec::new();
+    let mut bindings = Vec::new();
+    let inits: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let n = &f.name;
+            let value = visit(f, &quote!(#n), &mut visits, &mut bindings);
+            quote!(#n: #value)
+        })
+        .collect();
+    let visits = nest(visits);
+    let pattern = nest(bindings.iter().map(|b| quote!(#b)).collect());
     quote! {
         #attrs
         #vis struct #ty<#params> {
@@ -353,6 +365,37 @@ fn channel_name(tys: &Tys) -> String {
     tys.generic
         .as_ref()
         .map_or_else(String::new, |g| g.channels.to_string())
+}
+
+/// Adds the visits of field `f` (reached at `access` from the visited
+/// struct) and returns the expression that rebuilds it from the bindings.
+fn visit(
+    f: &FieldDef,
+    access: &TokenStream,
+    visits: &mut Vec<TokenStream>,
+    bindings: &mut Vec<Ident>,
+) -> TokenStream {
+    match &f.inline {
+        None => {
+            let key = &f.key;
+            let binding = format_ident!("field{}", bindings.len());
+            visits.push(quote!(Self::module(#key, |s| &s.#access, |s| &mut s.#access)));
+            bindings.push(binding.clone());
+            let finish = &f.finish;
+            quote!(#binding #finish)
+        }
+        Some((ty, inner)) => {
+            let inits: Vec<TokenStream> = inner
+                .iter()
+                .map(|g| {
+                    let n = &g.name;
+                    let value = visit(g, &quote!(#access.#n), visits, bindings);
+                    quote!(#n: #value)
+                })
+                .collect();
+            quote!(#ty { #(#inits,)* _types: ::core::marker::PhantomData })
+        }
+    }
 }
 
 /// Groups `items` into nested tuples of at most six (dfdx's tuple limit).

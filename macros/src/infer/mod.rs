@@ -294,6 +294,7 @@ pub(crate) fn stepper<'a>(
 ) -> impl Fn(Op, Shape, Size, Option<Size>, Option<Field>) -> Step + 'a {
     move |op, out, params, macs, field| Step {
         label: spec.label.clone(),
+        key: spec.key.clone(),
         op,
         input: input.clone(),
         out,
