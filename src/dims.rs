@@ -8,7 +8,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::dims::N;
-//! use typenum::{U28, U6};
+//! use splotnet::typenum::{U28, U6};
 //!
 //! let dev: Cpu = Default::default();
 //! let x: Tensor<(usize, N<U6>, N<U28>, N<U28>), f32, Cpu> =

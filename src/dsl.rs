@@ -87,7 +87,7 @@
 //!
 //! let dev: Cpu = Default::default();
 //! let net = LeNet5::<f32, Cpu>::build(&dev);
-//! let x: Tensor<(usize, N<typenum::U1>, N<typenum::U32>, N<typenum::U32>), f32, Cpu> =
+//! let x: Tensor<(usize, N<splotnet::typenum::U1>, N<splotnet::typenum::U32>, N<splotnet::typenum::U32>), f32, Cpu> =
 //!     dev.zeros_like(&(4, N::new(), N::new(), N::new()));
 //! let logits = net.forward(x).unwrap();
 //! assert_eq!(logits.shape().concrete(), [4, 10]);
@@ -119,7 +119,7 @@
 //! let dev: Cpu = Default::default();
 //! let net = Fcn::<f32, Cpu>::build(&dev);
 //! for size in [17, 40] {
-//!     let x: Tensor<(usize, N<typenum::U3>, usize, usize), f32, Cpu> =
+//!     let x: Tensor<(usize, N<splotnet::typenum::U3>, usize, usize), f32, Cpu> =
 //!         dev.zeros_like(&(1, N::new(), size, size));
 //!     assert_eq!(net.forward(x).unwrap().shape().concrete(), [1, 2]);
 //! }
@@ -145,7 +145,7 @@
 //!
 //! let dev: Cpu = Default::default();
 //! let net = Signal::<f32, Cpu>::build(&dev);
-//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U128>), f32, Cpu> =
+//! let x: Tensor<(usize, N<splotnet::typenum::U3>, N<splotnet::typenum::U128>), f32, Cpu> =
 //!     dev.zeros_like(&(2, N::new(), N::new()));
 //! assert_eq!(net.forward(x).unwrap().shape().concrete(), [2, 4]);
 //! assert_eq!(net.c1.weight.shape().concrete(), [16, 3, 7]);
@@ -170,7 +170,7 @@
 //!
 //! let dev: Cpu = Default::default();
 //! let mut net = Mixed::<f32, Cpu>::build(&dev);
-//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U16>, N<typenum::U16>), f32, Cpu> =
+//! let x: Tensor<(usize, N<splotnet::typenum::U3>, N<splotnet::typenum::U16>, N<splotnet::typenum::U16>), f32, Cpu> =
 //!     dev.zeros_like(&(2, N::new(), N::new(), N::new()));
 //! let (main, aux) = net.forward_train_aux(x.leaky_trace()).unwrap();
 //! // GoogLeNet's training loss weights an auxiliary head by 0.3
@@ -212,11 +212,11 @@
 //!
 //! let dev: Cpu = Default::default();
 //! let net = Net::<f32, Cpu>::build(&dev);
-//! let x: Tensor<(usize, N<typenum::U3>, N<typenum::U32>, N<typenum::U32>), f32, Cpu> =
+//! let x: Tensor<(usize, N<splotnet::typenum::U3>, N<splotnet::typenum::U32>, N<splotnet::typenum::U32>), f32, Cpu> =
 //!     dev.zeros_like(&(1, N::new(), N::new(), N::new()));
 //! assert_eq!(net.forward(x).unwrap().shape().concrete(), [1, 10]);
 //! // 18·C² + 6·C parameters at C input channels
-//! assert_eq!(Basic::<typenum::U16, f32, Cpu>::param_count(), 18 * 256 + 6 * 16);
+//! assert_eq!(Basic::<splotnet::typenum::U16, f32, Cpu>::param_count(), 18 * 256 + 6 * 16);
 //! ```
 //!
 //! A use at a size the block cannot take is a compile error at the use:
@@ -273,7 +273,7 @@
 //! }
 //!
 //! // torchvision's Bottleneck(256, 64): 69,632 conv weights and 768 batch-norm ones
-//! assert_eq!(Bottleneck::<typenum::U256, f32, Cpu>::param_count(), 70_400);
+//! assert_eq!(Bottleneck::<splotnet::typenum::U256, f32, Cpu>::param_count(), 70_400);
 //! let dev: Cpu = Default::default();
 //! let net = Net::<f32, Cpu>::build(&dev);
 //! assert_eq!(Net::<f32, Cpu>::summary().params() as usize, net.num_trainable_params());

@@ -13,7 +13,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{avg_pool2d, conv2d, Conv2dSpec, Pool2dSpec};
-//! use typenum::{U1, U10, U14, U16, U2, U28, U32, U5, U6};
+//! use splotnet::typenum::{U1, U10, U14, U16, U2, U28, U32, U5, U6};
 //!
 //! let dev: Cpu = Default::default();
 //! // LeNet-5's first layers: 1x32x32 -> C1 6x28x28 -> S2 6x14x14 -> C3 16x10x10
@@ -37,7 +37,7 @@
 //! ```compile_fail
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{conv2d, Conv2dSpec};
-//! use typenum::{U1, U4, U5};
+//! use splotnet::typenum::{U1, U4, U5};
 //!
 //! let dev: Cpu = Default::default();
 //! let x: Tensor<(usize, N<U1>, N<U4>, N<U4>), f32, Cpu> =

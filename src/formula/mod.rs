@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use splotnet::formula::{conv_out, ConvOut};
-//! use typenum::{Unsigned, U0, U1, U2, U224, U3, U5, U28, U32};
+//! use splotnet::typenum::{Unsigned, U0, U1, U2, U224, U3, U5, U28, U32};
 //!
 //! // LeNet-5 C1: 32x32 input, 5x5 kernel -> 28x28
 //! assert_eq!(<ConvOut<U32, U5, U1, U0, U1> as Unsigned>::USIZE, 28);

@@ -11,7 +11,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{adaptive_avg_pool2d, adaptive_max_pool2d};
-//! use typenum::{U1, U2, U3, U4};
+//! use splotnet::typenum::{U1, U2, U3, U4};
 //!
 //! let dev: Cpu = Default::default();
 //! // one 3x4 map: 1..=12, row by row

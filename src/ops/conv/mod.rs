@@ -7,7 +7,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{conv2d, Conv2dSpec};
-//! use typenum::{U1, U16, U2, U3, U32, U8};
+//! use splotnet::typenum::{U1, U16, U2, U3, U32, U8};
 //!
 //! let dev: Cpu = Default::default();
 //! let x: Tensor<(usize, N<U3>, N<U32>, N<U32>), f32, Cpu> =
@@ -108,7 +108,7 @@ fn shape_err(op: &'static str) -> impl Fn(String) -> Error {
 /// ```
 /// use splotnet::prelude::*;
 /// use splotnet::ops::{Conv2dSpec, TryConv2d};
-/// use typenum::{U1, U2, U3};
+/// use splotnet::typenum::{U1, U2, U3};
 ///
 /// let dev: Cpu = Default::default();
 /// // a 3x3 map and the 2x2 kernel [[1, 2], [0, 0]]: each output is its

@@ -8,7 +8,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{local_response_norm, Lrn};
-//! use typenum::{U1, U3};
+//! use splotnet::typenum::{U1, U3};
 //!
 //! let dev: Cpu = Default::default();
 //! // three channels of one pixel: 1, 2, 3

@@ -4,7 +4,7 @@
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{max_pool2d, Pool2dSpec};
-//! use typenum::{U1, U2, U3, U27, U13};
+//! use splotnet::typenum::{U1, U2, U3, U27, U13};
 //!
 //! let dev: Cpu = Default::default();
 //! let x: Tensor<(usize, N<U3>, N<U27>, N<U27>), f32, Cpu> =
@@ -19,7 +19,7 @@
 //!
 //! // the lecture's 4x4 example, 2x2 windows at stride 2
 //! use splotnet::ops::avg_pool2d;
-//! use typenum::U4;
+//! use splotnet::typenum::U4;
 //! let m: Tensor<(usize, N<U1>, N<U4>, N<U4>), f32, Cpu> = dev.tensor_from_vec(
 //!     vec![1., 1., 2., 4., 5., 6., 7., 8., 3., 2., 1., 0., 1., 2., 3., 4.],
 //!     (1, N::new(), N::new(), N::new()),
