@@ -1,3 +1,4 @@
 //! Architectures from the lecture, declared with [`network!`](crate::network).
 
 pub mod lenet5;
+pub mod resnet;

@@ -1,0 +1,122 @@
+//! The zoo's models are torchvision's: the same parameter count, and the
+//! same state-dict names and shapes (buffers included; PyTorch's
+//! `num_batches_tracked` counters are not kept), in
+//! `tests/fixtures/torchvision_state_dicts.json`.
+
+mod common;
+
+use splotnet::dfdx::nn::TensorCollection;
+use splotnet::prelude::*;
+use splotnet::zoo::resnet::{ResNet18, ResNet50};
+
+/// torchvision's parameter count and `(name, shape)` list of `model`.
+fn torchvision(model: &str) -> (u64, Vec<(String, Vec<u64>)>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/torchvision_state_dicts.json"
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let m = &all[model];
+    let names = m["state_dict"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e[0].as_str().unwrap().ends_with("num_batches_tracked"))
+        .map(|e| {
+            let shape = e[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap())
+                .collect();
+            (e[0].as_str().unwrap().to_string(), shape)
+        })
+        .collect();
+    (m["params"].as_u64().unwrap(), names)
+}
+
+/// Our saved `(name, shape)` list, sorted.
+fn ours<M: TensorCollection<f32, Cpu>>(net: &M, tag: &str) -> Vec<(String, Vec<u64>)> {
+    let dir = common::temp_dir(tag);
+    let path = dir.join("model.safetensors");
+    net.save_safetensors(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
+    let mut out: Vec<(String, Vec<u64>)> = header
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(name, _)| *name != "__metadata__")
+        .map(|(name, t)| {
+            (
+                name.clone(),
+                t["shape"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_u64().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn assert_same_state_dict(model: &str, params: u64, mut saved: Vec<(String, Vec<u64>)>) {
+    let (want_params, mut want) = torchvision(model);
+    assert_eq!(params, want_params, "{model}: parameter count");
+    want.sort();
+    saved.sort();
+    let missing: Vec<_> = want.iter().filter(|w| !saved.contains(w)).collect();
+    let extra: Vec<_> = saved.iter().filter(|s| !want.contains(s)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{model}: missing {missing:?}, unexpected {extra:?}"
+    );
+}
+
+#[test]
+fn resnet18_is_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = ResNet18::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        ResNet18::<f32, Cpu>::summary().params(),
+        net.num_trainable_params() as u64
+    );
+    assert_same_state_dict(
+        "resnet18",
+        ResNet18::<f32, Cpu>::summary().params(),
+        ours(&net, "resnet18"),
+    );
+    // one image through it: every shape the declaration states holds
+    let x: Tensor<
+        (
+            usize,
+            N<splotnet::typenum::U3>,
+            N<splotnet::typenum::U224>,
+            N<splotnet::typenum::U224>,
+        ),
+        f32,
+        Cpu,
+    > = dev.sample_normal_like(&(1, N::new(), N::new(), N::new()));
+    assert_eq!(net.forward(x).unwrap().shape().concrete(), [1, 1000]);
+}
+
+#[test]
+fn resnet50_is_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = ResNet50::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        ResNet50::<f32, Cpu>::summary().params(),
+        net.num_trainable_params() as u64
+    );
+    assert_same_state_dict(
+        "resnet50",
+        ResNet50::<f32, Cpu>::summary().params(),
+        ours(&net, "resnet50"),
+    );
+}
