@@ -7,7 +7,8 @@ mod common;
 
 use splotnet::dfdx::nn::TensorCollection;
 use splotnet::prelude::*;
-use splotnet::zoo::resnet::{ResNet18, ResNet50};
+use splotnet::zoo::alexnet::AlexNet;
+use splotnet::zoo::resnet::{ResNet18, ResNet34, ResNet50};
 
 /// torchvision's parameter count and `(name, shape)` list of `model`.
 fn torchvision(model: &str) -> (u64, Vec<(String, Vec<u64>)>) {
@@ -119,4 +120,39 @@ fn resnet50_is_torchvisions() {
         ResNet50::<f32, Cpu>::summary().params(),
         ours(&net, "resnet50"),
     );
+}
+
+#[test]
+fn resnet34_is_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = ResNet34::<f32, Cpu>::build(&dev);
+    assert_same_state_dict(
+        "resnet34",
+        ResNet34::<f32, Cpu>::summary().params(),
+        ours(&net, "resnet34"),
+    );
+}
+
+#[test]
+fn alexnet_is_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = AlexNet::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        AlexNet::<f32, Cpu>::summary().params(),
+        net.num_trainable_params() as u64
+    );
+    assert_same_state_dict(
+        "alexnet",
+        AlexNet::<f32, Cpu>::summary().params(),
+        ours(&net, "alexnet"),
+    );
+    // conv and linear multiply-adds at 224x224, torchvision's count (issue 9)
+    let s = AlexNet::<f32, Cpu>::summary();
+    let macs: u64 = s
+        .rows
+        .iter()
+        .filter(|r| r.kind.starts_with("Conv2d") || r.kind == "Linear")
+        .map(|r| r.macs.unwrap())
+        .sum();
+    assert_eq!(macs, 714_188_480);
 }

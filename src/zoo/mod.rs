@@ -1,4 +1,5 @@
 //! Architectures from the lecture, declared with [`network!`](crate::network).
 
+pub mod alexnet;
 pub mod lenet5;
 pub mod resnet;

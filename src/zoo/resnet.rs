@@ -11,9 +11,10 @@
 //!
 //! ```
 //! use splotnet::prelude::*;
-//! use splotnet::zoo::resnet::{ResNet18, ResNet50};
+//! use splotnet::zoo::resnet::{ResNet18, ResNet34, ResNet50};
 //!
 //! assert_eq!(ResNet18::<f32, Cpu>::summary().params(), 11_689_512);
+//! assert_eq!(ResNet34::<f32, Cpu>::summary().params(), 21_797_672);
 //! assert_eq!(ResNet50::<f32, Cpu>::summary().params(), 25_557_032);
 //! ```
 
@@ -101,6 +102,34 @@ network! {
         #[key = "layer3.1"] layer3_1: block(BasicBlock) -> [256, 14, 14],
         #[key = "layer4.0"] layer4_0: block(BasicBlockDown) -> [512, 7, 7],
         #[key = "layer4.1"] layer4_1: block(BasicBlock) -> [512, 7, 7],
+        adaptive_avg_pool(1) -> [512, 1, 1],
+        flatten,
+        fc: linear(1000),
+    }
+}
+
+network! {
+    /// torchvision's `resnet34()`: 21,797,672 parameters at 1000 classes.
+    pub ResNet34(input: [3, 224, 224]) {
+        conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
+        bn1: batch_norm, relu,
+        max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
+        #[key = "layer1.0"] layer1_0: block(BasicBlock) -> [64, 56, 56],
+        #[key = "layer1.1"] layer1_1: block(BasicBlock) -> [64, 56, 56],
+        #[key = "layer1.2"] layer1_2: block(BasicBlock) -> [64, 56, 56],
+        #[key = "layer2.0"] layer2_0: block(BasicBlockDown) -> [128, 28, 28],
+        #[key = "layer2.1"] layer2_1: block(BasicBlock) -> [128, 28, 28],
+        #[key = "layer2.2"] layer2_2: block(BasicBlock) -> [128, 28, 28],
+        #[key = "layer2.3"] layer2_3: block(BasicBlock) -> [128, 28, 28],
+        #[key = "layer3.0"] layer3_0: block(BasicBlockDown) -> [256, 14, 14],
+        #[key = "layer3.1"] layer3_1: block(BasicBlock) -> [256, 14, 14],
+        #[key = "layer3.2"] layer3_2: block(BasicBlock) -> [256, 14, 14],
+        #[key = "layer3.3"] layer3_3: block(BasicBlock) -> [256, 14, 14],
+        #[key = "layer3.4"] layer3_4: block(BasicBlock) -> [256, 14, 14],
+        #[key = "layer3.5"] layer3_5: block(BasicBlock) -> [256, 14, 14],
+        #[key = "layer4.0"] layer4_0: block(BasicBlockDown) -> [512, 7, 7],
+        #[key = "layer4.1"] layer4_1: block(BasicBlock) -> [512, 7, 7],
+        #[key = "layer4.2"] layer4_2: block(BasicBlock) -> [512, 7, 7],
         adaptive_avg_pool(1) -> [512, 1, 1],
         flatten,
         fc: linear(1000),
