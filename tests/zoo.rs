@@ -9,6 +9,7 @@ use splotnet::dfdx::nn::TensorCollection;
 use splotnet::prelude::*;
 use splotnet::zoo::alexnet::AlexNet;
 use splotnet::zoo::resnet::{ResNet18, ResNet34, ResNet50};
+use splotnet::zoo::vgg::{Vgg11, Vgg16, Vgg16Bn};
 
 /// torchvision's parameter count and `(name, shape)` list of `model`.
 fn torchvision(model: &str) -> (u64, Vec<(String, Vec<u64>)>) {
@@ -147,12 +148,41 @@ fn alexnet_is_torchvisions() {
         ours(&net, "alexnet"),
     );
     // conv and linear multiply-adds at 224x224, torchvision's count (issue 9)
-    let s = AlexNet::<f32, Cpu>::summary();
-    let macs: u64 = s
-        .rows
+    assert_eq!(
+        conv_linear_macs(&AlexNet::<f32, Cpu>::summary()),
+        714_188_480
+    );
+}
+
+/// Multiply-adds of the convolutions and linear layers, torchvision's count.
+fn conv_linear_macs(s: &splotnet::inspect::Summary) -> u64 {
+    s.rows
         .iter()
         .filter(|r| r.kind.starts_with("Conv2d") || r.kind == "Linear")
         .map(|r| r.macs.unwrap())
-        .sum();
-    assert_eq!(macs, 714_188_480);
+        .sum()
+}
+
+#[test]
+fn vggs_are_torchvisions() {
+    let dev: Cpu = Default::default();
+    assert_same_state_dict(
+        "vgg11",
+        Vgg11::<f32, Cpu>::summary().params(),
+        ours(&Vgg11::<f32, Cpu>::build(&dev), "vgg11"),
+    );
+    assert_same_state_dict(
+        "vgg16",
+        Vgg16::<f32, Cpu>::summary().params(),
+        ours(&Vgg16::<f32, Cpu>::build(&dev), "vgg16"),
+    );
+    assert_same_state_dict(
+        "vgg16_bn",
+        Vgg16Bn::<f32, Cpu>::summary().params(),
+        ours(&Vgg16Bn::<f32, Cpu>::build(&dev), "vgg16bn"),
+    );
+    assert_eq!(
+        conv_linear_macs(&Vgg16::<f32, Cpu>::summary()),
+        15_470_264_320
+    );
 }

@@ -3,3 +3,4 @@
 pub mod alexnet;
 pub mod lenet5;
 pub mod resnet;
+pub mod vgg;
