@@ -20,6 +20,7 @@ use syn::Ident;
 mod generic;
 mod network;
 mod scope;
+mod structs;
 mod summary;
 mod types;
 
