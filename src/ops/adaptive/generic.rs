@@ -28,10 +28,15 @@ fn windows(h: usize, w: usize, oh: usize, ow: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// Each output is a fixed average of inputs: `y = x · A` with `A[p, o] =
-/// 1/|window o|` for the positions `p` of window `o`.
-pub(super) fn average<B, C, H, W, OH, OW, Dev, T>(
+/// Adaptive pooling of `x` to `OH x OW`: the average as `y = x · A`, with
+/// `A[p, o] = 1/|window o|` for the positions `p` of window `o`; the maximum
+/// as the windows gathered, then the largest tap of each. A shorter window
+/// is padded with the −∞ pad row, not by repeating a position: dfdx's max
+/// gives the gradient to every tap equal to the maximum, so a repeated
+/// maximum would receive it once per copy.
+pub(super) fn pool<B, C, H, W, OH, OW, Dev, T>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
+    max: bool,
 ) -> Result<Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>>
 where
     B: Dim,
@@ -45,51 +50,29 @@ where
 {
     let (b, c, h, w) = *x.shape();
     let (hw, outs) = (h.size() * w.size(), OH::USIZE * OW::USIZE);
-    let mut a = vec![0.0f32; hw * outs];
-    for (o, win) in windows(h.size(), w.size(), OH::USIZE, OW::USIZE)
-        .iter()
-        .enumerate()
-    {
-        for &p in win {
-            a[p * outs + o] = 1.0 / win.len() as f32;
-        }
-    }
-    let a = x.device().try_tensor_from_vec(a, (hw, outs))?;
-    let rows = x.try_reshape_like(&(b.size() * c.size(), hw))?;
-    Ok(rows
-        .try_matmul(a)?
-        .try_reshape_like(&(b, c, N::new(), N::new()))?)
-}
-
-/// The windows gathered, then the largest tap of each. A shorter window is
-/// padded with the −∞ pad row, not by repeating a position: dfdx's max
-/// gives the gradient to every tap equal to the maximum, so a repeated
-/// maximum would receive it once per copy.
-pub(super) fn maximum<B, C, H, W, OH, OW, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-) -> Result<Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    H: Dim,
-    W: Dim,
-    OH: Size,
-    OW: Size,
-    Dev: F32Device,
-    T: Tape<f32, Dev>,
-{
-    let (b, c, h, w) = *x.shape();
     let wins = windows(h.size(), w.size(), OH::USIZE, OW::USIZE);
+    let out = (b, c, N::new(), N::new());
+    if !max {
+        let mut a = vec![0.0f32; hw * outs];
+        for (o, win) in wins.iter().enumerate() {
+            for &p in win {
+                a[p * outs + o] = 1.0 / win.len() as f32;
+            }
+        }
+        let a = x.device().try_tensor_from_vec(a, (hw, outs))?;
+        let rows = x.try_reshape_like(&(b.size() * c.size(), hw))?;
+        return Ok(rows.try_matmul(a)?.try_reshape_like(&out)?);
+    }
     let taps = wins.iter().map(Vec::len).max().unwrap_or(1);
-    let pad = pad_row(h.size() * w.size());
+    let pad = pad_row(hw);
     let idx: Vec<usize> = wins
         .iter()
         .flat_map(|win| (0..taps).map(move |t| win.get(t).copied().unwrap_or(pad)))
         .collect();
-    let flat = x.try_reshape_like(&(b.size(), c.size(), h.size() * w.size()))?;
+    let flat = x.try_reshape_like(&(b.size(), c.size(), hw))?;
     let picked = gather_windows(flat, idx, taps, f32::NEG_INFINITY)?;
     let reduced: Tensor<(usize, usize, usize), f32, Dev, T> = picked.try_max::<_, Axis<1>>()?;
     Ok(reduced
         .try_permute::<_, Axes3<1, 2, 0>>()?
-        .try_reshape_like(&(b, c, N::new(), N::new()))?)
+        .try_reshape_like(&out)?)
 }

@@ -42,42 +42,39 @@ pub fn window(i: usize, n: usize, m: usize) -> (usize, usize) {
     (i * n / m, ((i + 1) * n).div_ceil(m))
 }
 
-/// Adaptive average pooling of `(batch, C, H, W)` maps to `(batch, C, OH, OW)`.
-pub fn adaptive_avg_pool2d<B, C, H, W, OH, OW, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-) -> Result<Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    H: Dim,
-    W: Dim,
-    OH: Size,
-    OW: Size,
-    Dev: F32Device,
-    T: Tape<f32, Dev>,
-{
-    check("adaptive_avg_pool2d", x.shape(), (OH::USIZE, OW::USIZE))?;
-    generic::average(x)
+macro_rules! adaptive_fn {
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
+        $(#[$doc])*
+        pub fn $name<B, C, H, W, OH, OW, Dev, T>(
+            x: Tensor<(B, C, H, W), f32, Dev, T>,
+        ) -> Result<Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>>
+        where
+            B: Dim,
+            C: Dim,
+            H: Dim,
+            W: Dim,
+            OH: Size,
+            OW: Size,
+            Dev: F32Device,
+            T: Tape<f32, Dev>,
+        {
+            check(stringify!($name), x.shape(), (OH::USIZE, OW::USIZE))?;
+            generic::pool(x, $max)
+        }
+    };
 }
 
-/// Adaptive max pooling of `(batch, C, H, W)` maps to `(batch, C, OH, OW)`;
-/// the gradient goes to each window's maximum.
-pub fn adaptive_max_pool2d<B, C, H, W, OH, OW, Dev, T>(
-    x: Tensor<(B, C, H, W), f32, Dev, T>,
-) -> Result<Tensor<(B, C, N<OH>, N<OW>), f32, Dev, T>>
-where
-    B: Dim,
-    C: Dim,
-    H: Dim,
-    W: Dim,
-    OH: Size,
-    OW: Size,
-    Dev: F32Device,
-    T: Tape<f32, Dev>,
-{
-    check("adaptive_max_pool2d", x.shape(), (OH::USIZE, OW::USIZE))?;
-    generic::maximum(x)
-}
+adaptive_fn!(
+    /// Adaptive average pooling of `(batch, C, H, W)` maps to `(batch, C, OH, OW)`.
+    adaptive_avg_pool2d,
+    false
+);
+adaptive_fn!(
+    /// Adaptive max pooling of `(batch, C, H, W)` maps to `(batch, C, OH, OW)`;
+    /// the gradient goes to each window's maximum.
+    adaptive_max_pool2d,
+    true
+);
 
 /// Maps of size 0 have no windows, and an output of size 0 no values.
 fn check<B: Dim, C: Dim, H: Dim, W: Dim>(
