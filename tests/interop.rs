@@ -54,7 +54,7 @@ fn googlenets_basic_conv_loads_pytorchs_file_as_it_is() {
     net.load_safetensors(path).unwrap();
     assert_eq!(
         net.num_trainable_params(),
-        1_192,
+        torchvision_params("googlenet_stem_conv"),
         "torchvision's parameter count"
     );
     let x: Tensor<(usize, N<typenum::U3>, N<typenum::U15>, N<typenum::U15>), f32, Cpu> =
@@ -110,6 +110,20 @@ network! {
         } -> [32, 4, 4],
         relu,
     }
+}
+
+/// torchvision's parameter count of fixture `case`, from the index the
+/// fixtures were made with.
+fn torchvision_params(case: &str) -> usize {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/interop_index.json"
+    );
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    index[case]["params"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{case}: no params in the index")) as usize
 }
 
 type X = Tensor<(usize, N<U16>, N<U8>, N<U8>), f32, Cpu>;
@@ -202,7 +216,7 @@ fn torchvisions_resnet_blocks_give_pytorchs_numbers() {
         "resnet_basic.safetensors",
         "layer1.0.",
         Basic::<f32, Cpu>::build(&dev),
-        4_672,
+        torchvision_params("resnet_basic"),
         |n, x| n.forward(x).unwrap().as_vec(),
         |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
         |n| vec![stats("bn1", &n.blk.bn1), stats("bn2", &n.blk.bn2)],
@@ -211,7 +225,7 @@ fn torchvisions_resnet_blocks_give_pytorchs_numbers() {
         "resnet_basic_down.safetensors",
         "layer2.0.",
         BasicDown::<f32, Cpu>::build(&dev),
-        14_528,
+        torchvision_params("resnet_basic_down"),
         |n, x| n.forward(x).unwrap().as_vec(),
         |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
         |n| {
@@ -226,7 +240,7 @@ fn torchvisions_resnet_blocks_give_pytorchs_numbers() {
         "resnet_bottleneck_down.safetensors",
         "layer2.0.",
         BottleneckDown::<f32, Cpu>::build(&dev),
-        1_632,
+        torchvision_params("resnet_bottleneck_down"),
         |n, x| n.forward(x).unwrap().as_vec(),
         |n, x| n.forward_train(x.leaky_trace()).unwrap().as_vec(),
         |n| {
