@@ -187,12 +187,16 @@ pub enum Op {
         name: Ident,
         ty: syn::Path,
         cin: Size,
+        /// The block's own size parameters at this use.
+        sizes: Vec<Size>,
     },
     /// DenseNet: layer `i` sees the concatenation of the block's input and
     /// every earlier layer's output, and its own output is stacked on.
     Dense {
         name: Ident,
         layers: Vec<Vec<Step>>,
+        /// Each layer's state-dict key.
+        keys: crate::spec::DenseKeys,
     },
 }
 
@@ -308,8 +312,42 @@ impl Step {
             Op::Concat { branches, .. } => format!("Concat ({} branches)", branches.len()),
             Op::Highway { gate_k, .. } => format!("Highway (gate {gate_k}x{gate_k})"),
             Op::Aux { .. } => "Auxiliary head".into(),
-            Op::Block { ty, .. } => format!("{} (block)", crate::spec::path_text(ty)),
+            Op::Block { ty, sizes, .. } if sizes.is_empty() => {
+                format!("{} (block)", crate::spec::path_text(ty))
+            }
+            Op::Block { ty, sizes, .. } => {
+                let sizes: Vec<String> = sizes.iter().map(|s| s.to_string()).collect();
+                format!(
+                    "{}<{}> (block)",
+                    crate::spec::path_text(ty),
+                    sizes.join(", ")
+                )
+            }
             Op::Dense { layers, .. } => format!("Dense ({} layers)", layers.len()),
+        }
+    }
+
+    /// Multiply-adds of the step's own weights (convolutions, linear
+    /// layers, a residual's projection, a highway's gate), the count
+    /// torchvision and most papers report; batch norm, pooling and
+    /// activations add none. `None` for a generic block's use (the block
+    /// counts its own) or an unknown size.
+    pub fn weight_macs(&self) -> Option<Size> {
+        match &self.op {
+            Op::Conv { .. } | Op::ConvTranspose { .. } | Op::Linear { .. } | Op::Highway { .. } => {
+                self.macs.clone()
+            }
+            Op::Residual {
+                projection: Some(p),
+                ..
+            } => match &self.out {
+                Shape::Maps { h, w, .. } => {
+                    crate::infer::plane(h, w).map(|plane| plane.mul(&p.cin).mul(&p.out))
+                }
+                _ => None,
+            },
+            Op::Block { .. } => None,
+            _ => Some(Size::Fixed(0)),
         }
     }
 
@@ -339,6 +377,8 @@ pub struct Plan {
     pub input: Shape,
     pub steps: Vec<Step>,
     pub generic: Option<[Ident; 3]>,
+    /// A generic block's own size parameters, after `C`.
+    pub size_params: Vec<Ident>,
 }
 
 impl Plan {

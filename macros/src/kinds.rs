@@ -79,7 +79,7 @@ pub const BLOCKS: &[Kind] = &[
     kind(
         "dense",
         "dense(layers = n) { .. }",
-        "",
+        "`keys` (default `\"{0}\"`: the layers' state-dict keys, `{N}` counting from N: `\"denselayer{1}\"`)",
         "layer `i` sees the input and every earlier layer's maps, stacked",
         true,
         false,

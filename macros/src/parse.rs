@@ -6,13 +6,16 @@ use syn::punctuated::Punctuated;
 use syn::{bracketed, parenthesized, Attribute, Ident, LitFloat, LitInt, Token, Visibility};
 
 /// `#[doc] pub Name(input: [c, h, w]) { layer, ... }`, or a generic block
-/// `#[doc] pub block Name(input: [C, H, W]) { layer, ... }`.
+/// `#[doc] pub block Name<A, B>(input: [C, H, W]) { layer, ... }`.
 pub struct Network {
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
     /// Declared with `block`: generic over its input's sizes.
     pub block: Option<Ident>,
     pub name: Ident,
+    /// A generic block's own size parameters (`Inception<B1, R3, ..>`),
+    /// given by each use: `block(Inception<64, 96, ..>)`.
+    pub size_params: Vec<Ident>,
     pub input: Vec<SizeExpr>,
     pub input_span: Span,
     pub layers: Vec<Layer>,
@@ -134,7 +137,10 @@ pub enum Value {
     Float(f64, Span),
     Bool(bool, Span),
     Word(Ident),
-    Path(syn::Path),
+    /// A string: `keys = "denselayer{1}"`.
+    Str(String, Span),
+    /// A path, with size arguments when written `Block<64, C / 2>`.
+    Path(syn::Path, Vec<SizeExpr>),
     Expr(SizeExpr),
 }
 
@@ -143,7 +149,8 @@ impl Value {
         match self {
             Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) | Value::Bool(_, s) => *s,
             Value::Word(w) => w.span(),
-            Value::Path(p) => syn::spanned::Spanned::span(p),
+            Value::Str(_, s) => *s,
+            Value::Path(p, _) => syn::spanned::Spanned::span(p),
             Value::Expr(e) => e.span(),
         }
     }
@@ -161,6 +168,17 @@ impl Parse for Network {
         } else {
             None
         };
+        let mut size_params = Vec::new();
+        if input.peek(Token![<]) {
+            input.parse::<Token![<]>()?;
+            while !input.peek(Token![>]) {
+                size_params.push(input.parse()?);
+                if !input.peek(Token![>]) {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            input.parse::<Token![>]>()?;
+        }
         let sig;
         parenthesized!(sig in input);
         let kw: Ident = sig.parse()?;
@@ -180,6 +198,7 @@ impl Parse for Network {
             vis,
             block,
             name,
+            size_params,
             input: dims,
             input_span,
             layers: parse_layers(&body)?,
@@ -303,10 +322,8 @@ impl Parse for Arg {
         if input.peek(LitFloat) || input.peek(syn::LitBool) || input.peek(Token![-]) || is_pair {
             return Ok(Arg::Positional(input.parse()?));
         }
-        if input.peek(Ident) && input.peek2(Token![::]) {
-            return Ok(Arg::Positional(Value::Path(
-                input.call(syn::Path::parse_mod_style)?,
-            )));
+        if input.peek(Ident) && (input.peek2(Token![::]) || input.peek2(Token![<])) {
+            return Ok(Arg::Positional(parse_path_value(input)?));
         }
         Ok(match input.parse::<SizeExpr>()? {
             SizeExpr::Name(n) => Arg::Flag(n),
@@ -347,8 +364,12 @@ impl Parse for Value {
             let b: syn::LitBool = input.parse()?;
             return Ok(Value::Bool(b.value, b.span));
         }
-        if input.peek(Ident) && input.peek2(Token![::]) {
-            return Ok(Value::Path(input.call(syn::Path::parse_mod_style)?));
+        if input.peek(syn::LitStr) {
+            let s: syn::LitStr = input.parse()?;
+            return Ok(Value::Str(s.value(), s.span()));
+        }
+        if input.peek(Ident) && (input.peek2(Token![::]) || input.peek2(Token![<])) {
+            return parse_path_value(input);
         }
         if input.peek(Ident) {
             return Ok(Value::Word(input.parse()?));
@@ -356,4 +377,21 @@ impl Parse for Value {
         let lit: LitInt = input.parse()?;
         Ok(Value::Int(lit.base10_parse()?, lit.span()))
     }
+}
+
+/// `zoo::Inception<64, 96, C / 2>`: a path and its size arguments.
+fn parse_path_value(input: ParseStream) -> syn::Result<Value> {
+    let path = input.call(syn::Path::parse_mod_style)?;
+    let mut sizes = Vec::new();
+    if input.peek(Token![<]) {
+        input.parse::<Token![<]>()?;
+        while !input.peek(Token![>]) {
+            sizes.push(input.parse()?);
+            if !input.peek(Token![>]) {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        input.parse::<Token![>]>()?;
+    }
+    Ok(Value::Path(path, sizes))
 }

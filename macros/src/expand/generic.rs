@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use super::{check_fn, check_fn_path, sizes_trait, Tys};
+use super::{check_fn_path, sizes_trait, Tys};
 use crate::ir::*;
 use crate::parse::Network;
 
@@ -13,6 +13,7 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
         return quote!();
     };
     let (cs, hs, ws) = (c.to_string(), h.to_string(), w.to_string());
+    let size_params = &plan.size_params;
     let var = move |p: &str| {
         if p == cs {
             quote!(c)
@@ -20,6 +21,9 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
             quote!(h)
         } else if p == ws {
             quote!(w)
+        } else if let Some(s) = size_params.iter().find(|s| *s == p) {
+            let v = size_var(s);
+            quote!(#v)
         } else {
             // an opaque size (a ceil-mode pool's output): only counts that
             // need a size can meet one, and `mult_adds` then has no answer
@@ -29,11 +33,15 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let name = &net.name;
     let vis = &net.vis;
     let params = param_terms(tys, &plan.steps, &var);
-    let macs = mac_stmts(tys, &plan.steps, &var);
-    let check = check_fn(name);
+    let macs = mac_stmts(tys, &plan.steps, &var, MacCount::All);
+    let weight_macs = mac_stmts(tys, &plan.steps, &var, MacCount::Weights);
     let rules = checks(name, &plan.steps, &var);
     let struct_params = tys.struct_params();
     let self_args = tys.args(quote!(E, D));
+    let size_vars: Vec<syn::Ident> = size_params.iter().map(size_var).collect();
+    let size_values = quote! {
+        #(let #size_vars = <#size_params as ::splotnet::typenum::Unsigned>::I64;)*
+    };
     let doc = format!("Trainable parameters at `{c}` input channels.");
     let check_doc = format!(
         "Whether `{name}` can be used at `c` input channels; `network!` runs it at each use."
@@ -44,6 +52,7 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
             #[allow(unused_variables, clippy::identity_op)]
             pub fn param_count() -> u64 {
                 let c = <#c as ::splotnet::typenum::Unsigned>::I64;
+                #size_values
                 (0i64 #(+ #params)*) as u64
             }
 
@@ -52,17 +61,30 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
             #[allow(unused_variables, unused_mut, clippy::identity_op)]
             pub fn mult_adds(h: usize, w: usize) -> ::core::option::Option<u64> {
                 let (c, h, w) = (<#c as ::splotnet::typenum::Unsigned>::I64, h as i64, w as i64);
+                #size_values
                 let mut macs = 0i64;
                 #macs
+                ::core::option::Option::Some(macs as u64)
+            }
+
+            /// Multiply-adds per sample of the convolutions and linear layers
+            /// alone (torchvision's count), on `h` x `w` maps.
+            #[allow(unused_variables, unused_mut, clippy::identity_op)]
+            pub fn weight_mult_adds(h: usize, w: usize) -> ::core::option::Option<u64> {
+                let (c, h, w) = (<#c as ::splotnet::typenum::Unsigned>::I64, h as i64, w as i64);
+                #size_values
+                let mut macs = 0i64;
+                #weight_macs
                 ::core::option::Option::Some(macs as u64)
             }
         }
 
         #[doc = #check_doc]
         #[doc(hidden)]
-        #[allow(non_snake_case, unused_variables, clippy::identity_op)]
-        #vis const fn #check(used_as: &str, c: u64) -> ::splotnet::formula::SizeCheck {
+        #[allow(non_snake_case, unused_variables, clippy::identity_op, clippy::too_many_arguments)]
+        #vis const fn #name(used_as: &str, c: u64, #(#size_vars: u64),*) -> ::splotnet::formula::SizeCheck {
             let c = c as i64;
+            #(let #size_vars = #size_vars as i64;)*
             ::splotnet::formula::SizeCheck::ok() #(.and(#rules))*
         }
     };
@@ -76,11 +98,18 @@ fn sizes_trait_tokens(net: &Network, tys: &Tys) -> TokenStream {
     let Some(g) = &tys.generic else {
         return quote!();
     };
-    let (t, c, vis) = (sizes_trait(&net.name), &g.channels, &net.vis);
+    let (t, c, vis, ps) = (
+        sizes_trait(&net.name),
+        &g.channels,
+        &net.vis,
+        &g.size_params,
+    );
     let cs = c.to_string();
     let param = |p: &str| {
         if p == cs {
             quote!(#c)
+        } else if let Some(s) = ps.iter().find(|s| *s == p) {
+            quote!(#s)
         } else {
             quote!(::splotnet::typenum::U0)
         }
@@ -103,11 +132,11 @@ fn sizes_trait_tokens(net: &Network, tys: &Tys) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
-        #vis trait #t: ::splotnet::dims::Size #(+ #supers)* {
+        #vis trait #t<#(#ps),*>: ::splotnet::dims::Size #(+ #supers)* {
             #(#decls)*
         }
 
-        impl<#c: ::splotnet::dims::Size #(+ #supers)*> #t for #c
+        impl<#c: ::splotnet::dims::Size #(+ #supers)*, #(#ps: ::splotnet::dims::Size),*> #t<#(#ps),*> for #c
         where
             #(#bounds,)*
         {
@@ -121,11 +150,9 @@ fn param_terms(tys: &Tys, steps: &[Step], var: &dyn Fn(&str) -> TokenStream) -> 
     let mut out = Vec::new();
     for s in steps {
         match &s.op {
-            Op::Block { ty, cin, .. } => {
-                let c = tys.chan(cin);
-                out.push(
-                    quote!((<#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>::param_count() as i64)),
-                );
+            Op::Block { ty, cin, sizes, .. } => {
+                let ty = tys.block_ty(ty, cin, sizes, quote!(f32, ::splotnet::dfdx::prelude::Cpu));
+                out.push(quote!((<#ty>::param_count() as i64)));
             }
             _ => out.push(s.params.to_code(var)),
         }
@@ -136,9 +163,22 @@ fn param_terms(tys: &Tys, steps: &[Step], var: &dyn Fn(&str) -> TokenStream) -> 
     out
 }
 
+/// Which multiply-adds a count includes.
+#[derive(Clone, Copy)]
+enum MacCount {
+    All,
+    /// Convolutions' and linear layers' only ([`Step::weight_macs`]).
+    Weights,
+}
+
 /// Statements adding each step's multiply-adds to `macs`, returning
 /// `None` where a step's output would be empty.
-fn mac_stmts(tys: &Tys, steps: &[Step], var: &dyn Fn(&str) -> TokenStream) -> TokenStream {
+fn mac_stmts(
+    tys: &Tys,
+    steps: &[Step],
+    var: &dyn Fn(&str) -> TokenStream,
+    count: MacCount,
+) -> TokenStream {
     let stmts = steps.iter().map(|s| {
         let fits = match &s.out {
             Shape::Maps { h, w, .. } => {
@@ -148,11 +188,19 @@ fn mac_stmts(tys: &Tys, steps: &[Step], var: &dyn Fn(&str) -> TokenStream) -> To
             _ => quote!(),
         };
         let own = match (&s.op, &s.input) {
-            (Op::Block { ty, cin, .. }, Shape::Maps { h, w, .. }) => {
-                let (c, h, w) = (tys.chan(cin), h.to_code(var), w.to_code(var));
-                quote!(macs += <#ty<#c, f32, ::splotnet::dfdx::prelude::Cpu>>::mult_adds(#h as usize, #w as usize)? as i64;)
+            (Op::Block { ty, cin, sizes, .. }, Shape::Maps { h, w, .. }) => {
+                let ty = tys.block_ty(ty, cin, sizes, quote!(f32, ::splotnet::dfdx::prelude::Cpu));
+                let (h, w) = (h.to_code(var), w.to_code(var));
+                let f = match count {
+                    MacCount::All => quote!(mult_adds),
+                    MacCount::Weights => quote!(weight_mult_adds),
+                };
+                quote!(macs += <#ty>::#f(#h as usize, #w as usize)? as i64;)
             }
-            _ => match &s.macs {
+            _ => match &match count {
+                MacCount::All => s.macs.clone(),
+                MacCount::Weights => s.weight_macs(),
+            } {
                 Some(m) => {
                     let m = m.to_code(var);
                     quote!(macs += #m;)
@@ -160,7 +208,10 @@ fn mac_stmts(tys: &Tys, steps: &[Step], var: &dyn Fn(&str) -> TokenStream) -> To
                 None => quote!(),
             },
         };
-        let inner = s.children().into_iter().map(|(_, inner)| mac_stmts(tys, inner, var));
+        let inner = s
+            .children()
+            .into_iter()
+            .map(|(_, inner)| mac_stmts(tys, inner, var, count));
         quote!(#(#inner)* #own #fits)
     });
     quote!(#(#stmts)*)
@@ -227,13 +278,22 @@ fn checks(
                 visit(&o.div(*groups), what, &mut out);
             }
             Op::Linear { out: o, .. } => visit(o, what, &mut out),
-            Op::Block { ty, cin, .. } => {
-                visit(cin, what, &mut out);
+            Op::Block { ty, cin, sizes, .. } => {
+                visit(cin, what.clone(), &mut out);
+                for s in sizes {
+                    visit(s, what.clone(), &mut out);
+                }
                 let (check, c) = (check_fn_path(ty), cin.to_code(var));
-                out.push(quote!(#check(used_as, (#c) as u64)));
+                let sizes = sizes.iter().map(|s| s.to_code(var));
+                out.push(quote!(#check(used_as, (#c) as u64, #((#sizes) as u64),*)));
             }
             _ => {}
         }
     });
     out
+}
+
+/// The variable holding size parameter `p`'s value in generated counts.
+fn size_var(p: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("size_{}", p.to_string().to_lowercase())
 }

@@ -31,7 +31,7 @@ use crate::parse::Network;
 
 pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let tys = match &plan.generic {
-        Some([c, _, _]) => Tys::generic(&net.name, c),
+        Some([c, _, _]) => Tys::generic(&net.name, c, &plan.size_params),
         None => Tys::concrete(),
     };
     let mut out = scope::all(net, plan, &tys);
@@ -54,6 +54,8 @@ pub struct Tys {
 struct GenericTys {
     sizes_trait: Ident,
     channels: Ident,
+    /// The block's own size parameters, type parameters after `C`.
+    size_params: Vec<Ident>,
     assoc: RefCell<Vec<(Size, Ident, Vec<TokenStream>)>>,
     supers: RefCell<Vec<TokenStream>>,
 }
@@ -63,11 +65,12 @@ impl Tys {
         Tys { generic: None }
     }
 
-    fn generic(block: &Ident, channels: &Ident) -> Tys {
+    fn generic(block: &Ident, channels: &Ident, size_params: &[Ident]) -> Tys {
         Tys {
             generic: Some(GenericTys {
                 sizes_trait: sizes_trait(block),
                 channels: channels.clone(),
+                size_params: size_params.to_vec(),
                 assoc: RefCell::new(vec![]),
                 supers: RefCell::new(vec![]),
             }),
@@ -86,23 +89,51 @@ impl Tys {
                 let c = &g.channels;
                 quote!(#c)
             }
-            (Size::Sym(_), Some(g)) => {
-                let (t, c) = (&g.sizes_trait, &g.channels);
-                let name = g.assoc_for(s);
-                quote!(<#c as #t>::#name)
-            }
+            (Size::Sym(_), Some(g)) => match g
+                .size_params
+                .iter()
+                .find(|p| *s == Size::param(&p.to_string()))
+            {
+                Some(p) => quote!(#p),
+                None => {
+                    let (t, c) = (g.trait_ref(), &g.channels);
+                    let name = g.assoc_for(s);
+                    quote!(<#c as #t>::#name)
+                }
+            },
             // a runtime or symbolic size where a type is needed is caught by
             // the checker; usize keeps the expansion going
             _ => quote!(usize),
         }
     }
 
-    /// The channel type a generic block `ty` is used at, with the bound
-    /// that the block's own sizes trait holds for it.
-    pub fn block_input(&self, ty: &syn::Path, cin: &Size) -> TokenStream {
+    /// The type of generic block `ty` used at `cin` channels with size
+    /// arguments `sizes`, over element and device `ed`.
+    pub fn block_ty(
+        &self,
+        ty: &syn::Path,
+        cin: &Size,
+        sizes: &[Size],
+        ed: TokenStream,
+    ) -> TokenStream {
         let c = self.chan(cin);
+        let sizes = sizes.iter().map(|s| self.chan(s));
+        quote!(#ty<#c, #(#sizes,)* #ed>)
+    }
+
+    /// The type of a generic block's use (as [`Tys::block_ty`]), recording
+    /// that the block's own sizes trait must hold for its input channels.
+    pub fn block_use(
+        &self,
+        ty: &syn::Path,
+        cin: &Size,
+        sizes: &[Size],
+        ed: TokenStream,
+    ) -> TokenStream {
         if let Some(g) = &self.generic {
+            let args = sizes.iter().map(|s| self.chan(s));
             let inner = sizes_trait_path(ty);
+            let inner = quote!(#inner<#(#args),*>);
             if *cin == Size::param(&g.channels.to_string()) {
                 g.supers.borrow_mut().push(inner);
             } else if let Size::Sym(_) = cin {
@@ -113,46 +144,63 @@ impl Tys {
             }
             // a number of channels is a concrete type: rustc checks it as is
         }
-        c
+        self.block_ty(ty, cin, sizes, ed)
     }
 
-    /// `<E: Dtype, D: Storage<E>>`, with `C` first in a generic block.
+    /// `<E: Dtype, D: Storage<E>>`, after `C` and the size parameters in
+    /// a generic block.
     pub fn struct_params(&self) -> TokenStream {
         let ed =
             quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
-        match &self.generic {
-            Some(g) => {
-                let (c, t) = (&g.channels, &g.sizes_trait);
-                quote!(#c: #t, #ed)
-            }
-            None => ed,
-        }
+        let sizes = self.impl_param();
+        quote!(#sizes #ed)
     }
 
     /// The generic arguments of a struct over element and device `ed`.
     pub fn args(&self, ed: TokenStream) -> TokenStream {
         match &self.generic {
             Some(g) => {
-                let c = &g.channels;
-                quote!(<#c, #ed>)
+                let (c, p) = (&g.channels, &g.size_params);
+                quote!(<#c, #(#p,)* #ed>)
             }
             None => quote!(<#ed>),
         }
     }
 
-    /// `C: NameSizes,` for impl headers of a generic block.
+    /// `C: NameSizes<P>, P: Size,` for impl headers of a generic block.
     pub fn impl_param(&self) -> TokenStream {
         match &self.generic {
             Some(g) => {
-                let (c, t) = (&g.channels, &g.sizes_trait);
-                quote!(#c: #t,)
+                let (c, t, p) = (&g.channels, g.trait_ref(), &g.size_params);
+                quote!(#c: #t, #(#p: ::splotnet::dims::Size,)*)
             }
             None => quote!(),
+        }
+    }
+
+    /// What a generic struct holds only as types: `(C, P.., E, D)`.
+    pub fn phantom(&self) -> TokenStream {
+        match &self.generic {
+            Some(g) => {
+                let (c, p) = (&g.channels, &g.size_params);
+                quote!((#c, #(#p,)* E, D))
+            }
+            None => quote!((E, D)),
         }
     }
 }
 
 impl GenericTys {
+    /// `NameSizes<P..>`: the sizes trait at the block's size parameters.
+    fn trait_ref(&self) -> TokenStream {
+        let (t, p) = (&self.sizes_trait, &self.size_params);
+        if p.is_empty() {
+            quote!(#t)
+        } else {
+            quote!(#t<#(#p),*>)
+        }
+    }
+
     fn assoc_for(&self, s: &Size) -> Ident {
         let mut assoc = self.assoc.borrow_mut();
         if let Some((_, name, _)) = assoc.iter().find(|(size, _, _)| size == s) {
@@ -179,16 +227,13 @@ fn sizes_trait_path(ty: &syn::Path) -> TokenStream {
     quote!(#p)
 }
 
-/// The path of the use check of the block at `ty`.
+/// The path of the use check of the block at `ty`: the block's own name,
+/// in the value namespace (a braced struct leaves it free), so importing a
+/// block imports its check.
 pub fn check_fn_path(ty: &syn::Path) -> TokenStream {
     let mut p = ty.clone();
     if let Some(last) = p.segments.last_mut() {
-        last.ident = check_fn(&last.ident);
         last.arguments = syn::PathArguments::None;
     }
     quote!(#p)
-}
-
-pub fn check_fn(block: &Ident) -> Ident {
-    format_ident!("__splotnet_check_{}", block)
 }

@@ -164,12 +164,16 @@ fn block_checks(steps: &[Step]) -> TokenStream {
             name,
             ty,
             cin: Size::Fixed(c),
-            ..
+            sizes,
         } = &s.op
         {
             let check = check_fn_path(ty);
             let label = name.to_string();
-            out.extend(quote_spanned!(s.span=> const _: () = #check(#label, #c).assert();));
+            // a network's sizes are numbers (it has no parameters)
+            let sizes = sizes.iter().filter_map(Size::fixed);
+            out.extend(
+                quote_spanned!(s.span=> const _: () = #check(#label, #c, #(#sizes),*).assert();),
+            );
         }
         for (_, inner) in s.children() {
             out.extend(block_checks(inner));

@@ -44,6 +44,7 @@ pub(super) enum Join<'a> {
     },
     Dense {
         layers: &'a [Vec<Step>],
+        keys: &'a crate::spec::DenseKeys,
         out: &'a Shape,
     },
 }
@@ -101,8 +102,9 @@ pub(super) fn child_scope<'a>(net: &Network, step: &'a Step, path: &[String]) ->
             branches,
             out: &step.out,
         },
-        Op::Dense { layers, .. } => Join::Dense {
+        Op::Dense { layers, keys, .. } => Join::Dense {
             layers,
+            keys,
             out: &step.out,
         },
         _ => return None,
@@ -494,7 +496,7 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
             }
             (quote!(#(#stmts)* Ok(y)), joined)
         }
-        Join::Dense { layers, out } => {
+        Join::Dense { layers, out, .. } => {
             let mut stmts = Vec::new();
             let mut acc = scope.input.channels().clone();
             for (i, steps) in layers.iter().enumerate() {

@@ -136,11 +136,11 @@ fn fields_of(net: &Network, tys: &Tys, scope: &Scope, ed: &TokenStream) -> Vec<F
                 FieldDef::new(b.clone(), t, format!("Branch `{b}`."))
             })
             .collect(),
-        Join::Dense { layers, .. } => (0..layers.len())
+        Join::Dense { layers, keys, .. } => (0..layers.len())
             .map(|i| {
                 let t = child_type(net, tys, path, &i.to_string(), ed);
                 let mut f = FieldDef::new(dense_field(i), t, format!("Layer {i}."));
-                f.key = i.to_string();
+                f.key = keys.key(i);
                 f
             })
             .collect(),
@@ -170,13 +170,7 @@ fn struct_tokens(
     let params = tys.struct_params();
     let impl_param = tys.impl_param();
     let (self_args, to_args) = (tys.args(quote!(f32, D)), tys.args(quote!(E2, D2)));
-    let phantom = match tys.is_generic() {
-        true => {
-            let c = tys.chan(&Size::param(&channel_name(tys)));
-            quote!((#c, E, D))
-        }
-        false => quote!((E, D)),
-    };
+    let phantom = tys.phantom();
     let defs = fields.iter().map(|f| {
         let (n, t, doc) = (&f.name, &f.ty, &f.doc);
         quote!(#[doc = #doc] pub #n: #t)
@@ -212,12 +206,6 @@ fn struct_tokens(
             }
         }
     }
-}
-
-fn channel_name(tys: &Tys) -> String {
-    tys.generic
-        .as_ref()
-        .map_or_else(String::new, |g| g.channels.to_string())
 }
 
 /// Adds the visits of field `f` (reached at `access` from the visited

@@ -36,7 +36,7 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
             Op::Aux { out, .. } => shape_tokens(out),
             _ => shape_tokens(&s.out),
         };
-        let (params, macs) = match &s.op {
+        let (params, macs, weight_macs) = match &s.op {
             // the table's own count: the macro does not repeat the table
             Op::Conv {
                 cin,
@@ -55,34 +55,40 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
                     } => quote!(Some(#h * #w)),
                     _ => quote!(None::<u64>),
                 };
-                (
-                    quote!(<#ty>::connected_params() as u64),
-                    quote!((#plane).map(|p: u64| p * (<#ty>::connected_params() as u64 - #o))),
-                )
+                let macs =
+                    quote!((#plane).map(|p: u64| p * (<#ty>::connected_params() as u64 - #o)));
+                (quote!(<#ty>::connected_params() as u64), macs.clone(), macs)
             }
             // the block counts its own: it is declared elsewhere
-            Op::Block { ty, cin, .. } => {
-                let c = tys.chan(cin);
-                let ty = quote!(<#ty<#c, #cpu>>);
-                let macs = match &s.input {
+            Op::Block { ty, cin, sizes, .. } => {
+                let ty = tys.block_ty(ty, cin, sizes, cpu.clone());
+                let ty = quote!(<#ty>);
+                let (macs, weight_macs) = match &s.input {
                     Shape::Maps {
                         h: Size::Fixed(h),
                         w: Size::Fixed(w),
                         ..
                     } => {
                         let (h, w) = (*h as usize, *w as usize);
-                        quote!(#ty::mult_adds(#h, #w))
+                        (
+                            quote!(#ty::mult_adds(#h, #w)),
+                            quote!(#ty::weight_mult_adds(#h, #w)),
+                        )
                     }
-                    _ => quote!(None),
+                    _ => (quote!(None), quote!(None)),
                 };
-                (quote!(#ty::param_count()), macs)
+                (quote!(#ty::param_count()), macs, weight_macs)
             }
             _ => {
-                let macs = match s.macs.as_ref().and_then(Size::fixed) {
+                let known = |m: Option<Size>| match m.as_ref().and_then(Size::fixed) {
                     Some(m) => quote!(Some(#m)),
                     None => quote!(None),
                 };
-                (count(&s.params), macs)
+                (
+                    count(&s.params),
+                    known(s.macs.clone()),
+                    known(s.weight_macs()),
+                )
             }
         };
         let connections = connections(tys, s, &cpu);
@@ -99,6 +105,7 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
             output: #shape,
             params: #params,
             macs: #macs,
+            weight_macs: #weight_macs,
             receptive_field: #rf,
             jump: #jump,
             connections: #connections,

@@ -228,10 +228,7 @@ impl Tys {
                 let c = self.chan(c);
                 quote!(::splotnet::layers::BatchNorm2d<#c, #ed>)
             }
-            Op::Block { ty, cin, .. } => {
-                let c = self.block_input(ty, cin);
-                quote!(#ty<#c, #ed>)
-            }
+            Op::Block { ty, cin, sizes, .. } => self.block_use(ty, cin, sizes, ed.clone()),
             Op::Residual { .. }
             | Op::Concat { .. }
             | Op::Dense { .. }

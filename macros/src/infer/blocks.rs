@@ -201,6 +201,7 @@ impl Infer<'_> {
             BlockWhat::Dense {
                 name,
                 layers: n,
+                keys,
                 body,
             } => {
                 let Shape::Maps { c: c0, h, w } = &input else {
@@ -243,6 +244,7 @@ impl Infer<'_> {
                     Op::Dense {
                         name: name.clone(),
                         layers,
+                        keys: keys.clone(),
                     },
                     Shape::Maps {
                         c: channels,

@@ -436,8 +436,18 @@ impl Infer<'_> {
                     None,
                 )
             }
-            LayerWhat::Block { name, ty } => {
+            LayerWhat::Block { name, ty, sizes } => {
                 let (c, _, _) = maps()?;
+                let sizes = sizes
+                    .iter()
+                    .map(|e| self.size(e).map_err(|(span, msg)| fail(span, msg)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(i) = sizes.iter().position(|s| *s == Size::Runtime) {
+                    return Err(fail(
+                        spec.kind.span(),
+                        format!("the block's size parameter {} must be known to the compiler: give a number", i + 1),
+                    ));
+                }
                 let Some(Ok(out)) = self.annotation(spec, &input) else {
                     return Err(fail(
                         spec.kind.span(),
@@ -450,6 +460,7 @@ impl Infer<'_> {
                         name: name.clone(),
                         ty: ty.clone(),
                         cin: c,
+                        sizes,
                     },
                     out,
                     Size::Runtime,
@@ -527,8 +538,9 @@ impl Infer<'_> {
         let Size::Fixed(n) = input else {
             return Ok(match (round, input) {
                 // ceil mode's last-window rule is a condition no normal
-                // form holds: the size stays opaque (the types still know it)
-                (sizes::Round::Ceil, Size::Sym(_)) => {
+                // form holds: the size stays opaque (the types still know
+                // it); at stride 1 nothing rounds and no window is dropped
+                (sizes::Round::Ceil, Size::Sym(_)) if s > 1 => {
                     Size::param(&format!("ceil({label}, {axis})"))
                 }
                 _ => sizes::conv_out_of(input, k, s, p, d),

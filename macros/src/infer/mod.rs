@@ -26,8 +26,9 @@ use crate::spec::{specs, BlockWhat, Spec, What};
 /// The pass over one declaration.
 pub struct Infer<'a> {
     cx: &'a Ctxt,
-    /// A generic block's parameter names: channels, height, width.
-    params: Option<[String; 3]>,
+    /// A generic block's parameter names: channels, height, width, then
+    /// its own size parameters.
+    params: Option<Vec<String>>,
 }
 
 /// A step's problem: where, and what.
@@ -51,7 +52,17 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
             );
             return None;
         };
-        let p = [c.to_string(), h.to_string(), w.to_string()];
+        let mut p = vec![c.to_string(), h.to_string(), w.to_string()];
+        for s in &net.size_params {
+            if p.contains(&s.to_string()) {
+                cx.error(
+                    s.span(),
+                    format!("`{s}` is already one of this block's sizes"),
+                );
+                return None;
+            }
+            p.push(s.to_string());
+        }
         let input = Shape::Maps {
             c: Size::param(&p[0]),
             h: Size::param(&p[1]),
@@ -59,6 +70,13 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
         };
         (Some(([c.clone(), h.clone(), w.clone()], p)), input)
     } else {
+        if let Some(s) = net.size_params.first() {
+            cx.error(
+                s.span(),
+                format!("only a generic block takes size parameters: write `block {}<..>(input: [C, H, W])`", net.name),
+            );
+            return None;
+        }
         (None, network_input(cx, net)?)
     };
     let pass = Infer {
@@ -72,6 +90,7 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
         input,
         steps,
         generic: params.map(|(idents, _)| idents),
+        size_params: net.size_params.clone(),
     })
 }
 
@@ -136,8 +155,11 @@ impl Infer<'_> {
                 Some(p) => Err((
                     n.span(),
                     format!(
-                        "`{n}` is not one of this block's sizes `{}`, `{}`, `{}`",
-                        p[0], p[1], p[2]
+                        "`{n}` is not one of this block's sizes: {}",
+                        p.iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )),
                 None => Err((

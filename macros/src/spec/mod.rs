@@ -119,6 +119,8 @@ pub enum LayerWhat {
     Block {
         name: Ident,
         ty: syn::Path,
+        /// The block's own size parameters at this use.
+        sizes: Vec<SizeExpr>,
     },
 }
 
@@ -138,6 +140,7 @@ pub enum BlockWhat {
     Dense {
         name: Ident,
         layers: u64,
+        keys: DenseKeys,
         body: Vec<Spec>,
     },
     Highway {
@@ -295,7 +298,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             let table = match args.take("table") {
                 Some(Value::Word(t)) if t == "lenet5" => Some(Table::LeNet5(t.span())),
                 Some(Value::Word(t)) => Some(Table::Path(t.clone().into())),
-                Some(Value::Path(p)) => Some(Table::Path(p.clone())),
+                Some(Value::Path(p, _)) => Some(Table::Path(p.clone())),
                 Some(v) => {
                     args.error(
                         v.span(),
@@ -449,8 +452,8 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
         "block" => {
             let name = layer_name();
             let ty = match args.leading() {
-                Some(Value::Word(w)) => Some(syn::Path::from(w.clone())),
-                Some(Value::Path(p)) => Some(p.clone()),
+                Some(Value::Word(w)) => Some((syn::Path::from(w.clone()), vec![])),
+                Some(Value::Path(p, sizes)) => Some((p.clone(), sizes.clone())),
                 _ => {
                     let l = label(layer);
                     args.error(
@@ -461,16 +464,21 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
                 }
             };
             if layer.annotation.is_none() {
-                let (l, t) = (label(layer), ty.as_ref().map_or("Basic".into(), path_text));
+                let (l, t) = (
+                    label(layer),
+                    ty.as_ref().map_or("Basic".into(), |t| path_text(&t.0)),
+                );
                 args.cx.error(
                     layer.kind.span(),
                     format!("{l}: a generic block's output shape is derived by the compiler, not by this macro; state it, e.g. `{l}: block({t}) -> [64, 32, 32]`, and the compiler checks it"),
                 );
                 return None;
             }
+            let (ty, sizes) = ty?;
             LayerWhat::Block {
                 name: name?,
-                ty: ty?,
+                ty,
+                sizes,
             }
         }
         _ => {
@@ -617,9 +625,27 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
                 );
                 return None;
             }
+            let keys = match args.take("keys") {
+                None => Some(DenseKeys::default()),
+                Some(Value::Str(s, span)) => match DenseKeys::parse(s) {
+                    Some(k) => Some(k),
+                    None => {
+                        args.error(*span, format!("`keys = \"{s}\"`: write the layers' key with the first layer's number in braces, e.g. `\"denselayer{{1}}\"` (torchvision's DenseNet) or `\"{{0}}\"`"));
+                        None
+                    }
+                },
+                Some(v) => {
+                    args.error(
+                        v.span(),
+                        "`keys` takes a string such as `\"denselayer{1}\"`",
+                    );
+                    None
+                }
+            };
             BlockWhat::Dense {
                 name: name?,
                 layers: n?,
+                keys: keys?,
                 body,
             }
         }
@@ -658,5 +684,35 @@ pub fn both(v: PerAxis) -> (u64, u64) {
     match v {
         PerAxis::One(n) => (n, n),
         PerAxis::Pair(a, b) => (a, b),
+    }
+}
+
+/// The state-dict keys of a dense block's layers: `prefix{first + i}suffix`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DenseKeys {
+    pub prefix: String,
+    pub first: u64,
+    pub suffix: String,
+}
+
+impl DenseKeys {
+    /// `"denselayer{1}"`: a number in braces, once, in a key whose dotted
+    /// segments are not empty.
+    fn parse(s: &str) -> Option<DenseKeys> {
+        let (prefix, rest) = s.split_once('{')?;
+        let (first, suffix) = rest.split_once('}')?;
+        let keys = DenseKeys {
+            prefix: prefix.to_string(),
+            first: first.trim().parse().ok()?,
+            suffix: suffix.to_string(),
+        };
+        let sample = keys.key(0);
+        let clean = !suffix.contains(['{', '}']) && sample.split('.').all(|seg| !seg.is_empty());
+        clean.then_some(keys)
+    }
+
+    /// The key of layer `i` (from 0).
+    pub fn key(&self, i: usize) -> String {
+        format!("{}{}{}", self.prefix, self.first + i as u64, self.suffix)
     }
 }
