@@ -8,6 +8,8 @@ mod common;
 use splotnet::dfdx::nn::TensorCollection;
 use splotnet::prelude::*;
 use splotnet::zoo::alexnet::AlexNet;
+use splotnet::zoo::densenet::DenseNet121;
+use splotnet::zoo::googlenet::{GoogLeNet, GoogLeNetAux};
 use splotnet::zoo::resnet::{ResNet18, ResNet34, ResNet50};
 use splotnet::zoo::vgg::{Vgg11, Vgg16, Vgg16Bn};
 
@@ -121,6 +123,11 @@ fn resnet50_is_torchvisions() {
         ResNet50::<f32, Cpu>::summary().params(),
         ours(&net, "resnet50"),
     );
+    // conv and linear multiply-adds at 224x224, blocks counting their own
+    assert_eq!(
+        ResNet50::<f32, Cpu>::summary().weight_macs(),
+        Some(4_089_184_256)
+    );
 }
 
 #[test]
@@ -154,8 +161,20 @@ fn alexnet_is_torchvisions() {
     );
 }
 
-/// Multiply-adds of the convolutions and linear layers, torchvision's count.
+/// Multiply-adds of the convolutions and linear layers, torchvision's count,
+/// from the rows' kinds (for networks without generic blocks), checked
+/// against the summary's own weight count.
 fn conv_linear_macs(s: &splotnet::inspect::Summary) -> u64 {
+    assert_eq!(
+        s.weight_macs(),
+        Some(
+            s.rows
+                .iter()
+                .filter(|r| r.kind.starts_with("Conv2d") || r.kind == "Linear")
+                .map(|r| r.macs.unwrap())
+                .sum()
+        )
+    );
     s.rows
         .iter()
         .filter(|r| r.kind.starts_with("Conv2d") || r.kind == "Linear")
@@ -184,5 +203,48 @@ fn vggs_are_torchvisions() {
     assert_eq!(
         conv_linear_macs(&Vgg16::<f32, Cpu>::summary()),
         15_470_264_320
+    );
+}
+
+#[test]
+fn googlenets_are_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = GoogLeNet::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        GoogLeNet::<f32, Cpu>::summary().params(),
+        net.num_trainable_params() as u64
+    );
+    assert_same_state_dict(
+        "googlenet",
+        GoogLeNet::<f32, Cpu>::summary().params(),
+        ours(&net, "googlenet"),
+    );
+    assert_same_state_dict(
+        "googlenet_aux",
+        GoogLeNetAux::<f32, Cpu>::summary().params(),
+        ours(&GoogLeNetAux::<f32, Cpu>::build(&dev), "googlenet-aux"),
+    );
+    assert_eq!(
+        GoogLeNet::<f32, Cpu>::summary().weight_macs(),
+        Some(1_498_376_192)
+    );
+}
+
+#[test]
+fn densenet121_is_torchvisions() {
+    let dev: Cpu = Default::default();
+    let net = DenseNet121::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        DenseNet121::<f32, Cpu>::summary().params(),
+        net.num_trainable_params() as u64
+    );
+    assert_same_state_dict(
+        "densenet121",
+        DenseNet121::<f32, Cpu>::summary().params(),
+        ours(&net, "densenet121"),
+    );
+    assert_eq!(
+        DenseNet121::<f32, Cpu>::summary().weight_macs(),
+        Some(2_834_161_664)
     );
 }

@@ -15,6 +15,11 @@ pub struct Row {
     pub params: u64,
     /// Multiply-adds per sample; `None` when a size is only known at run time.
     pub macs: Option<u64>,
+    /// The part of [`Row::macs`] that multiplies by weights: convolutions,
+    /// linear layers, a residual's projection, a highway's gate (batch norm,
+    /// pooling and activations excluded). This is the count torchvision's
+    /// documentation and most papers report.
+    pub weight_macs: Option<u64>,
     /// Receptive field in input pixels (height, width); `None` after flattening.
     pub receptive_field: Option<(u64, u64)>,
     /// Distance in input pixels between neighbouring outputs (height, width).
@@ -45,6 +50,12 @@ impl Summary {
     /// Total multiply-adds per sample, if every size is known.
     pub fn macs(&self) -> Option<u64> {
         self.rows.iter().map(|r| r.macs).sum()
+    }
+
+    /// Total multiply-adds per sample of convolutions and linear layers
+    /// (see [`Row::weight_macs`]), if every size is known.
+    pub fn weight_macs(&self) -> Option<u64> {
+        self.rows.iter().map(|r| r.weight_macs).sum()
     }
 
     /// Total connections of the layers that have them (see [`Row::connections`]).
