@@ -7,7 +7,9 @@
 //! network! {
 //!     /// docs                                   (optional, any attributes)
 //!     pub Name(input: [C, H, W]) {               (H, W: numbers, or _ for a runtime size;
-//!                                                 [C, L] for sequences, [F] for features)
+//!                                                 [C, L] for sequences, [F] for features;
+//!                                                 Name<CLASSES = 1000>(..) adds a size
+//!                                                 parameter with its default)
 //!         name: kind(args) -> [C, H, W],         (name and annotation optional)
 //!         block_name: residual { layers },       (identity shortcut)
 //!         block_name: residual(project) { .. },  (1x1 projection when the shape changes)
@@ -16,12 +18,15 @@
 //!         block_name: highway { layers },        (gated: T·body(x) + (1-T)·x)
 //!         head_name: aux { layers },             (an extra output, from forward_train_aux)
 //!         name: block(Generic) -> [C, H, W],     (a generic block; the output is stated)
+//!         name: block(Inception<64, 96>) -> [..], (a block with size parameters)
 //!         ...
 //!     }
 //! }
 //!
 //! network! {
-//!     pub block Generic(input: [C, H, W]) {      (generic over C and the sizes)
+//!     pub block Generic(input: [C, H, W]) {      (generic over C and the sizes;
+//!                                                 Generic<A, B>(..) adds size parameters
+//!                                                 that each use gives)
 //!         name: conv(C, k = 3, p = 1), ...       (C: as many filters as input channels)
 //!     }
 //! }
@@ -291,6 +296,49 @@
 //! network! {
 //!     Net(input: [6, 8, 8]) { b1: block(Squeeze) -> [6, 8, 8] }
 //! }
+//! ```
+//!
+//! ## Size parameters
+//!
+//! A generic block may take sizes of its own, after its name, which each
+//! use gives: GoogLeNet's inception module is one block over its six branch
+//! widths, and the compiler adds up its output channels. A network may take
+//! size parameters too, each with a default: the zoo's classifiers take
+//! their class count this way. A network's parameters are used as they
+//! are; arithmetic on them belongs in a generic block. The generated code
+//! keeps `B`, `D`, `E`, `T` and `V` for itself (batch, device, element,
+//! tape, visitor).
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// Two branches of widths `ONE` and `THREE`, stacked.
+//!     pub block Pair<ONE, THREE>(input: [C, H, W]) {
+//!         m: concat {
+//!             one: [c: conv(ONE, k = 1)],
+//!             three: [c: conv(THREE, k = 3, p = 1)],
+//!         },
+//!     }
+//! }
+//!
+//! network! {
+//!     Net<CLASSES = 10>(input: [3, 16, 16]) {
+//!         p1: block(Pair<8, 24>) -> [32, 16, 16],
+//!         p2: block(Pair<16, 16>) -> [32, 16, 16],
+//!         global_avg_pool,
+//!         fc: linear(CLASSES) -> [CLASSES],
+//!     }
+//! }
+//!
+//! let dev: Cpu = Default::default();
+//! let x: Tensor<(usize, N<splotnet::typenum::U3>, N<splotnet::typenum::U16>, N<splotnet::typenum::U16>), f32, Cpu> =
+//!     dev.zeros_like(&(2, N::new(), N::new(), N::new()));
+//! let ten = Net::<f32, Cpu>::build(&dev);
+//! assert_eq!(ten.forward(x.clone()).unwrap().shape().concrete(), [2, 10]);
+//! let four = Net::<f32, Cpu, splotnet::typenum::U4>::build(&dev);
+//! assert_eq!(four.forward(x).unwrap().shape().concrete(), [2, 4]);
+//! assert_eq!(Net::<f32, Cpu, splotnet::typenum::U4>::summary().params() as usize, four.num_trainable_params());
 //! ```
 //!
 //! Every mistake in a declaration is reported, not only the first.

@@ -4,7 +4,7 @@
 mod common;
 
 use splotnet::prelude::*;
-use typenum::{U1, U10, U32};
+use typenum::{U1, U10, U32, U8};
 
 network! {
     /// LeNet-5 (LeCun et al. 1998), plain convolutions.
@@ -688,5 +688,34 @@ fn batch_norm_takes_pytorchs_eps_and_momentum() {
     assert_eq!(
         s.row("bn").unwrap().kind,
         "BatchNorm2d (eps 0.001, momentum 0.3)"
+    );
+}
+
+network! {
+    /// A classifier whose class count is a size parameter, 10 by default.
+    Classes<CLASSES = 10>(input: [1, 8, 8]) {
+        c: conv(4, k = 3) -> [4, 6, 6], relu,
+        flatten,
+        out: linear(CLASSES) -> [CLASSES],
+    }
+}
+
+#[test]
+fn a_networks_class_count_is_a_parameter_with_a_default() {
+    let dev: Cpu = Default::default();
+    let x: Tensor<(usize, N<U1>, N<U8>, N<U8>), f32, Cpu> =
+        dev.zeros_like(&(2, N::new(), N::new(), N::new()));
+    let ten = Classes::<f32, Cpu>::build(&dev);
+    assert_eq!(ten.forward(x.clone()).unwrap().shape().concrete(), [2, 10]);
+    let three = Classes::<f32, Cpu, splotnet::typenum::U3>::build(&dev);
+    assert_eq!(three.forward(x).unwrap().shape().concrete(), [2, 3]);
+    let conv = 4 * 9 + 4;
+    let s = Classes::<f32, Cpu, splotnet::typenum::U3>::summary();
+    assert_eq!(s.params(), conv + 144 * 3 + 3);
+    assert_eq!(s.row("out").unwrap().output, [Some(3)]);
+    assert_eq!(s.params(), three.num_trainable_params() as u64);
+    assert_eq!(
+        Classes::<f32, Cpu>::summary().params(),
+        ten.num_trainable_params() as u64
     );
 }

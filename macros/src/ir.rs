@@ -377,8 +377,10 @@ pub struct Plan {
     pub input: Shape,
     pub steps: Vec<Step>,
     pub generic: Option<[Ident; 3]>,
-    /// A generic block's own size parameters, after `C`.
+    /// Size parameters: a generic block's own (after `C`), or a network's.
     pub size_params: Vec<Ident>,
+    /// A network's size parameters' defaults.
+    pub size_defaults: Vec<Option<u64>>,
 }
 
 impl Plan {

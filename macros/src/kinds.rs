@@ -56,7 +56,7 @@ pub const LAYERS: &[Kind] = &[
     kind("scaled_tanh", "scaled_tanh", "", "LeCun's `1.7159 tanh(2a/3)`", false, true),
     kind("dropout", "dropout", "`p` (default 0.5)", "active in `forward_train` only", false, true),
     kind("lrn", "lrn", "`n`, `k`, `alpha`, `beta` (AlexNet's by default)", "local response normalisation", false, true),
-    kind("block", "block(Name)", "", "a generic block declared with `block`; its output is stated with `-> [..]`", true, false),
+    kind("block", "block(Name)", "size arguments `block(Name<64, C / 2>)` for a block declared with size parameters", "a generic block declared with `block`; its output is stated with `-> [..]`", true, false),
 ];
 
 pub const BLOCKS: &[Kind] = &[

@@ -13,9 +13,12 @@ pub struct Network {
     /// Declared with `block`: generic over its input's sizes.
     pub block: Option<Ident>,
     pub name: Ident,
-    /// A generic block's own size parameters (`Inception<B1, R3, ..>`),
-    /// given by each use: `block(Inception<64, 96, ..>)`.
+    /// Size parameters: a generic block's own (`Inception<B1, R3, ..>`),
+    /// given by each use (`block(Inception<64, 96, ..>)`), or a network's
+    /// with their defaults (`ResNet18<CLASSES = 1000>`).
     pub size_params: Vec<Ident>,
+    /// Each size parameter's default, `= 1000`.
+    pub size_defaults: Vec<Option<(u64, Span)>>,
     pub input: Vec<SizeExpr>,
     pub input_span: Span,
     pub layers: Vec<Layer>,
@@ -168,11 +171,18 @@ impl Parse for Network {
         } else {
             None
         };
-        let mut size_params = Vec::new();
+        let (mut size_params, mut size_defaults) = (Vec::new(), Vec::new());
         if input.peek(Token![<]) {
             input.parse::<Token![<]>()?;
             while !input.peek(Token![>]) {
                 size_params.push(input.parse()?);
+                size_defaults.push(if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    let lit: LitInt = input.parse()?;
+                    Some((lit.base10_parse()?, lit.span()))
+                } else {
+                    None
+                });
                 if !input.peek(Token![>]) {
                     input.parse::<Token![,]>()?;
                 }
@@ -199,6 +209,7 @@ impl Parse for Network {
             block,
             name,
             size_params,
+            size_defaults,
             input: dims,
             input_span,
             layers: parse_layers(&body)?,

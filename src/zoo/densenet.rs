@@ -61,7 +61,7 @@ network! {
 network! {
     /// torchvision's `densenet121()`: blocks of 6, 12, 24 and 16 layers,
     /// 7,978,856 parameters at 1000 classes.
-    pub DenseNet121(input: [3, 224, 224]) {
+    pub DenseNet121<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.conv0"] conv0: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -87,7 +87,7 @@ network! {
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1024, 1, 1],
         flatten,
-        classifier: linear(1000),
+        classifier: linear(CLASSES),
     }
 }
 
@@ -95,7 +95,7 @@ network! {
 network! {
     /// torchvision's `densenet169()`: blocks of 6, 12, 32 and 32 layers,
     /// 14,149,480 parameters at 1000 classes.
-    pub DenseNet169(input: [3, 224, 224]) {
+    pub DenseNet169<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.conv0"] conv0: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -121,7 +121,7 @@ network! {
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1664, 1, 1],
         flatten,
-        classifier: linear(1000),
+        classifier: linear(CLASSES),
     }
 }
 
@@ -129,7 +129,7 @@ network! {
 network! {
     /// torchvision's `densenet201()`: blocks of 6, 12, 48 and 32 layers,
     /// 20,013,928 parameters at 1000 classes.
-    pub DenseNet201(input: [3, 224, 224]) {
+    pub DenseNet201<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.conv0"] conv0: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -155,6 +155,6 @@ network! {
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1920, 1, 1],
         flatten,
-        classifier: linear(1000),
+        classifier: linear(CLASSES),
     }
 }

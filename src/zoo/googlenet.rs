@@ -91,7 +91,7 @@ network! {
 network! {
     /// torchvision's `googlenet(aux_logits=False)`: 6,624,904 parameters at
     /// 1000 classes.
-    pub GoogLeNet(input: [3, 224, 224]) {
+    pub GoogLeNet<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: block(BasicConv7x7s2<64>) -> [64, 112, 112],
         max_pool(k = 3, s = 2, ceil) -> [64, 56, 56],
         conv2: block(BasicConv1x1<64>) -> [64, 56, 56],
@@ -111,7 +111,7 @@ network! {
         adaptive_avg_pool(1) -> [1024, 1, 1],
         flatten,
         dropout(p = 0.2),
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 
@@ -121,7 +121,7 @@ network! {
     /// auxiliary classifiers (after inception 4a and 4d), 13,004,888
     /// parameters. `forward_train_aux` returns their outputs; the paper
     /// weights each head's loss by 0.3.
-    pub GoogLeNetAux(input: [3, 224, 224]) {
+    pub GoogLeNetAux<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: block(BasicConv7x7s2<64>) -> [64, 112, 112],
         max_pool(k = 3, s = 2, ceil) -> [64, 56, 56],
         conv2: block(BasicConv1x1<64>) -> [64, 56, 56],
@@ -137,7 +137,7 @@ network! {
             flatten,
             fc1: linear(1024), relu,
             dropout(p = 0.7),
-            fc2: linear(1000),
+            fc2: linear(CLASSES),
         },
         inception4b: block(Inception<160, 112, 224, 24, 64, 64>) -> [512, 14, 14],
         inception4c: block(Inception<128, 128, 256, 24, 64, 64>) -> [512, 14, 14],
@@ -148,7 +148,7 @@ network! {
             flatten,
             fc1: linear(1024), relu,
             dropout(p = 0.7),
-            fc2: linear(1000),
+            fc2: linear(CLASSES),
         },
         inception4e: block(Inception<256, 160, 320, 32, 128, 128>) -> [832, 14, 14],
         max_pool(k = 2, s = 2, ceil) -> [832, 7, 7],
@@ -157,7 +157,7 @@ network! {
         adaptive_avg_pool(1) -> [1024, 1, 1],
         flatten,
         dropout(p = 0.2),
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 

@@ -97,7 +97,7 @@ network! {
 #[cfg(feature = "zoo")]
 network! {
     /// torchvision's `resnet18()`: 11,689,512 parameters at 1000 classes.
-    pub ResNet18(input: [3, 224, 224]) {
+    pub ResNet18<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         bn1: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -111,14 +111,14 @@ network! {
         #[key = "layer4.1"] layer4_1: block(BasicBlock) -> [512, 7, 7],
         adaptive_avg_pool(1) -> [512, 1, 1],
         flatten,
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 
 #[cfg(feature = "zoo")]
 network! {
     /// torchvision's `resnet34()`: 21,797,672 parameters at 1000 classes.
-    pub ResNet34(input: [3, 224, 224]) {
+    pub ResNet34<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         bn1: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -140,14 +140,14 @@ network! {
         #[key = "layer4.2"] layer4_2: block(BasicBlock) -> [512, 7, 7],
         adaptive_avg_pool(1) -> [512, 1, 1],
         flatten,
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 
 #[cfg(feature = "zoo")]
 network! {
     /// torchvision's `resnet50()`: 25,557,032 parameters at 1000 classes.
-    pub ResNet50(input: [3, 224, 224]) {
+    pub ResNet50<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         bn1: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -169,14 +169,14 @@ network! {
         #[key = "layer4.2"] layer4_2: block(Bottleneck) -> [2048, 7, 7],
         adaptive_avg_pool(1) -> [2048, 1, 1],
         flatten,
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 
 #[cfg(feature = "zoo")]
 network! {
     /// torchvision's `resnet101()`: 44,549,160 parameters at 1000 classes.
-    pub ResNet101(input: [3, 224, 224]) {
+    pub ResNet101<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         bn1: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -215,14 +215,14 @@ network! {
         #[key = "layer4.2"] layer4_2: block(Bottleneck) -> [2048, 7, 7],
         adaptive_avg_pool(1) -> [2048, 1, 1],
         flatten,
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }
 
 #[cfg(feature = "zoo")]
 network! {
     /// torchvision's `resnet152()`: 60,192,808 parameters at 1000 classes.
-    pub ResNet152(input: [3, 224, 224]) {
+    pub ResNet152<CLASSES = 1000>(input: [3, 224, 224]) {
         conv1: conv(64, k = 7, s = 2, p = 3, bias = false) -> [64, 112, 112],
         bn1: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
@@ -278,6 +278,6 @@ network! {
         #[key = "layer4.2"] layer4_2: block(Bottleneck) -> [2048, 7, 7],
         adaptive_avg_pool(1) -> [2048, 1, 1],
         flatten,
-        fc: linear(1000),
+        fc: linear(CLASSES),
     }
 }

@@ -1,25 +1,30 @@
 //! VGG (Simonyan and Zisserman, "Very deep convolutional networks for
-//! large-scale image recognition", ICLR 2015), configurations A (VGG-11)
-//! and D (VGG-16), with and without batch norm, as torchvision's `vgg11()`,
-//! `vgg16()` and `vgg16_bn()` declare them: 3x3 convolutions with padding 1,
+//! large-scale image recognition", ICLR 2015), configurations A, B, D and E
+//! (VGG-11, -13, -16, -19), with and without batch norm, as torchvision's
+//! `vgg11()` .. `vgg19_bn()` declare them: 3x3 convolutions with padding 1,
 //! 2x2 max pools, an adaptive 7x7 pool, and the dropout classifier. The
 //! names are torchvision's `Sequential` indices (`features.0`,
 //! `classifier.6`), so its weights load as PyTorch saved them.
 //!
 //! ```
 //! use splotnet::prelude::*;
-//! use splotnet::zoo::vgg::{Vgg11, Vgg16, Vgg16Bn};
+//! use splotnet::zoo::vgg::*;
 //!
 //! assert_eq!(Vgg11::<f32, Cpu>::summary().params(), 132_863_336);
+//! assert_eq!(Vgg11Bn::<f32, Cpu>::summary().params(), 132_868_840);
+//! assert_eq!(Vgg13::<f32, Cpu>::summary().params(), 133_047_848);
+//! assert_eq!(Vgg13Bn::<f32, Cpu>::summary().params(), 133_053_736);
 //! assert_eq!(Vgg16::<f32, Cpu>::summary().params(), 138_357_544);
 //! assert_eq!(Vgg16Bn::<f32, Cpu>::summary().params(), 138_365_992);
+//! assert_eq!(Vgg19::<f32, Cpu>::summary().params(), 143_667_240);
+//! assert_eq!(Vgg19Bn::<f32, Cpu>::summary().params(), 143_678_248);
 //! ```
 
 use crate::network;
 
 network! {
     /// torchvision's `vgg11()`: 132,863,336 parameters at 1000 classes.
-    pub Vgg11(input: [3, 224, 224]) {
+    pub Vgg11<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
         relu,
         max_pool(k = 2) -> [64, 112, 112],
@@ -49,13 +54,147 @@ network! {
         #[key = "classifier.3"] fc7: linear(4096),
         relu,
         dropout(p = 0.5),
-        #[key = "classifier.6"] fc8: linear(1000),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
+    }
+}
+
+network! {
+    /// torchvision's `vgg11_bn()`: 132,868,840 parameters at 1000 classes.
+    pub Vgg11Bn<CLASSES = 1000>(input: [3, 224, 224]) {
+        #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        #[key = "features.1"] conv1_1_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [64, 112, 112],
+        #[key = "features.4"] conv2_1: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        #[key = "features.5"] conv2_1_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [128, 56, 56],
+        #[key = "features.8"] conv3_1: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.9"] conv3_1_bn: batch_norm,
+        relu,
+        #[key = "features.11"] conv3_2: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.12"] conv3_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [256, 28, 28],
+        #[key = "features.15"] conv4_1: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.16"] conv4_1_bn: batch_norm,
+        relu,
+        #[key = "features.18"] conv4_2: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.19"] conv4_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 14, 14],
+        #[key = "features.22"] conv5_1: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.23"] conv5_1_bn: batch_norm,
+        relu,
+        #[key = "features.25"] conv5_2: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.26"] conv5_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 7, 7],
+        adaptive_avg_pool(7) -> [512, 7, 7],
+        flatten,
+        #[key = "classifier.0"] fc6: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.3"] fc7: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
+    }
+}
+
+network! {
+    /// torchvision's `vgg13()`: 133,047,848 parameters at 1000 classes.
+    pub Vgg13<CLASSES = 1000>(input: [3, 224, 224]) {
+        #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        relu,
+        #[key = "features.2"] conv1_2: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        relu,
+        max_pool(k = 2) -> [64, 112, 112],
+        #[key = "features.5"] conv2_1: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        relu,
+        #[key = "features.7"] conv2_2: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        relu,
+        max_pool(k = 2) -> [128, 56, 56],
+        #[key = "features.10"] conv3_1: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        #[key = "features.12"] conv3_2: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        max_pool(k = 2) -> [256, 28, 28],
+        #[key = "features.15"] conv4_1: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        #[key = "features.17"] conv4_2: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        max_pool(k = 2) -> [512, 14, 14],
+        #[key = "features.20"] conv5_1: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        #[key = "features.22"] conv5_2: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        max_pool(k = 2) -> [512, 7, 7],
+        adaptive_avg_pool(7) -> [512, 7, 7],
+        flatten,
+        #[key = "classifier.0"] fc6: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.3"] fc7: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
+    }
+}
+
+network! {
+    /// torchvision's `vgg13_bn()`: 133,053,736 parameters at 1000 classes.
+    pub Vgg13Bn<CLASSES = 1000>(input: [3, 224, 224]) {
+        #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        #[key = "features.1"] conv1_1_bn: batch_norm,
+        relu,
+        #[key = "features.3"] conv1_2: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        #[key = "features.4"] conv1_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [64, 112, 112],
+        #[key = "features.7"] conv2_1: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        #[key = "features.8"] conv2_1_bn: batch_norm,
+        relu,
+        #[key = "features.10"] conv2_2: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        #[key = "features.11"] conv2_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [128, 56, 56],
+        #[key = "features.14"] conv3_1: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.15"] conv3_1_bn: batch_norm,
+        relu,
+        #[key = "features.17"] conv3_2: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.18"] conv3_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [256, 28, 28],
+        #[key = "features.21"] conv4_1: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.22"] conv4_1_bn: batch_norm,
+        relu,
+        #[key = "features.24"] conv4_2: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.25"] conv4_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 14, 14],
+        #[key = "features.28"] conv5_1: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.29"] conv5_1_bn: batch_norm,
+        relu,
+        #[key = "features.31"] conv5_2: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.32"] conv5_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 7, 7],
+        adaptive_avg_pool(7) -> [512, 7, 7],
+        flatten,
+        #[key = "classifier.0"] fc6: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.3"] fc7: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
     }
 }
 
 network! {
     /// torchvision's `vgg16()`: 138,357,544 parameters at 1000 classes.
-    pub Vgg16(input: [3, 224, 224]) {
+    pub Vgg16<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
         relu,
         #[key = "features.2"] conv1_2: conv(64, k = 3, p = 1) -> [64, 224, 224],
@@ -95,13 +234,13 @@ network! {
         #[key = "classifier.3"] fc7: linear(4096),
         relu,
         dropout(p = 0.5),
-        #[key = "classifier.6"] fc8: linear(1000),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
     }
 }
 
 network! {
     /// torchvision's `vgg16_bn()`: 138,365,992 parameters at 1000 classes.
-    pub Vgg16Bn(input: [3, 224, 224]) {
+    pub Vgg16Bn<CLASSES = 1000>(input: [3, 224, 224]) {
         #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
         #[key = "features.1"] conv1_1_bn: batch_norm,
         relu,
@@ -154,6 +293,126 @@ network! {
         #[key = "classifier.3"] fc7: linear(4096),
         relu,
         dropout(p = 0.5),
-        #[key = "classifier.6"] fc8: linear(1000),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
+    }
+}
+
+network! {
+    /// torchvision's `vgg19()`: 143,667,240 parameters at 1000 classes.
+    pub Vgg19<CLASSES = 1000>(input: [3, 224, 224]) {
+        #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        relu,
+        #[key = "features.2"] conv1_2: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        relu,
+        max_pool(k = 2) -> [64, 112, 112],
+        #[key = "features.5"] conv2_1: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        relu,
+        #[key = "features.7"] conv2_2: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        relu,
+        max_pool(k = 2) -> [128, 56, 56],
+        #[key = "features.10"] conv3_1: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        #[key = "features.12"] conv3_2: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        #[key = "features.14"] conv3_3: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        #[key = "features.16"] conv3_4: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        relu,
+        max_pool(k = 2) -> [256, 28, 28],
+        #[key = "features.19"] conv4_1: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        #[key = "features.21"] conv4_2: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        #[key = "features.23"] conv4_3: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        #[key = "features.25"] conv4_4: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        relu,
+        max_pool(k = 2) -> [512, 14, 14],
+        #[key = "features.28"] conv5_1: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        #[key = "features.30"] conv5_2: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        #[key = "features.32"] conv5_3: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        #[key = "features.34"] conv5_4: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        relu,
+        max_pool(k = 2) -> [512, 7, 7],
+        adaptive_avg_pool(7) -> [512, 7, 7],
+        flatten,
+        #[key = "classifier.0"] fc6: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.3"] fc7: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
+    }
+}
+
+network! {
+    /// torchvision's `vgg19_bn()`: 143,678,248 parameters at 1000 classes.
+    pub Vgg19Bn<CLASSES = 1000>(input: [3, 224, 224]) {
+        #[key = "features.0"] conv1_1: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        #[key = "features.1"] conv1_1_bn: batch_norm,
+        relu,
+        #[key = "features.3"] conv1_2: conv(64, k = 3, p = 1) -> [64, 224, 224],
+        #[key = "features.4"] conv1_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [64, 112, 112],
+        #[key = "features.7"] conv2_1: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        #[key = "features.8"] conv2_1_bn: batch_norm,
+        relu,
+        #[key = "features.10"] conv2_2: conv(128, k = 3, p = 1) -> [128, 112, 112],
+        #[key = "features.11"] conv2_2_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [128, 56, 56],
+        #[key = "features.14"] conv3_1: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.15"] conv3_1_bn: batch_norm,
+        relu,
+        #[key = "features.17"] conv3_2: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.18"] conv3_2_bn: batch_norm,
+        relu,
+        #[key = "features.20"] conv3_3: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.21"] conv3_3_bn: batch_norm,
+        relu,
+        #[key = "features.23"] conv3_4: conv(256, k = 3, p = 1) -> [256, 56, 56],
+        #[key = "features.24"] conv3_4_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [256, 28, 28],
+        #[key = "features.27"] conv4_1: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.28"] conv4_1_bn: batch_norm,
+        relu,
+        #[key = "features.30"] conv4_2: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.31"] conv4_2_bn: batch_norm,
+        relu,
+        #[key = "features.33"] conv4_3: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.34"] conv4_3_bn: batch_norm,
+        relu,
+        #[key = "features.36"] conv4_4: conv(512, k = 3, p = 1) -> [512, 28, 28],
+        #[key = "features.37"] conv4_4_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 14, 14],
+        #[key = "features.40"] conv5_1: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.41"] conv5_1_bn: batch_norm,
+        relu,
+        #[key = "features.43"] conv5_2: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.44"] conv5_2_bn: batch_norm,
+        relu,
+        #[key = "features.46"] conv5_3: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.47"] conv5_3_bn: batch_norm,
+        relu,
+        #[key = "features.49"] conv5_4: conv(512, k = 3, p = 1) -> [512, 14, 14],
+        #[key = "features.50"] conv5_4_bn: batch_norm,
+        relu,
+        max_pool(k = 2) -> [512, 7, 7],
+        adaptive_avg_pool(7) -> [512, 7, 7],
+        flatten,
+        #[key = "classifier.0"] fc6: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.3"] fc7: linear(4096),
+        relu,
+        dropout(p = 0.5),
+        #[key = "classifier.6"] fc8: linear(CLASSES),
     }
 }

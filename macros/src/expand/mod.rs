@@ -32,7 +32,7 @@ use crate::parse::Network;
 pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let tys = match &plan.generic {
         Some([c, _, _]) => Tys::generic(&net.name, c, &plan.size_params),
-        None => Tys::concrete(),
+        None => Tys::concrete(&plan.size_params, &plan.size_defaults),
     };
     let mut out = scope::all(net, plan, &tys);
     match &plan.generic {
@@ -45,6 +45,9 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
 /// How one declaration names its types.
 pub struct Tys {
     generic: Option<GenericTys>,
+    /// A network's size parameters (`CLASSES`), with their defaults: type
+    /// parameters after `E, D`.
+    net_params: Vec<(Ident, Option<u64>)>,
 }
 
 /// A generic block's channel arithmetic, gathered while expanding: each
@@ -61,8 +64,31 @@ struct GenericTys {
 }
 
 impl Tys {
-    fn concrete() -> Tys {
-        Tys { generic: None }
+    fn concrete(params: &[Ident], defaults: &[Option<u64>]) -> Tys {
+        Tys {
+            generic: None,
+            net_params: params
+                .iter()
+                .cloned()
+                .zip(defaults.iter().copied())
+                .collect(),
+        }
+    }
+
+    /// A network's size parameter that `s` is, as it is.
+    fn net_param(&self, s: &Size) -> Option<&Ident> {
+        self.net_params
+            .iter()
+            .map(|(p, _)| p)
+            .find(|p| *s == Size::param(&p.to_string()))
+    }
+
+    /// Code computing `s` as `i64`, a size parameter read from its type.
+    pub fn value(&self, s: &Size) -> TokenStream {
+        s.to_code(&|p: &str| {
+            let p = format_ident!("{p}");
+            quote!(<#p as ::splotnet::typenum::Unsigned>::I64)
+        })
     }
 
     fn generic(block: &Ident, channels: &Ident, size_params: &[Ident]) -> Tys {
@@ -74,6 +100,7 @@ impl Tys {
                 assoc: RefCell::new(vec![]),
                 supers: RefCell::new(vec![]),
             }),
+            net_params: vec![],
         }
     }
 
@@ -85,6 +112,10 @@ impl Tys {
     pub fn chan(&self, s: &Size) -> TokenStream {
         match (s, &self.generic) {
             (Size::Fixed(n), _) => tn(*n),
+            (Size::Sym(_), None) if self.net_param(s).is_some() => {
+                let p = self.net_param(s);
+                quote!(#p)
+            }
             (Size::Sym(_), Some(g)) if *s == Size::param(&g.channels.to_string()) => {
                 let c = &g.channels;
                 quote!(#c)
@@ -152,6 +183,17 @@ impl Tys {
     pub fn struct_params(&self) -> TokenStream {
         let ed =
             quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
+        if self.generic.is_none() {
+            // defaults come last
+            let params = self.net_params.iter().map(|(p, d)| match d {
+                Some(n) => {
+                    let t = tn(*n);
+                    quote!(#p: ::splotnet::dims::Size = #t)
+                }
+                None => quote!(#p: ::splotnet::dims::Size),
+            });
+            return quote!(#ed #(, #params)*);
+        }
         let sizes = self.impl_param();
         quote!(#sizes #ed)
     }
@@ -163,7 +205,10 @@ impl Tys {
                 let (c, p) = (&g.channels, &g.size_params);
                 quote!(<#c, #(#p,)* #ed>)
             }
-            None => quote!(<#ed>),
+            None => {
+                let p = self.net_params.iter().map(|(p, _)| p);
+                quote!(<#ed #(, #p)*>)
+            }
         }
     }
 
@@ -174,7 +219,10 @@ impl Tys {
                 let (c, t, p) = (&g.channels, g.trait_ref(), &g.size_params);
                 quote!(#c: #t, #(#p: ::splotnet::dims::Size,)*)
             }
-            None => quote!(),
+            None => {
+                let p = self.net_params.iter().map(|(p, _)| p);
+                quote!(#(#p: ::splotnet::dims::Size,)*)
+            }
         }
     }
 
@@ -185,8 +233,24 @@ impl Tys {
                 let (c, p) = (&g.channels, &g.size_params);
                 quote!((#c, #(#p,)* E, D))
             }
-            None => quote!((E, D)),
+            None => {
+                let p = self.net_params.iter().map(|(p, _)| p);
+                quote!((E, D #(, #p)*))
+            }
         }
+    }
+
+    /// [`Tys::struct_params`] for an impl header (no defaults).
+    pub fn struct_params_no_defaults(&self) -> TokenStream {
+        let ed =
+            quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
+        let sizes = self.impl_param();
+        quote!(#sizes #ed)
+    }
+
+    /// A network's size parameters, as a struct's trailing arguments.
+    pub fn net_args(&self) -> Vec<&Ident> {
+        self.net_params.iter().map(|(p, _)| p).collect()
     }
 }
 

@@ -16,9 +16,11 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let name = &net.name;
     let input_ty = tys.tensor(&plan.input);
     let output_ty = tys.tensor(plan.output());
+    let (impl_param, self_args) = (tys.impl_param(), tys.args(quote!(f32, D)));
     let child = |n: &Ident| {
         let ty = block_type(name, &[n.to_string()]);
-        quote!(#ty<f32, D>)
+        let args = tys.args(quote!(f32, D));
+        quote!(#ty #args)
     };
     let pass = |mutable: bool, on_data: bool, heads: Heads| {
         let pass = Pass {
@@ -47,13 +49,14 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let aux = aux_pass(net, plan, tys, pass(true, true, Heads::Compute));
     let mut rows = Vec::new();
     summary_rows(tys, &plan.steps, "", &mut rows);
-    let input_shape = shape_tokens(&plan.input);
+    let input_shape = shape_tokens(tys, &plan.input);
     let title = name.to_string();
     let checks = block_checks(&plan.steps);
+    let (struct_params, ed_args) = (tys.struct_params_no_defaults(), tys.args(quote!(E, D)));
     quote_spanned! {Span::call_site()=>
         #checks
 
-        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
+        impl<#impl_param D: ::splotnet::ops::Backend> #name #self_args {
             /// Inference forward pass (dropout off); any tape.
             #[allow(clippy::type_complexity)]
             pub fn forward<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
@@ -93,7 +96,7 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
 
         #aux
 
-        impl<E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>> #name<E, D> {
+        impl<#struct_params> #name #ed_args {
             /// One row per layer (blocks, then their layers under dotted
             /// names): output shape, parameters, multiply-adds, receptive
             /// field and jump, all computed from the declaration.
@@ -129,16 +132,17 @@ fn aux_pass(net: &Network, plan: &Plan, tys: &Tys, body: Vec<TokenStream>) -> To
         quote!(#[doc = #doc] pub #head: #ty)
     });
     let names = heads.iter().map(|(head, _)| head);
+    let (impl_param, self_args, own) = (tys.impl_param(), tys.args(quote!(f32, D)), tys.net_args());
     let doc =
         format!("The outputs of `{name}`'s auxiliary heads, from [`{name}::forward_train_aux`].");
     quote_spanned! {Span::call_site()=>
         #[doc = #doc]
         #[allow(clippy::type_complexity)]
-        #vis struct #outputs<B: ::splotnet::dfdx::prelude::Dim, D: ::splotnet::dfdx::prelude::Storage<f32>, T> {
+        #vis struct #outputs<B: ::splotnet::dfdx::prelude::Dim, D: ::splotnet::dfdx::prelude::Storage<f32>, T #(, #own: ::splotnet::dims::Size)*> {
             #(#fields,)*
         }
 
-        impl<D: ::splotnet::ops::Backend> #name<f32, D> {
+        impl<#impl_param D: ::splotnet::ops::Backend> #name #self_args {
             /// The training pass that also runs the auxiliary heads: the main
             /// output and the heads' outputs, each on its own tape (add their
             /// losses to train the heads; `forward_train` skips them).
@@ -146,7 +150,7 @@ fn aux_pass(net: &Network, plan: &Plan, tys: &Tys, body: Vec<TokenStream>) -> To
             pub fn forward_train_aux<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>>(
                 &mut self,
                 x: #input_ty,
-            ) -> ::splotnet::Result<(#output_ty, #outputs<B, D, T>)> {
+            ) -> ::splotnet::Result<(#output_ty, #outputs<B, D, T #(, #own)*>)> {
                 #(#body)*
                 Ok((x, #outputs { #(#names,)* }))
             }

@@ -8,18 +8,26 @@ use quote::quote;
 use super::Tys;
 use crate::ir::*;
 
-fn count(s: &Size) -> TokenStream {
-    match s.fixed() {
-        Some(n) => quote!(#n),
-        None => quote!(0u64),
+/// A size as `Option<u64>`: a number, or a network's size parameter read
+/// from its type; `None` at run time.
+fn known(tys: &Tys, s: Option<&Size>) -> TokenStream {
+    match s {
+        Some(Size::Fixed(n)) => quote!(Some(#n)),
+        Some(s @ Size::Sym(_)) => {
+            let v = tys.value(s);
+            quote!(Some((#v) as u64))
+        }
+        _ => quote!(None),
     }
 }
 
-pub(super) fn shape_tokens(shape: &Shape) -> TokenStream {
-    let dims = shape.sizes().into_iter().map(|s| match s.fixed() {
-        Some(n) => quote!(Some(#n)),
-        None => quote!(None),
-    });
+fn count(tys: &Tys, s: &Size) -> TokenStream {
+    let k = known(tys, Some(s));
+    quote!(#k.unwrap_or(0))
+}
+
+pub(super) fn shape_tokens(tys: &Tys, shape: &Shape) -> TokenStream {
+    let dims = shape.sizes().into_iter().map(|s| known(tys, Some(&s)));
     quote!(vec![#(#dims),*])
 }
 
@@ -33,8 +41,8 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
             .map_or_else(String::new, |n| format!("{prefix}{n}"));
         let kind = s.kind_name();
         let shape = match &s.op {
-            Op::Aux { out, .. } => shape_tokens(out),
-            _ => shape_tokens(&s.out),
+            Op::Aux { out, .. } => shape_tokens(tys, out),
+            _ => shape_tokens(tys, &s.out),
         };
         let (params, macs, weight_macs) = match &s.op {
             // the table's own count: the macro does not repeat the table
@@ -46,7 +54,7 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
                 ..
             } => {
                 let ty = tys.table_conv(cin, out, win, t, &cpu);
-                let o = count(out);
+                let o = count(tys, out);
                 let plane = match &s.out {
                     Shape::Maps {
                         h: Size::Fixed(h),
@@ -79,17 +87,11 @@ pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut V
                 };
                 (quote!(#ty::param_count()), macs, weight_macs)
             }
-            _ => {
-                let known = |m: Option<Size>| match m.as_ref().and_then(Size::fixed) {
-                    Some(m) => quote!(Some(#m)),
-                    None => quote!(None),
-                };
-                (
-                    count(&s.params),
-                    known(s.macs.clone()),
-                    known(s.weight_macs()),
-                )
-            }
+            _ => (
+                count(tys, &s.params),
+                known(tys, s.macs.as_ref()),
+                known(tys, s.weight_macs().as_ref()),
+            ),
         };
         let connections = connections(tys, s, &cpu);
         let (rf, jump) = match s.field {

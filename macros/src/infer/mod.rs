@@ -27,15 +27,47 @@ use crate::spec::{specs, BlockWhat, Spec, What};
 pub struct Infer<'a> {
     cx: &'a Ctxt,
     /// A generic block's parameter names: channels, height, width, then
-    /// its own size parameters.
+    /// its own size parameters; a network's size parameters.
     params: Option<Vec<String>>,
+    /// Whether this is a generic block (a network's parameters are only
+    /// used as they are).
+    generic: bool,
 }
 
 /// A step's problem: where, and what.
 pub(crate) type Fail = (Span, String);
 
+/// Type parameter names the generated code uses itself.
+fn reserved(name: &str) -> bool {
+    let fresh = ["HB", "WB", "HO", "WO"].iter().any(|b| {
+        name.strip_prefix(b)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+    });
+    fresh || ["B", "D", "E", "T", "V", "E2", "D2"].contains(&name)
+}
+
 pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
     let generic = net.block.is_some();
+    let names = net
+        .size_params
+        .iter()
+        .chain(net.input.iter().filter_map(|d| match d {
+            SizeExpr::Name(n) if generic => Some(n),
+            _ => None,
+        }));
+    let mut clash = false;
+    for n in names {
+        if reserved(&n.to_string()) {
+            cx.error(
+                n.span(),
+                format!("`{n}` is a type parameter of the generated code (B batch, D device, E element, T tape); choose another name"),
+            );
+            clash = true;
+        }
+    }
+    if clash {
+        return None;
+    }
     let dims: Vec<&SizeExpr> = net.input.iter().collect();
     let (params, input) = if generic {
         let names: Vec<Ident> = dims
@@ -52,6 +84,13 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
             );
             return None;
         };
+        if let Some((_, span)) = net.size_defaults.iter().flatten().next() {
+            cx.error(
+                *span,
+                "a block's size parameters have no defaults: each use gives them, `block(Name<64>)`",
+            );
+            return None;
+        }
         let mut p = vec![c.to_string(), h.to_string(), w.to_string()];
         for s in &net.size_params {
             if p.contains(&s.to_string()) {
@@ -70,18 +109,16 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
         };
         (Some(([c.clone(), h.clone(), w.clone()], p)), input)
     } else {
-        if let Some(s) = net.size_params.first() {
-            cx.error(
-                s.span(),
-                format!("only a generic block takes size parameters: write `block {}<..>(input: [C, H, W])`", net.name),
-            );
-            return None;
-        }
         (None, network_input(cx, net)?)
     };
+    let own: Vec<String> = net.size_params.iter().map(|p| p.to_string()).collect();
     let pass = Infer {
         cx,
-        params: params.as_ref().map(|(_, p)| p.clone()),
+        params: match &params {
+            Some((_, p)) => Some(p.clone()),
+            None => (!own.is_empty()).then_some(own),
+        },
+        generic,
     };
     let layers = specs(cx, &net.layers);
     let field = (!generic).then_some(Field::UNIT);
@@ -91,6 +128,11 @@ pub fn infer(cx: &Ctxt, net: &Network) -> Option<Plan> {
         steps,
         generic: params.map(|(idents, _)| idents),
         size_params: net.size_params.clone(),
+        size_defaults: net
+            .size_defaults
+            .iter()
+            .map(|d| d.map(|(n, _)| n))
+            .collect(),
     })
 }
 
@@ -147,6 +189,18 @@ impl Infer<'_> {
     /// A size written in the declaration: a number, `_`, or arithmetic on
     /// the block's parameters.
     pub(crate) fn size(&self, e: &SizeExpr) -> Result<Size, Fail> {
+        let size = self.size_expr(e)?;
+        let lone = matches!(e, SizeExpr::Name(_));
+        if !self.generic && !lone && matches!(size, Size::Sym(_)) {
+            return Err((
+                e.span(),
+                format!("`{e}`: a network's size parameters are used as they are; arithmetic on them belongs in a generic block"),
+            ));
+        }
+        Ok(size)
+    }
+
+    fn size_expr(&self, e: &SizeExpr) -> Result<Size, Fail> {
         match e {
             SizeExpr::Lit(n, _) => Ok(Size::Fixed(*n)),
             SizeExpr::Runtime(_) => Ok(Size::Runtime),
@@ -155,7 +209,12 @@ impl Infer<'_> {
                 Some(p) => Err((
                     n.span(),
                     format!(
-                        "`{n}` is not one of this block's sizes: {}",
+                        "`{n}` is not one of this {}: {}",
+                        if self.generic {
+                            "block's sizes"
+                        } else {
+                            "network's size parameters"
+                        },
                         p.iter()
                             .map(|p| format!("`{p}`"))
                             .collect::<Vec<_>>()
@@ -168,7 +227,7 @@ impl Infer<'_> {
                 )),
             },
             SizeExpr::Bin(a, op, b) => {
-                let (x, y) = (self.size(a)?, self.size(b)?);
+                let (x, y) = (self.size_expr(a)?, self.size_expr(b)?);
                 Ok(match op {
                     BinOp::Add => x.add(&y),
                     BinOp::Sub => {
