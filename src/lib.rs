@@ -71,6 +71,7 @@ pub mod io;
 pub mod layers;
 pub mod ops;
 pub mod plot;
+pub mod state_dict;
 /// The layer table, now in [`inspect`] (kept under its old path).
 pub mod summary {
     pub use crate::inspect::{Row, Summary};

@@ -116,22 +116,45 @@ pub trait RoundOut<E, S, L> {
     type Out: Size;
 }
 
+/// Division of slide range `E` by a stride, as types. Stride 1 (most
+/// layers) divides for free; typenum's long division, run for every layer
+/// of every network, was a large part of the zoo's type-checking time.
+pub trait StrideDiv<E> {
+    /// `E / stride`.
+    type Quot;
+    /// `E % stride`.
+    type Rem;
+}
+
+impl<E> StrideDiv<E> for U1 {
+    type Quot = E;
+    type Rem = U0;
+}
+
+impl<U, Ba, Bb, E> StrideDiv<E> for typenum::UInt<typenum::UInt<U, Ba>, Bb>
+where
+    E: Div<Self> + Rem<Self>,
+{
+    type Quot = Quot<E, Self>;
+    type Rem = Mod<E, Self>;
+}
+
 impl<E, S, L> RoundOut<E, S, L> for Floor
 where
-    E: Div<S>,
-    Quot<E, S>: Add<B1>,
-    Add1<Quot<E, S>>: Size,
+    S: StrideDiv<E>,
+    <S as StrideDiv<E>>::Quot: Add<B1>,
+    Add1<<S as StrideDiv<E>>::Quot>: Size,
 {
-    type Out = Add1<Quot<E, S>>;
+    type Out = Add1<<S as StrideDiv<E>>::Quot>;
 }
 
 impl<E, S, L> RoundOut<E, S, L> for Exact
 where
-    E: Div<S>,
-    Quot<E, S>: Add<B1>,
-    Add1<Quot<E, S>>: Size,
+    S: StrideDiv<E>,
+    <S as StrideDiv<E>>::Quot: Add<B1>,
+    Add1<<S as StrideDiv<E>>::Quot>: Size,
 {
-    type Out = Add1<Quot<E, S>>;
+    type Out = Add1<<S as StrideDiv<E>>::Quot>;
 }
 
 /// `⌈E / S⌉ + 1`, the ceil-mode candidate.
@@ -189,18 +212,17 @@ impl<I, K, S, P, D, M> ConvOutSize<K, S, P, D, M> for I
 where
     I: Size + Add<Prod<P, U2>>,
     K: Size + NonZero + Sub<B1>,
-    S: Size + NonZero,
+    S: Size + NonZero + StrideDiv<Excess<I, K, P, D>>,
     P: Size + Mul<U2>,
     D: Size + NonZero + Mul<Sub1<K>>,
     M: Rounding
-        + AcceptsRemainder<Mod<Excess<I, K, P, D>, S>>
+        + AcceptsRemainder<<S as StrideDiv<Excess<I, K, P, D>>>::Rem>
         + RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>,
     I: Add<P>,
     Prod<D, Sub1<K>>: Add<B1>,
     Padded<I, P>: IsGreaterOrEqual<Span<K, D>> + Max<Span<K, D>>,
     GrEq<Padded<I, P>, Span<K, D>>: KernelFits,
     Maximum<Padded<I, P>, Span<K, D>>: Sub<Span<K, D>>,
-    Excess<I, K, P, D>: Rem<S>,
 {
     type Output = <M as RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>>::Out;
 }

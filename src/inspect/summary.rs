@@ -166,13 +166,17 @@ impl fmt::Display for Summary {
             writeln!(f, "{}", cells(row))?;
         }
         writeln!(f, "{}", "=".repeat(line))?;
-        writeln!(f, "total params: {}", thousands(self.params()))?;
+        match self.macs() {
+            Some(m) => writeln!(f, "total mult-adds per sample: {}", thousands(m))?,
+            None => writeln!(f, "total mult-adds per sample: depends on the input size")?,
+        }
+        if let Some(m) = self.weight_macs() {
+            writeln!(f, "conv and linear mult-adds: {}", thousands(m))?;
+        }
         if with_connections {
             writeln!(f, "total connections: {}", thousands(self.connections()))?;
         }
-        match self.macs() {
-            Some(m) => writeln!(f, "total mult-adds per sample: {}", thousands(m)),
-            None => writeln!(f, "total mult-adds per sample: depends on the input size"),
-        }
+        // last, where a reader of a long table looks first
+        writeln!(f, "total params: {}", thousands(self.params()))
     }
 }
