@@ -116,28 +116,15 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: crate::ops::Backend, T: Tape<f32, Dev
 
     /// Inference: normalise with the running statistics.
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
-        let shape = *x.shape();
-        let std = self
-            .running_var
-            .clone()
-            .try_add(self.epsilon)
-            .and_then(|v| v.try_sqrt())?;
-        let normalized = x
-            .try_sub(
-                self.running_mean
-                    .clone()
-                    .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?,
-            )
-            .and_then(|v| v.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?))?;
-        let gamma = self
-            .weight
-            .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
-        let beta = self
-            .bias
-            .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
-        Ok(normalized.try_mul(gamma).and_then(|v| v.try_add(beta))?)
+        let (b, c, h, w) = *x.shape();
+        Dev::batch_norm_eval(
+            x,
+            &self.weight,
+            &self.bias,
+            (&self.running_mean, &self.running_var),
+            self.epsilon,
+            [b.size(), c.size(), h.size() * w.size()],
+        )
     }
 }
 
@@ -152,42 +139,16 @@ impl<B: Dim, C: Size, H: Dim, W: Dim, Dev: crate::ops::Backend, T: Tape<f32, Dev
         &mut self,
         x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
     ) -> Result<Self::Output, Error> {
-        let shape = *x.shape();
-        let count = shape.0.size() * shape.2.size() * shape.3.size();
-        let mean: Tensor<(N<C>,), f32, Dev, T> =
-            x.retaped::<T>().try_mean::<_, Axes3<0, 2, 3>>()?;
-        // the running statistics read detached copies; `mean` itself (whose
-        // tape holds the mean's backward op) must be consumed on the tape
-        let batch_mean = mean.retaped::<NoneTape>();
-        let centered = x.try_sub(mean.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?)?;
-        let var: Tensor<(N<C>,), f32, Dev, T> = centered
-            .retaped::<T>()
-            .try_square()
-            .and_then(|v| v.try_mean::<_, Axes3<0, 2, 3>>())?;
-        // running statistics, off the tape
-        let m = self.momentum;
-        let unbiased = count as f32 / (count.max(2) - 1) as f32;
-        self.running_mean = self
-            .running_mean
-            .clone()
-            .try_mul(1.0 - m)
-            .and_then(|r| r.try_add(batch_mean.try_mul(m)?))?;
-        self.running_var = self
-            .running_var
-            .clone()
-            .try_mul(1.0 - m)
-            .and_then(|r| r.try_add(var.retaped::<NoneTape>().try_mul(m * unbiased)?))?;
-        let std = var.try_add(self.epsilon).and_then(|v| v.try_sqrt())?;
-        let normalized = centered.try_div(std.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?)?;
-        let gamma = self
-            .weight
-            .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
-        let beta = self
-            .bias
-            .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
-        Ok(normalized.try_mul(gamma).and_then(|v| v.try_add(beta))?)
+        let (b, c, h, w) = *x.shape();
+        Dev::batch_norm_train(
+            x,
+            &self.weight,
+            &self.bias,
+            (&mut self.running_mean, &mut self.running_var),
+            self.epsilon,
+            self.momentum,
+            [b.size(), c.size(), h.size() * w.size()],
+        )
     }
 }
 

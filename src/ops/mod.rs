@@ -11,6 +11,7 @@
 //! [`N`]: crate::dims::N
 
 pub mod adaptive;
+pub mod batch_norm;
 pub mod conv;
 pub(crate) mod gemm;
 pub mod lrn;
@@ -21,12 +22,14 @@ pub(crate) mod tape;
 pub(crate) mod windows;
 use dfdx::prelude::*;
 
+pub use batch_norm::BatchNormKernel;
 pub use conv::{ConvKernel, GroupInputOf, TryConv2d, UnsignedList};
 pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
 pub use tanh::TanhKernel;
 
 pub use adaptive::{adaptive_avg_pool2d, adaptive_max_pool2d};
+pub use batch_norm::{batch_norm_eval, batch_norm_train};
 pub use conv::{
     conv1d, conv2d, conv2d_on_data, conv_transpose2d, convolve2d, AxisGeom, Conv1dSpec, Conv2dSpec,
     ConvGeom, ConvTranspose2dSpec,
@@ -47,10 +50,10 @@ impl<D: Device<f32> + HasErr<Err: crate::DeviceError>> F32Device for D {}
 /// A dfdx device splotnet's ops run on: one with every op's kernel.
 ///
 /// Each op declares its kernel trait beside its code ([`ConvKernel`],
-/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`]), whose default methods are
+/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`], [`BatchNormKernel`]), whose default methods are
 /// the generic paths (dfdx's own device-generic ops, so any device can run
 /// them: `Cuda` with feature `cuda` does); `Cpu` overrides them with the
 /// fast kernels.
-pub trait Backend: ConvKernel + PoolKernel + LrnKernel + TanhKernel {}
+pub trait Backend: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel {}
 
-impl<D: ConvKernel + PoolKernel + LrnKernel + TanhKernel> Backend for D {}
+impl<D: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel> Backend for D {}
