@@ -144,13 +144,17 @@ fn main() -> ExitCode {
         Command::List => {
             println!(
                 "{:<14} {:>13} {:>16}  input",
-                "model", "params", "mult-adds (G)"
+                "model", "params", "mult-adds"
             );
             for m in MODELS {
                 let s = summary(m).expect("every listed model has a summary");
-                let macs = s
-                    .weight_macs()
-                    .map_or_else(|| "?".into(), |m| format!("{:.3}", m as f64 / 1e9));
+                let macs = s.weight_macs().map_or_else(
+                    || "?".into(),
+                    |m| match m {
+                        m if m >= 100_000_000 => format!("{:.3} G", m as f64 / 1e9),
+                        m => format!("{:.3} M", m as f64 / 1e6),
+                    },
+                );
                 let input: Vec<String> = s
                     .input
                     .iter()

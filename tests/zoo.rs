@@ -248,3 +248,69 @@ fn densenet121_is_torchvisions() {
         Some(2_834_161_664)
     );
 }
+
+/// A file laid out as `safetensors.torch.save_file(resnet18().state_dict())`
+/// writes it (every name and shape from torchvision's list, the
+/// `num_batches_tracked` counters as int64 scalars) loads into `ResNet18`.
+#[test]
+fn a_torchvision_state_dict_loads_into_resnet18() {
+    use ::safetensors::tensor::{serialize, TensorView};
+    let all: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/torchvision_state_dicts.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let entries: Vec<(String, Vec<usize>)> = all["resnet18"]["state_dict"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let shape = e[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize);
+            (e[0].as_str().unwrap().to_string(), shape.collect())
+        })
+        .collect();
+    let bytes: Vec<Vec<u8>> = entries
+        .iter()
+        .enumerate()
+        .map(
+            |(i, (name, shape))| match name.ends_with("num_batches_tracked") {
+                true => 5i64.to_le_bytes().to_vec(),
+                false => (0..shape.iter().product::<usize>())
+                    .flat_map(|j| ((i + j) as f32 * 1e-3).to_le_bytes())
+                    .collect(),
+            },
+        )
+        .collect();
+    let views: Vec<(String, TensorView)> = entries
+        .iter()
+        .zip(&bytes)
+        .map(|((name, shape), b)| {
+            let dtype = match name.ends_with("num_batches_tracked") {
+                true => ::safetensors::Dtype::I64,
+                false => ::safetensors::Dtype::F32,
+            };
+            (
+                name.clone(),
+                TensorView::new(dtype, shape.clone(), b).unwrap(),
+            )
+        })
+        .collect();
+    let dir = common::temp_dir("tv-resnet18");
+    let path = dir.join("resnet18.safetensors");
+    std::fs::write(&path, serialize(views, &None).unwrap()).unwrap();
+    let dev: Cpu = Default::default();
+    let mut net = ResNet18::<f32, Cpu>::build(&dev);
+    let loaded = splotnet::state_dict::load_state_dict(&mut net, &path).unwrap();
+    assert_eq!(loaded.tensors + loaded.skipped.len(), entries.len());
+    assert_eq!(loaded.skipped.len(), 20, "one counter per batch norm");
+    let fc_bias_index = entries.iter().position(|(n, _)| n == "fc.bias").unwrap();
+    assert_eq!(net.fc.bias.as_vec()[3], (fc_bias_index + 3) as f32 * 1e-3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
