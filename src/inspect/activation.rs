@@ -13,6 +13,44 @@ pub struct Activation {
     pub values: Vec<f32>,
 }
 
+/// What an inference pass tells about each named layer's output: nothing
+/// for `forward`, the first sample for `activations`. One generated pass
+/// serves both, so the compiler checks a network's layer chain once for
+/// the two.
+#[doc(hidden)]
+pub trait Recorder {
+    /// Called with each named layer's output.
+    fn record<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
+        &mut self,
+        name: &str,
+        x: &dfdx::tensor::Tensor<S, f32, D, T>,
+    );
+}
+
+/// Records nothing.
+#[doc(hidden)]
+pub struct NoRecord;
+
+impl Recorder for NoRecord {
+    #[inline(always)]
+    fn record<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
+        &mut self,
+        _: &str,
+        _: &dfdx::tensor::Tensor<S, f32, D, T>,
+    ) {
+    }
+}
+
+impl Recorder for Vec<Activation> {
+    fn record<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
+        &mut self,
+        name: &str,
+        x: &dfdx::tensor::Tensor<S, f32, D, T>,
+    ) {
+        self.push(Activation::first_sample(name, x));
+    }
+}
+
 impl Activation {
     /// The first sample of `x`'s batch, recorded under `name`.
     pub fn first_sample<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(

@@ -6,5 +6,5 @@
 mod activation;
 mod summary;
 
-pub use activation::Activation;
+pub use activation::{Activation, NoRecord, Recorder};
 pub use summary::{Row, Summary};

@@ -42,7 +42,7 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
             .filter(|_| !matches!(s.op, Op::Aux { .. }))
             .map(|n| {
                 let n = n.to_string();
-                quote!(acts.push(::splotnet::inspect::Activation::first_sample(#n, &x));)
+                quote!(::splotnet::inspect::Recorder::record(recorder, #n, &x);)
             });
         quote!(#stmt #push)
     });
@@ -63,8 +63,7 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
                 &self,
                 x: #input_ty,
             ) -> ::splotnet::Result<#output_ty> {
-                #(#infer)*
-                Ok(x)
+                self.inference_pass(x, &mut ::splotnet::inspect::NoRecord)
             }
 
             /// The output of every named layer on the first sample of `x`
@@ -75,9 +74,21 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
                 x: #input_ty,
             ) -> ::splotnet::Result<::std::vec::Vec<::splotnet::inspect::Activation>> {
                 let mut acts = ::std::vec::Vec::new();
-                #(#recorded)*
-                let _ = x;
+                self.inference_pass(x, &mut acts)?;
                 Ok(acts)
+            }
+
+            /// The inference pass behind `forward` and `activations`, telling
+            /// `recorder` each named layer's output.
+            #[allow(clippy::type_complexity)]
+            #[doc(hidden)]
+            pub fn inference_pass<B: ::splotnet::dfdx::prelude::Dim, T: ::splotnet::dfdx::prelude::Tape<f32, D>, R: ::splotnet::inspect::Recorder>(
+                &self,
+                x: #input_ty,
+                recorder: &mut R,
+            ) -> ::splotnet::Result<#output_ty> {
+                #(#recorded)*
+                Ok(x)
             }
 
             /// Training forward pass: dropout on, batch norm on batch
