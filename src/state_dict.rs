@@ -79,11 +79,12 @@ pub fn load_state_dict<M: TensorCollection<f32, D>, D: Device<f32>>(
         }
     }
     let mut skipped = Vec::new();
+    let known: std::collections::HashSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
     let mut in_file: Vec<&String> = file.names();
     in_file.sort();
     for name in in_file {
         let name = name.clone();
-        if expected.iter().any(|(n, _)| *n == name) {
+        if known.contains(name.as_str()) {
             continue;
         }
         if name.ends_with("num_batches_tracked") {
