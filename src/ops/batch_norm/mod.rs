@@ -129,29 +129,9 @@ impl BatchNormKernel for Cpu {
         dims: [usize; 3],
     ) -> Result<Tensor<S, f32, Self, T>> {
         check("batch_norm", dims, x.shape().num_elements())?;
-        let shape = *x.shape();
         let (x, xs) = read_contiguous(x)?;
-        let (x, tape) = x.split_tape();
         let stats = cpu::Stats::running(&read_param(mean)?, &read_param(var)?, eps);
-        let g = read_param(gamma)?;
-        let mut y = vec![0.0f32; xs.len()];
-        cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, &mut y);
-        let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
-        record(x.device(), tape, y, shape, move |dy, grads| {
-            let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);
-            grads
-                .get_or_alloc_mut(&gg)?
-                .iter_mut()
-                .zip(dg)
-                .for_each(|(a, d)| *a += d);
-            grads
-                .get_or_alloc_mut(&bg)?
-                .iter_mut()
-                .zip(db)
-                .for_each(|(a, d)| *a += d);
-            cpu::backward_eval(dims, &stats, &g, dy, grads.get_or_alloc_mut(&xg)?);
-            Ok(())
-        })
+        normalize_on_cpu(x, xs, gamma, beta, stats, dims, false)
     }
 
     fn batch_norm_train<S: Shape, C: Dim, T: Tape<f32, Self>>(
@@ -164,43 +144,47 @@ impl BatchNormKernel for Cpu {
         dims: [usize; 3],
     ) -> Result<Tensor<S, f32, Self, T>> {
         check("batch_norm", dims, x.shape().num_elements())?;
-        let shape = *x.shape();
         let (x, xs) = read_contiguous(x)?;
-        let (x, tape) = x.split_tape();
         let stats = cpu::Stats::of_batch(dims, &xs, eps);
         let (mut rm, mut rv) = (read_param(mean)?, read_param(var)?);
         stats.update_running(dims, momentum, &mut rm, &mut rv);
         mean.copy_from(&rm);
         var.copy_from(&rv);
-        let g = read_param(gamma)?;
-        let mut y = vec![0.0f32; xs.len()];
-        cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, &mut y);
-        let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
-        record(x.device(), tape, y, shape, move |dy, grads| {
-            let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);
-            cpu::backward_train(
-                dims,
-                &xs,
-                &stats,
-                &g,
-                dy,
-                &dg,
-                &db,
-                grads.get_or_alloc_mut(&xg)?,
-            );
-            grads
-                .get_or_alloc_mut(&gg)?
-                .iter_mut()
-                .zip(dg)
-                .for_each(|(a, d)| *a += d);
-            grads
-                .get_or_alloc_mut(&bg)?
-                .iter_mut()
-                .zip(db)
-                .for_each(|(a, d)| *a += d);
-            Ok(())
-        })
+        normalize_on_cpu(x, xs, gamma, beta, stats, dims, true)
     }
+}
+
+/// What both modes share on the Cpu: `y = γ x̂ + β` with `stats`, and on
+/// the tape the gradients of γ, β and `x` (through the statistics too when
+/// they are the batch's, `train`). `xs` holds `x`'s values.
+fn normalize_on_cpu<S: Shape, C: Dim, T: Tape<f32, Cpu>>(
+    x: Tensor<S, f32, Cpu, T>,
+    xs: Vec<f32>,
+    gamma: &Channels<C, Cpu>,
+    beta: &Channels<C, Cpu>,
+    stats: cpu::Stats,
+    dims: [usize; 3],
+    train: bool,
+) -> Result<Tensor<S, f32, Cpu, T>> {
+    let shape = *x.shape();
+    let (x, tape) = x.split_tape();
+    let g = read_param(gamma)?;
+    let mut y = vec![0.0f32; xs.len()];
+    cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, &mut y);
+    let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
+    record(x.device(), tape, y, shape, move |dy, grads| {
+        let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);
+        let dx = grads.get_or_alloc_mut(&xg)?;
+        if train {
+            cpu::backward_train(dims, &xs, &stats, &g, dy, &dg, &db, dx);
+        } else {
+            cpu::backward_eval(dims, &stats, &g, dy, dx);
+        }
+        let add = |acc: &mut [f32], d: Vec<f32>| acc.iter_mut().zip(d).for_each(|(a, d)| *a += d);
+        add(grads.get_or_alloc_mut(&gg)?, dg);
+        add(grads.get_or_alloc_mut(&bg)?, db);
+        Ok(())
+    })
 }
 
 #[cfg(feature = "cuda")]
