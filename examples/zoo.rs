@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use splotnet::inspect::Summary;
+use splotnet::inspect::{thousands, Summary};
 use splotnet::prelude::*;
 use splotnet::zoo::{alexnet::*, densenet::*, googlenet::*, highway::*, resnet::*, vgg::*};
 
@@ -124,18 +124,6 @@ fn unknown(model: &str) -> String {
         "unknown model `{model}`; the zoo has: {}",
         MODELS.join(", ")
     )
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn main() -> ExitCode {

@@ -7,4 +7,4 @@ mod activation;
 mod summary;
 
 pub use activation::{Activation, NoRecord, Recorder};
-pub use summary::{Row, Summary};
+pub use summary::{thousands, Row, Summary};

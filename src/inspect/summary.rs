@@ -84,7 +84,9 @@ fn pair(p: Option<(u64, u64)>) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+/// `n` with thousands separated by commas, as the summary prints counts:
+/// `25,557,032`.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
