@@ -144,11 +144,8 @@ fn whole<M: TensorCollection<f32, Cpu>>(net: M) -> (M, u64) {
 
 /// The fixture's input as a batch of `[C, H, W]` maps.
 fn maps<C: ConstDim, H: ConstDim, W: ConstDim>(x: Vec<f32>) -> Tensor<(usize, C, H, W), f32, Cpu> {
-    let per = C::SIZE * H::SIZE * W::SIZE;
-    Cpu::default().tensor_from_vec(
-        x.clone(),
-        (x.len() / per, C::default(), H::default(), W::default()),
-    )
+    let batch = x.len() / (C::SIZE * H::SIZE * W::SIZE);
+    Cpu::default().tensor_from_vec(x, (batch, C::default(), H::default(), W::default()))
 }
 
 network! {
