@@ -116,45 +116,22 @@ pub trait RoundOut<E, S, L> {
     type Out: Size;
 }
 
-/// Division of slide range `E` by a stride, as types. Stride 1 (most
-/// layers) divides for free; typenum's long division, run for every layer
-/// of every network, was a large part of the zoo's type-checking time.
-pub trait StrideDiv<E> {
-    /// `E / stride`.
-    type Quot;
-    /// `E % stride`.
-    type Rem;
-}
-
-impl<E> StrideDiv<E> for U1 {
-    type Quot = E;
-    type Rem = U0;
-}
-
-impl<U, Ba, Bb, E> StrideDiv<E> for typenum::UInt<typenum::UInt<U, Ba>, Bb>
-where
-    E: Div<Self> + Rem<Self>,
-{
-    type Quot = Quot<E, Self>;
-    type Rem = Mod<E, Self>;
-}
-
 impl<E, S, L> RoundOut<E, S, L> for Floor
 where
-    S: StrideDiv<E>,
-    <S as StrideDiv<E>>::Quot: Add<B1>,
-    Add1<<S as StrideDiv<E>>::Quot>: Size,
+    E: Div<S>,
+    Quot<E, S>: Add<B1>,
+    Add1<Quot<E, S>>: Size,
 {
-    type Out = Add1<<S as StrideDiv<E>>::Quot>;
+    type Out = Add1<Quot<E, S>>;
 }
 
 impl<E, S, L> RoundOut<E, S, L> for Exact
 where
-    S: StrideDiv<E>,
-    <S as StrideDiv<E>>::Quot: Add<B1>,
-    Add1<<S as StrideDiv<E>>::Quot>: Size,
+    E: Div<S>,
+    Quot<E, S>: Add<B1>,
+    Add1<Quot<E, S>>: Size,
 {
-    type Out = Add1<<S as StrideDiv<E>>::Quot>;
+    type Out = Add1<Quot<E, S>>;
 }
 
 /// `⌈E / S⌉ + 1`, the ceil-mode candidate.
@@ -212,17 +189,18 @@ impl<I, K, S, P, D, M> ConvOutSize<K, S, P, D, M> for I
 where
     I: Size + Add<Prod<P, U2>>,
     K: Size + NonZero + Sub<B1>,
-    S: Size + NonZero + StrideDiv<Excess<I, K, P, D>>,
+    S: Size + NonZero,
     P: Size + Mul<U2>,
     D: Size + NonZero + Mul<Sub1<K>>,
     M: Rounding
-        + AcceptsRemainder<<S as StrideDiv<Excess<I, K, P, D>>>::Rem>
+        + AcceptsRemainder<Mod<Excess<I, K, P, D>, S>>
         + RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>,
     I: Add<P>,
     Prod<D, Sub1<K>>: Add<B1>,
     Padded<I, P>: IsGreaterOrEqual<Span<K, D>> + Max<Span<K, D>>,
     GrEq<Padded<I, P>, Span<K, D>>: KernelFits,
     Maximum<Padded<I, P>, Span<K, D>>: Sub<Span<K, D>>,
+    Excess<I, K, P, D>: Rem<S>,
 {
     type Output = <M as RoundOut<Excess<I, K, P, D>, S, Sum<I, P>>>::Out;
 }
