@@ -36,7 +36,7 @@ pub(super) fn extras(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let macs = mac_stmts(tys, &plan.steps, &var, MacCount::All);
     let weight_macs = mac_stmts(tys, &plan.steps, &var, MacCount::Weights);
     let rules = checks(name, &plan.steps, &var);
-    let struct_params = tys.struct_params();
+    let struct_params = tys.struct_params_no_defaults();
     let self_args = tys.args(quote!(E, D));
     let size_vars: Vec<syn::Ident> = size_params.iter().map(size_var).collect();
     let size_values = quote! {

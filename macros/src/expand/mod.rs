@@ -181,9 +181,8 @@ impl Tys {
     /// `<E: Dtype, D: Storage<E>>`, after `C` and the size parameters in
     /// a generic block.
     pub fn struct_params(&self) -> TokenStream {
-        let ed =
-            quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
         if self.generic.is_none() {
+            let ed = self.element_and_device();
             // defaults come last
             let params = self.net_params.iter().map(|(p, d)| match d {
                 Some(n) => {
@@ -194,8 +193,7 @@ impl Tys {
             });
             return quote!(#ed #(, #params)*);
         }
-        let sizes = self.impl_param();
-        quote!(#sizes #ed)
+        self.struct_params_no_defaults()
     }
 
     /// The generic arguments of a struct over element and device `ed`.
@@ -242,10 +240,13 @@ impl Tys {
 
     /// [`Tys::struct_params`] for an impl header (no defaults).
     pub fn struct_params_no_defaults(&self) -> TokenStream {
-        let ed =
-            quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>);
-        let sizes = self.impl_param();
+        let (sizes, ed) = (self.impl_param(), self.element_and_device());
         quote!(#sizes #ed)
+    }
+
+    /// `E: Dtype, D: Storage<E>`.
+    fn element_and_device(&self) -> TokenStream {
+        quote!(E: ::splotnet::dfdx::prelude::Dtype, D: ::splotnet::dfdx::prelude::Storage<E>)
     }
 
     /// A network's size parameters, as a struct's trailing arguments.
