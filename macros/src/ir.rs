@@ -7,7 +7,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 pub use crate::size::Size;
-pub use crate::spec::{Act, PoolKind, Table};
+pub use crate::spec::{Act, PoolKind, SkipJoin, Table, UnpoolKind};
 
 /// A per-sample shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +132,18 @@ pub enum Op {
         out: (u64, u64),
     },
     Flatten,
+    /// Unpooling by `s` per axis.
+    Unpool {
+        kind: UnpoolKind,
+        s: (u64, u64),
+    },
+    /// The maps of the earlier step labelled `from` (of shape `from_shape`)
+    /// joined to the current ones, centre-cropped to their size.
+    Skip {
+        join: SkipJoin,
+        from: Ident,
+        from_shape: Shape,
+    },
     Linear {
         name: Ident,
         inp: Size,
@@ -259,6 +271,8 @@ impl Step {
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
+            | Op::Unpool { .. }
+            | Op::Skip { .. }
             | Op::Act(_)
             | Op::Dropout(_)
             | Op::Lrn { .. } => None,
@@ -292,6 +306,16 @@ impl Step {
             Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
             Op::AdaptivePool { kind, out } => format!("Adaptive{kind:?}Pool {}x{}", out.0, out.1),
             Op::Flatten => "Flatten".into(),
+            Op::Unpool {
+                kind: UnpoolKind::Nearest,
+                s,
+            } => format!("NearestUnpool {}x{}", s.0, s.1),
+            Op::Unpool { s, .. } => format!("BedOfNails {}x{}", s.0, s.1),
+            Op::Skip {
+                join,
+                from,
+                from_shape,
+            } => format!("{}(from = {from}, {})", join.kind(), from_shape.describe()),
             Op::Linear { .. } => "Linear".into(),
             Op::Act(a) => format!("{a:?}"),
             Op::Dropout(p) => format!("Dropout {p}"),

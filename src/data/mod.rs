@@ -10,11 +10,13 @@
 //! ```
 
 mod augment;
+mod canvas;
 mod idx;
 mod mnist;
 
 pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
 pub use augment::Distortion;
+pub use canvas::{export_canvases, CanvasSet, Canvases, CANVAS_CLASSES, CANVAS_CLASS_NAMES};
 pub use idx::{validate, IdxKind};
 
 use crate::Error;

@@ -68,3 +68,71 @@ impl<K: Dim, S: Unsigned, P: Unsigned, D: Unsigned, OP: Unsigned> TransposedWind
         conv_transpose_out(*self, k.size(), S::USIZE, P::USIZE, D::USIZE, OP::USIZE)
     }
 }
+
+/// An axis of size `Self` scaled up by the factor `S` (unpooling): static
+/// in, static out (`Self · S`); `usize` in, `usize` out.
+pub trait Upscaled<S>: Dim {
+    /// The output axis.
+    type Output: Dim;
+    /// The output size, or why there is none (an overflow).
+    fn upscale(&self) -> Result<Self::Output, String>;
+}
+
+impl<U, S> Upscaled<S> for N<U>
+where
+    U: Size + core::ops::Mul<S>,
+    S: Size,
+    typenum::Prod<U, S>: Size,
+{
+    type Output = N<typenum::Prod<U, S>>;
+    fn upscale(&self) -> Result<Self::Output, String> {
+        Ok(N::new())
+    }
+}
+
+impl<S: Unsigned> Upscaled<S> for usize {
+    type Output = usize;
+    fn upscale(&self) -> Result<usize, String> {
+        self.checked_mul(S::USIZE)
+            .ok_or_else(|| format!("{self} x {} overflows", S::USIZE))
+    }
+}
+
+/// An axis of size `Self` centre-cropped to `Small` (U-Net's copy and
+/// crop): for static sizes the offset `(Self - Small) / 2` is a type, and
+/// a smaller axis or an odd difference does not compile; for `usize` both
+/// are checked at run time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be centre-cropped to `{Small}`",
+    label = "a skip connection's maps must be at least as large as the current ones, larger by an even amount",
+    note = "the crop takes (larger - smaller) / 2 from each side"
+)]
+pub trait CropsTo<Small: Dim>: Dim {
+    /// The number of rows (or columns) the crop drops before the kept ones.
+    fn offset(&self, small: &Small) -> Result<usize, String>;
+}
+
+impl<A, B> CropsTo<N<B>> for N<A>
+where
+    A: Size + core::ops::Sub<B>,
+    B: Size,
+    typenum::Diff<A, B>:
+        core::ops::Rem<typenum::U2, Output = typenum::U0> + core::ops::Div<typenum::U2>,
+    typenum::Quot<typenum::Diff<A, B>, typenum::U2>: Unsigned,
+{
+    fn offset(&self, _: &N<B>) -> Result<usize, String> {
+        Ok(<typenum::Quot<typenum::Diff<A, B>, typenum::U2> as Unsigned>::USIZE)
+    }
+}
+
+impl CropsTo<usize> for usize {
+    fn offset(&self, small: &usize) -> Result<usize, String> {
+        match self.checked_sub(*small) {
+            Some(d) if d % 2 == 0 => Ok(d / 2),
+            Some(d) => Err(format!(
+                "{self} cannot be centre-cropped to {small}: the difference {d} is odd"
+            )),
+            None => Err(format!("{self} is smaller than {small}: nothing to crop")),
+        }
+    }
+}

@@ -63,6 +63,16 @@ impl Summary {
         self.rows.iter().filter_map(|r| r.connections).sum()
     }
 
+    /// The per-sample output shape: the last top-level layer's (the
+    /// input's for a network without layers).
+    pub fn output(&self) -> &[Option<u64>] {
+        self.rows
+            .iter()
+            .rev()
+            .find(|r| !r.name.contains('.'))
+            .map_or(&self.input, |r| &r.output)
+    }
+
     /// The row of the layer called `name`.
     pub fn row(&self, name: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.name == name)

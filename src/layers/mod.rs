@@ -44,7 +44,9 @@ mod lenet;
 mod linear;
 mod pool;
 mod seq;
+mod skip;
 mod stateless;
+mod unpool;
 
 pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
@@ -57,7 +59,9 @@ pub use lenet::{ConnectionTable, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 pub use seq::{maps_as_seq, seq_as_maps, Conv1d};
+pub use skip::{center_crop, crop_add, crop_concat};
 pub use stateless::{AdaptiveAvgPool, AdaptiveMaxPool, Dropout, GlobalAvgPool, GlobalMaxPool};
+pub use unpool::{BedOfNails, NearestUnpool};
 
 /// Uniform initialisation bound `1/sqrt(fan_in)`, PyTorch's default for
 /// convolution and linear layers (`kaiming_uniform_(a=√5)` works out to it).

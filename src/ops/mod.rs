@@ -19,6 +19,7 @@ pub mod pool;
 mod simd;
 pub mod tanh;
 pub(crate) mod tape;
+pub mod unpool;
 pub(crate) mod windows;
 use dfdx::prelude::*;
 
@@ -27,6 +28,7 @@ pub use conv::{ConvKernel, GroupInputOf, TryConv2d, UnsignedList};
 pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
 pub use tanh::TanhKernel;
+pub use unpool::UnpoolKernel;
 
 pub use adaptive::{adaptive_avg_pool2d, adaptive_max_pool2d};
 pub use batch_norm::{batch_norm_eval, batch_norm_train};
@@ -40,6 +42,7 @@ pub use pool::{
     PoolKind, TryPool2d,
 };
 pub use tanh::{scaled_tanh, TryScaledTanh};
+pub use unpool::{bed_of_nails2d, nearest_unpool2d, Unpool, UnpoolGeom};
 
 /// A dfdx device with `f32` tensors whose errors convert into
 /// [`crate::Error`] (so `?` works on them): what the ops' generic paths need.
@@ -50,10 +53,16 @@ impl<D: Device<f32> + HasErr<Err: crate::DeviceError>> F32Device for D {}
 /// A dfdx device splotnet's ops run on: one with every op's kernel.
 ///
 /// Each op declares its kernel trait beside its code ([`ConvKernel`],
-/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`], [`BatchNormKernel`]), whose default methods are
+/// [`PoolKernel`], [`LrnKernel`], [`TanhKernel`], [`BatchNormKernel`], [`UnpoolKernel`]), whose default methods are
 /// the generic paths (dfdx's own device-generic ops, so any device can run
 /// them: `Cuda` with feature `cuda` does); `Cpu` overrides them with the
 /// fast kernels.
-pub trait Backend: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel {}
+pub trait Backend:
+    ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel + UnpoolKernel
+{
+}
 
-impl<D: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel> Backend for D {}
+impl<D> Backend for D where
+    D: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel + UnpoolKernel
+{
+}

@@ -18,9 +18,11 @@
 mod canvas;
 mod font;
 mod png;
+mod segment;
 
 pub use canvas::{Canvas, Rgb, BLACK, BLUE, GRID, ORANGE, WHITE};
 pub use png::encode_rgb;
+pub use segment::{segmentation_curves, segmentation_grid, CLASS_COLOURS};
 
 use crate::train::EpochMetrics;
 use crate::Error;

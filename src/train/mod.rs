@@ -7,6 +7,7 @@
 mod checkpoint;
 mod metrics;
 mod optim;
+pub mod segment;
 #[cfg(test)]
 mod tests;
 

@@ -28,5 +28,6 @@ pub mod googlenet;
 pub mod highway;
 pub mod lenet5;
 pub mod resnet;
+pub mod unet;
 #[cfg(feature = "zoo")]
 pub mod vgg;

@@ -6,7 +6,7 @@
 //! branches, or a dense block's stacking.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
 use super::structs::{child_type, shortcut_field, struct_of};
@@ -227,7 +227,38 @@ impl Pass<'_> {
         let mut x = x0;
         let mut stmts = Vec::new();
         let last = steps.len().saturating_sub(1);
+        // the outputs a later skip connection reads, kept beside the main path
+        let kept: Vec<&Ident> = steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::Skip { from, .. } => Some(from),
+                _ => None,
+            })
+            .collect();
+        let keep = |s: &Step| match &s.label {
+            Some(l) if kept.contains(&l) => {
+                let var = skip_var(l);
+                let ty = tys.tensor(&s.out);
+                let copy = wet(quote!(x));
+                quote!(let #var: #ty = #copy;)
+            }
+            _ => quote!(),
+        };
         for (i, s) in steps.iter().enumerate() {
+            if let Op::Skip { join, from, .. } = &s.op {
+                let f = match join {
+                    SkipJoin::CropConcat => quote!(crop_concat),
+                    SkipJoin::Add => quote!(crop_add),
+                };
+                let skip = wet(skip_var(from).into_token_stream());
+                let ty = tys.tensor(&s.out);
+                let save = keep(s);
+                stmts.push(
+                    quote_spanned!(s.span=> let x: #ty = ::splotnet::layers::#f(#skip, x)?; #save),
+                );
+                x = ty;
+                continue;
+            }
             let is_field = s.field_name().is_some();
             let (m, recv, mut_call) = match (s.field_name(), tys.stateless(&s.op)) {
                 (Some(n), _) => {
@@ -297,7 +328,8 @@ impl Pass<'_> {
                 };
                 let ty = tys.tensor(&s.out);
                 // the stated type is where the type system re-checks the shape
-                stmts.push(quote_spanned!(s.span=> let x: #ty = #expr;));
+                let save = keep(s);
+                stmts.push(quote_spanned!(s.span=> let x: #ty = #expr; #save));
                 x = ty;
                 continue;
             }
@@ -321,6 +353,11 @@ impl Pass<'_> {
         }
         (stmts, x)
     }
+}
+
+/// The local that keeps the output of step `label` for a skip connection.
+fn skip_var(label: &Ident) -> Ident {
+    format_ident!("skip_{}", label)
 }
 
 /// A batch of `shape` in a generic block: channels named, spatial sizes

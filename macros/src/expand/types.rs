@@ -243,6 +243,8 @@ impl Tys {
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
+            | Op::Unpool { .. }
+            | Op::Skip { .. }
             | Op::Act(_)
             | Op::Dropout(_)
             | Op::Lrn { .. } => return None,
@@ -269,6 +271,17 @@ impl Tys {
             Op::GlobalPool(PoolKind::Max) => unit(quote!(::splotnet::layers::GlobalMaxPool)),
             Op::GlobalPool(_) => unit(quote!(::splotnet::layers::GlobalAvgPool)),
             Op::Flatten => unit(quote!(::splotnet::layers::Flatten)),
+            Op::Unpool { kind, s } => {
+                let (sh, sw) = (tn(s.0), tn(s.1));
+                match kind {
+                    UnpoolKind::Nearest => {
+                        unit(quote!(::splotnet::layers::NearestUnpool<#sh, #sw>))
+                    }
+                    UnpoolKind::BedOfNails => {
+                        unit(quote!(::splotnet::layers::BedOfNails<#sh, #sw>))
+                    }
+                }
+            }
             Op::Act(Act::Relu) => unit(quote!(::splotnet::layers::Relu)),
             Op::Act(Act::Tanh) => unit(quote!(::splotnet::layers::Tanh)),
             Op::Act(Act::Sigmoid) => unit(quote!(::splotnet::layers::Sigmoid)),

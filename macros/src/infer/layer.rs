@@ -254,6 +254,27 @@ impl Infer<'_> {
                     None,
                 )
             }
+            LayerWhat::Unpool { kind, s } => {
+                let (c, h, w) = maps()?;
+                step(
+                    Op::Unpool { kind: *kind, s: *s },
+                    Shape::Maps {
+                        c,
+                        h: h.times(s.0),
+                        w: w.times(s.1),
+                    },
+                    zero.clone(),
+                    Some(zero),
+                    None,
+                )
+            }
+            // joins read the scope's earlier steps: `Infer::layers` decodes them
+            LayerWhat::Skip { join, .. } => {
+                return Err(fail(
+                    spec.kind.span(),
+                    format!("`{}` joins an earlier layer of a sequence", join.kind()),
+                ))
+            }
             LayerWhat::Linear { name, out, inputs } => {
                 let inp = match &input {
                     Shape::Flat(f) => f.clone(),

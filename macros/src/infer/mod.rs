@@ -21,7 +21,7 @@ use syn::Ident;
 use crate::diag::Ctxt;
 use crate::ir::*;
 use crate::parse::{BinOp, Network, SizeExpr};
-use crate::spec::{specs, BlockWhat, Spec, What};
+use crate::spec::{specs, BlockWhat, LayerWhat, SkipJoin, Spec, What};
 
 /// The pass over one declaration.
 pub struct Infer<'a> {
@@ -275,7 +275,13 @@ impl Infer<'_> {
                 }
             }
             let annotated = self.annotation(spec, &shape);
-            let step = match self.step(spec, shape.clone(), field) {
+            let made = match &spec.what {
+                What::Layer(LayerWhat::Skip { join, from }) => {
+                    self.skip(spec, *join, from, &shape, &steps)
+                }
+                _ => self.step(spec, shape.clone(), field),
+            };
+            let step = match made {
                 Ok(step) => step,
                 Err((span, msg)) => {
                     // an empty message: a body's error, already reported
@@ -308,6 +314,112 @@ impl Infer<'_> {
             steps.push(step);
         }
         Some((steps, shape, field))
+    }
+
+    /// A skip connection from the earlier step labelled `from` among
+    /// `earlier` to the current maps of shape `input`: the crop must be
+    /// whole (the skip as large or larger by an even amount per axis), and
+    /// an addition needs equal channels.
+    fn skip(
+        &self,
+        spec: &Spec,
+        join: SkipJoin,
+        from: &Ident,
+        input: &Shape,
+        earlier: &[Step],
+    ) -> Result<Step, Fail> {
+        let call = format!("`{}(from = {from})`", join.kind());
+        let here = match &spec.label {
+            Some(l) => format!("{l}: {call}"),
+            None => call,
+        };
+        // the current maps, named by the layer that made them
+        let current = match earlier.last().and_then(|s| s.label.as_ref()) {
+            Some(l) => format!("the {} maps of `{l}`", input.describe()),
+            None => format!("the current {} maps", input.describe()),
+        };
+        let fail = |span: Span, msg: String| -> Fail { (span, format!("{here}: {msg}")) };
+        if self.generic {
+            return Err(fail(
+                spec.kind.span(),
+                "skip connections are for networks; a generic block's sizes are symbolic, so its crops could not be checked here".into(),
+            ));
+        }
+        let Some(source) = earlier
+            .iter()
+            .rev()
+            .find(|s| s.label.as_ref() == Some(from))
+        else {
+            return Err(fail(
+                from.span(),
+                format!("no layer `{from}` before this one in the same sequence; a skip joins the maps of an earlier, named layer of its own scope"),
+            ));
+        };
+        let (
+            Shape::Maps {
+                c: cs,
+                h: hs,
+                w: ws,
+            },
+            Shape::Maps { c, h, w },
+        ) = (&source.out, input)
+        else {
+            return Err(fail(
+                spec.kind.span(),
+                format!(
+                    "joins 2D maps, but `{from}` gives {} and the previous layer {}",
+                    source.out.what(),
+                    input.what()
+                ),
+            ));
+        };
+        for (axis, big, small) in [("height", hs, h), ("width", ws, w)] {
+            let (Some(big), Some(small)) = (big.fixed(), small.fixed()) else {
+                continue;
+            };
+            let what = format!(
+                "`{from}`'s {} maps cannot be centre-cropped to {current}",
+                source.out.describe(),
+            );
+            if big < small {
+                return Err(fail(
+                    from.span(),
+                    format!("{what}: its {axis} {big} is smaller than {small}"),
+                ));
+            }
+            if (big - small) % 2 == 1 {
+                return Err(fail(
+                    from.span(),
+                    format!("{what}: the {axis}s differ by {}, an odd number, so the crop would not be centred", big - small),
+                ));
+            }
+        }
+        let out_c = match join {
+            SkipJoin::CropConcat => cs.add(c),
+            SkipJoin::Add if cs == c || cs.fixed().is_none() || c.fixed().is_none() => c.clone(),
+            SkipJoin::Add => return Err(fail(
+                from.span(),
+                format!(
+                    "adds maps of equal channels, but `{from}` gives {cs} and {current} have {c}"
+                ),
+            )),
+        };
+        let zero = Size::Fixed(0);
+        Ok(stepper(spec, input)(
+            Op::Skip {
+                join,
+                from: from.clone(),
+                from_shape: source.out.clone(),
+            },
+            Shape::Maps {
+                c: out_c,
+                h: h.clone(),
+                w: w.clone(),
+            },
+            zero.clone(),
+            Some(zero),
+            None,
+        ))
     }
 
     /// The shape a layer's `-> [..]` states, if it has one (`Err` when the

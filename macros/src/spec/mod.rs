@@ -53,6 +53,31 @@ pub enum Act {
     ScaledTanh,
 }
 
+/// How an unpooling fills each block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnpoolKind {
+    Nearest,
+    BedOfNails,
+}
+
+/// How a skip connection joins an earlier layer's maps to the current ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipJoin {
+    /// Centre-cropped, then stacked before the current maps (U-Net).
+    CropConcat,
+    /// Centre-cropped, then added (FCN's score fusion).
+    Add,
+}
+
+impl SkipJoin {
+    pub fn kind(self) -> &'static str {
+        match self {
+            SkipJoin::CropConcat => "crop_concat",
+            SkipJoin::Add => "add",
+        }
+    }
+}
+
 /// A connection table: LeNet-5's, or a user's type.
 #[derive(Clone)]
 pub enum Table {
@@ -98,6 +123,16 @@ pub enum LayerWhat {
         out: (u64, u64),
     },
     Flatten,
+    /// Unpooling by a factor per axis.
+    Unpool {
+        kind: UnpoolKind,
+        s: (u64, u64),
+    },
+    /// A skip connection from the earlier layer `from` of the same scope.
+    Skip {
+        join: SkipJoin,
+        from: Ident,
+    },
     Linear {
         name: Ident,
         out: SizeExpr,
@@ -393,6 +428,49 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
                 kind,
                 out: (oh, ow),
             }
+        }
+        "nn_unpool" | "bed_of_nails" => {
+            let kind = if kind == "nn_unpool" {
+                UnpoolKind::Nearest
+            } else {
+                UnpoolKind::BedOfNails
+            };
+            let s = match args.leading() {
+                Some(Value::Int(n, _)) if n > 0 => (n, n),
+                Some(Value::Pair(a, b, _)) if a > 0 && b > 0 => (a, b),
+                v => {
+                    let span = v.map_or(layer.args_span, |v| v.span());
+                    args.error(
+                        span,
+                        format!(
+                            "the factor is a positive number or a pair `(h, w)`, e.g. `{k}(2)`"
+                        ),
+                    );
+                    return None;
+                }
+            };
+            LayerWhat::Unpool { kind, s }
+        }
+        "crop_concat" | "add" => {
+            let join = if kind == "add" {
+                SkipJoin::Add
+            } else {
+                SkipJoin::CropConcat
+            };
+            let from = match args.take("from") {
+                Some(Value::Word(w)) => w.clone(),
+                other => {
+                    let span = other.map_or(layer.args_span, |v| v.span());
+                    args.error(
+                        span,
+                        format!(
+                            "name the earlier layer whose maps join here, e.g. `{k}(from = d1)`"
+                        ),
+                    );
+                    return None;
+                }
+            };
+            LayerWhat::Skip { join, from }
         }
         "global_avg_pool" => LayerWhat::GlobalPool(PoolKind::Avg),
         "global_max_pool" => LayerWhat::GlobalPool(PoolKind::Max),
