@@ -46,10 +46,10 @@ struct Args {
     /// Test canvases (default: 2,000 from full MNIST, 300 from the sample).
     #[arg(long)]
     test_canvases: Option<usize>,
-    /// Passes over the training canvases (default: 6 on full MNIST, 5 on the sample).
+    /// Passes over the training canvases (default: 7 on full MNIST, 5 on the sample).
     #[arg(long)]
     epochs: Option<usize>,
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 8)]
     batch_size: usize,
     #[arg(long, default_value_t = 0.003)]
     lr: f32,
@@ -107,7 +107,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let (train_n, test_n, epochs) = match full {
-        true => (10_000, 2_000, 6),
+        true => (10_000, 2_000, 7),
         false => (1_500, 300, 5),
     };
     let spec = |count, seed| Canvases {

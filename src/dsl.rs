@@ -19,6 +19,9 @@
 //!         head_name: aux { layers },             (an extra output, from forward_train_aux)
 //!         name: block(Generic) -> [C, H, W],     (a generic block; the output is stated)
 //!         name: block(Inception<64, 96>) -> [..], (a block with size parameters)
+//!         crop_concat(from = name),              (an earlier layer's maps, centre-cropped,
+//!                                                 stacked before the current ones: U-Net)
+//!         add(from = name),                      (the same, added: FCN's score fusion)
 //!         ...
 //!     }
 //! }
@@ -384,6 +387,57 @@
 //! assert!(header.contains("\"layer1.0.bn2.running_var\""));
 //! assert!(!header.contains("body"));
 //! ```
+//!
+//! ## Skip connections: U-Net's copy and crop
+//!
+//! `crop_concat(from = d1)` joins the output of the earlier layer `d1` of
+//! the same sequence to the current maps: `d1`'s maps are centre-cropped to
+//! the current height and width, then stacked before the current maps
+//! along channels. `add(from = d1)` adds them instead (equal channels).
+//! The macro checks that the crop is whole (the earlier maps as large or
+//! larger by an even amount per axis) and names both layers when it is
+//! not; the types check it again through [`crate::formula::CropsTo`].
+//! Skips are for networks; a generic block's sizes are symbolic.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// One unpadded U-Net level: 12 → 8 kept, pooled to 4, 2, up to 4.
+//!     pub Level(input: [1, 12, 12]) {
+//!         c1: conv(8, k = 3), relu,
+//!         c2: conv(8, k = 3), d1: relu -> [8, 8, 8],
+//!         max_pool(k = 2),
+//!         c3: conv(16, k = 3), relu -> [16, 2, 2],
+//!         up: conv_transpose(8, k = 2, s = 2) -> [8, 4, 4],
+//!         crop_concat(from = d1) -> [16, 4, 4],
+//!         score: conv(2, k = 1),
+//!     }
+//! }
+//!
+//! let s = Level::<f32, Cpu>::summary();
+//! assert_eq!(s.output(), [Some(2), Some(4), Some(4)]);
+//! ```
+//!
+//! At an input of 11 the kept maps are 9x9 and the up-convolution's 8x8:
+//! *"`crop_concat(from = d1)`: `d1`'s 8x9x9 maps cannot be centre-cropped
+//! to the 8x8x8 maps of `up`: the heights differ by 1, an odd number, so
+//! the crop would not be centred"*.
+//!
+//! ```compile_fail
+//! use splotnet::prelude::*;
+//! network! {
+//!     Level(input: [1, 11, 11]) {
+//!         c1: conv(8, k = 3), d1: relu,
+//!         max_pool(k = 2),
+//!         up: conv_transpose(8, k = 2, s = 2),
+//!         crop_concat(from = d1),
+//!     }
+//! }
+//! ```
+//!
+//! `nn_unpool(2)` and `bed_of_nails(2)` upsample by a factor per axis
+//! (see [`crate::ops::unpool`]).
 //!
 //! ## Errors name the layer and the numbers
 //!

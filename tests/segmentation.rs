@@ -35,6 +35,17 @@ network! {
     }
 }
 
+network! {
+    /// SegNet's decoder step: unpool with the encoder pool's switches.
+    pub SegNetLevel(input: [2, 8, 8]) {
+        enc: conv(3, k = 3, p = 1),
+        p1: max_pool(k = 2) -> [3, 4, 4],
+        mid: conv(3, k = 1),
+        max_unpool(from = p1) -> [3, 8, 8],
+        dec: conv(2, k = 3, p = 1),
+    }
+}
+
 type Image<C, S> = Tensor<(usize, N<C>, N<S>, N<S>), f32, Cpu>;
 
 #[test]
@@ -133,11 +144,52 @@ fn fusion_unpools_adds_and_nails() {
     );
 }
 
-#[cfg(feature = "zoo")]
 #[test]
-fn the_papers_unet_maps_572_to_388_with_its_parameter_count() {
-    let s = splotnet::zoo::unet::UNet::<f32, Cpu>::summary();
-    assert_eq!(s.input, [Some(1), Some(572), Some(572)]);
-    assert_eq!(s.output(), [Some(2), Some(388), Some(388)]);
-    assert_eq!(s.params(), 31_030_658);
+fn max_unpooling_puts_values_back_at_the_pools_maxima() {
+    let dev: Cpu = Default::default();
+    let net = SegNetLevel::<f32, Cpu>::build(&dev);
+    let x: Image<U2, U8> =
+        dev.tensor_from_vec(values(2 * 64, 12), (1, N::new(), N::new(), N::new()));
+    let y = net.forward(x.clone()).unwrap();
+    let enc = net.enc.try_forward(x).unwrap();
+    let (pooled, switches) =
+        splotnet::ops::max_pool2d_switched(enc, Pool2dSpec::<U2>::new()).unwrap();
+    let mid = net.mid.try_forward(pooled).unwrap();
+    let back: Image<U3, U8> = splotnet::ops::max_unpool2d(mid, &switches).unwrap();
+    // a quarter of the unpooled values are set, the rest are zeros
+    let set = back.as_vec().iter().filter(|v| **v != 0.0).count();
+    assert_eq!(set, 3 * 16);
+    let want = net.dec.try_forward(back).unwrap();
+    assert_close(
+        &y.as_vec(),
+        &want.as_vec(),
+        1e-5,
+        "network against the written-out pass",
+    );
+    let s = SegNetLevel::<f32, Cpu>::summary();
+    assert_eq!(s.rows[3].kind, "MaxUnpool (switches of p1)");
+}
+
+network! {
+    /// FCN's upsampling: a transposed convolution without bias.
+    pub Upsample(input: [2, 4, 4]) {
+        up: conv_transpose(3, k = 4, s = 2, p = 1, bias = false) -> [3, 8, 8],
+    }
+}
+
+#[test]
+fn a_transposed_convolution_without_bias_has_only_its_kernels() {
+    let s = Upsample::<f32, Cpu>::summary();
+    assert_eq!(s.params(), 2 * 3 * 4 * 4);
+    assert_eq!(s.rows[0].kind, "ConvTranspose2d 4x4 (no bias)");
+    let dev: Cpu = Default::default();
+    let net = Upsample::<f32, Cpu>::build(&dev);
+    let names: Vec<String> = splotnet::state_dict::tensor_shapes(&net)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["up.weight"]);
+    // zero input, zero output: no bias is added
+    let x: Image<U2, U4> = dev.zeros_like(&(1, N::new(), N::new(), N::new()));
+    assert!(net.forward(x).unwrap().as_vec().iter().all(|v| *v == 0.0));
 }

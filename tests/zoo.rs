@@ -330,3 +330,11 @@ fn a_torchvision_state_dict_loads_into_resnet18() {
     assert_eq!(net.fc.bias.as_vec()[3], (fc_bias_index + 3) as f32 * 1e-3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_papers_unet_maps_572_to_388_with_its_parameter_count() {
+    let s = splotnet::zoo::unet::UNet::<f32, Cpu>::summary();
+    assert_eq!(s.input, [Some(1), Some(572), Some(572)]);
+    assert_eq!(s.output(), [Some(2), Some(388), Some(388)]);
+    assert_eq!(s.params(), 31_030_658);
+}

@@ -114,6 +114,7 @@ pub enum Op {
         groups: u64,
         win: Window,
         op: (u64, u64),
+        bias: bool,
     },
     /// LeNet's trainable subsampling: window sum x coefficient + bias, per map.
     Subsample {
@@ -143,6 +144,10 @@ pub enum Op {
         join: SkipJoin,
         from: Ident,
         from_shape: Shape,
+    },
+    /// Max-unpooling with the switches of the earlier max pool `from`.
+    MaxUnpool {
+        from: Ident,
     },
     Linear {
         name: Ident,
@@ -273,6 +278,7 @@ impl Step {
             | Op::Flatten
             | Op::Unpool { .. }
             | Op::Skip { .. }
+            | Op::MaxUnpool { .. }
             | Op::Act(_)
             | Op::Dropout(_)
             | Op::Lrn { .. } => None,
@@ -301,6 +307,9 @@ impl Step {
             } => format!("Conv2d {}x{} (no bias)", win.k.0, win.k.1),
             Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
             Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
+            Op::ConvTranspose {
+                win, bias: false, ..
+            } => format!("ConvTranspose2d {}x{} (no bias)", win.k.0, win.k.1),
             Op::ConvTranspose { win, .. } => format!("ConvTranspose2d {}x{}", win.k.0, win.k.1),
             Op::Pool { kind, win } => format!("{kind:?}Pool {}x{}", win.k.0, win.k.1),
             Op::GlobalPool(kind) => format!("Global{kind:?}Pool"),
@@ -311,6 +320,7 @@ impl Step {
                 s,
             } => format!("NearestUnpool {}x{}", s.0, s.1),
             Op::Unpool { s, .. } => format!("BedOfNails {}x{}", s.0, s.1),
+            Op::MaxUnpool { from } => format!("MaxUnpool (switches of {from})"),
             Op::Skip {
                 join,
                 from,

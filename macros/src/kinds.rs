@@ -38,7 +38,7 @@ const fn kind(
 pub const LAYERS: &[Kind] = &[
     kind("conv", "conv(O, k = K)", "`s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `bias` (`true`, or `false` for none), `inputs`, `table` (`lenet5` or a path to a `ConnectionTable` type), flag `exact`", "2D cross-correlation with bias; on a sequence, 1D; `O` may be arithmetic on a block's `C` (`C / 4`, `2 * C`)", true, true),
     kind("conv1d", "conv1d(O, k = K)", "as `conv`", "`conv` on a sequence", true, true),
-    kind("conv_transpose", "conv_transpose(O, k = K)", "`s`, `p`, `op` (output padding, below `s`), `d`, `groups`", "transposed convolution (up-convolution)", true, false),
+    kind("conv_transpose", "conv_transpose(O, k = K)", "`s`, `p`, `op` (output padding, below `s`), `d`, `groups`, `bias` (`false` for none)", "transposed convolution (up-convolution)", true, false),
     kind("subsample", "subsample(k = K)", "", "LeNet's trainable subsampling: window sum × coefficient + bias, per map", true, false),
     kind("batch_norm", "batch_norm", "`eps` (default 1e-5), `momentum` (default 0.1)", "per-channel batch normalisation, PyTorch's running statistics", true, true),
     kind("max_pool", "max_pool(k = K)", "`s` (default `k`), `p`, flag `exact` or `ceil` (PyTorch's `ceil_mode`)", "", false, true),
@@ -50,6 +50,7 @@ pub const LAYERS: &[Kind] = &[
     kind("global_max_pool", "global_max_pool", "", "maps to features", false, true),
     kind("nn_unpool", "nn_unpool(S)", "`(SH, SW)` for a factor per axis", "nearest-neighbour unpooling: each value fills its `S x S` block", false, false),
     kind("bed_of_nails", "bed_of_nails(S)", "as `nn_unpool`", "each value in its block's top-left cell, zeros elsewhere", false, false),
+    kind("max_unpool", "max_unpool(from = POOL)", "", "each value back where the earlier `max_pool` named `POOL` (same scope, networks only) found its window's maximum, zeros elsewhere; the input must be that pool's output shape", false, false),
     kind("crop_concat", "crop_concat(from = NAME)", "", "U-Net's copy and crop: the maps of earlier layer `NAME` (same scope, networks only) centre-cropped to the current size and stacked before the current maps; the crop must be whole", false, false),
     kind("add", "add(from = NAME)", "", "the maps of earlier layer `NAME`, centre-cropped, added to the current ones (same channels)", false, false),
     kind("flatten", "flatten", "", "static sizes only", false, true),

@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::Unsigned;
 
-use super::FanIn;
+use super::{uniform_init, BiasKind, FanIn, NoBias, WithBias};
 use crate::dims::{Size, N};
 use crate::formula::TransposedWindow;
 use crate::ops::conv::{TimesGroups, UnsignedList};
@@ -13,7 +13,8 @@ use crate::Error;
 
 /// A transposed convolution from `C` maps to `Og·G` maps with `KH x KW`
 /// kernels; stride, padding, output padding, dilation and groups in `Spec`
-/// (a [`ConvTranspose2dSpec`]). Tensors, PyTorch's layout: `weight: (C, Og, KH, KW)`, `bias: (Og·G,)`.
+/// (a [`ConvTranspose2dSpec`]). Tensors, PyTorch's layout: `weight: (C, Og, KH, KW)`, `bias: (Og·G,)`
+/// with [`WithBias`]; [`NoBias`] has none (FCN's upsampling layers).
 pub struct ConvTranspose2d<
     C: Size,
     O: Size,
@@ -23,16 +24,26 @@ pub struct ConvTranspose2d<
     Spec,
     E: Dtype,
     D: Storage<E>,
+    B: BiasKind = WithBias,
 > {
     /// The kernels.
     pub weight: Tensor<(N<C>, N<Og>, N<KH>, N<KW>), E, D>,
-    /// One bias per output map.
-    pub bias: Tensor<(N<O>,), E, D>,
+    /// One bias per output map (with [`WithBias`]), or `()`.
+    pub bias: B::Param<O, E, D>,
     spec: PhantomData<Spec>,
 }
 
-impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> Clone
-    for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+impl<
+        C: Size,
+        O: Size,
+        Og: Size,
+        KH: Size,
+        KW: Size,
+        Spec,
+        E: Dtype,
+        D: Storage<E>,
+        B: BiasKind,
+    > Clone for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D, B>
 {
     fn clone(&self) -> Self {
         ConvTranspose2d {
@@ -43,8 +54,17 @@ impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<
     }
 }
 
-impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>> FanIn
-    for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+impl<
+        C: Size,
+        O: Size,
+        Og: Size,
+        KH: Size,
+        KW: Size,
+        Spec,
+        E: Dtype,
+        D: Storage<E>,
+        B: BiasKind,
+    > FanIn for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D, B>
 {
     // PyTorch's fan-in for a transposed convolution's weight (C, Og, K, K): Og·K·K
     const FAN_IN: usize = Og::USIZE * KH::USIZE * KW::USIZE;
@@ -66,12 +86,45 @@ impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f3
     }
 }
 
-impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec, E: Dtype, D: Storage<E>>
-    dfdx::nn::NonMutableModule for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D>
+impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>>
+    TensorCollection<f32, D> for ConvTranspose2d<C, O, Og, KH, KW, Spec, f32, D, NoBias>
+{
+    type To<E2: Dtype, D2: Device<E2>> = ConvTranspose2d<C, O, Og, KH, KW, Spec, E2, D2, NoBias>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            Self::tensor(
+                "weight",
+                |s| &s.weight,
+                |s| &mut s.weight,
+                uniform_init::<Self, _, _>(),
+            ),
+            |weight| ConvTranspose2d {
+                weight,
+                bias: (),
+                spec: PhantomData,
+            },
+        )
+    }
+}
+
+impl<
+        C: Size,
+        O: Size,
+        Og: Size,
+        KH: Size,
+        KW: Size,
+        Spec,
+        E: Dtype,
+        D: Storage<E>,
+        B: BiasKind,
+    > dfdx::nn::NonMutableModule for ConvTranspose2d<C, O, Og, KH, KW, Spec, E, D, B>
 {
 }
 
-impl<B, C, O, Og, H, W, KH, KW, SH, SW, PH, PW, OPH, OPW, DH, DW, G, Dev, T>
+impl<B, C, O, Og, H, W, KH, KW, SH, SW, PH, PW, OPH, OPW, DH, DW, G, Dev, T, Bi>
     Module<Tensor<(B, N<C>, H, W), f32, Dev, T>>
     for ConvTranspose2d<
         C,
@@ -82,8 +135,10 @@ impl<B, C, O, Og, H, W, KH, KW, SH, SW, PH, PW, OPH, OPW, DH, DW, G, Dev, T>
         ConvTranspose2dSpec<SH, SW, PH, PW, OPH, OPW, DH, DW, G>,
         f32,
         Dev,
+        Bi,
     >
 where
+    Bi: BiasKind,
     B: Dim,
     C: Size,
     O: Size,
@@ -105,7 +160,7 @@ where
         conv_transpose2d(
             x,
             &self.weight,
-            Some(&self.bias),
+            Bi::tensor(&self.bias),
             ConvTranspose2dSpec::new(),
         )
     }

@@ -37,6 +37,7 @@ pub use conv::{
     ConvGeom, ConvTranspose2dSpec,
 };
 pub use lrn::{local_response_norm, Lrn, TryLrn};
+pub use pool::switches::{max_pool2d_switched, max_unpool2d, Switches};
 pub use pool::{
     avg_pool2d, global_avg_pool2d, global_max_pool2d, l2_pool2d, max_pool2d, Pool2dSpec, PoolGeom,
     PoolKind, TryPool2d,

@@ -13,7 +13,7 @@
 //!
 //! [`UNetPadded`] keeps each level's size with padded convolutions (so its
 //! output is as large as its input and the crops are empty), adds batch
-//! norm after each convolution and starts at 16 maps: the segmentation
+//! norm after each convolution and starts at 8 maps: the segmentation
 //! example's network for 64x64 canvases.
 //!
 //! ```
@@ -66,32 +66,32 @@ network! {
 }
 
 network! {
-    /// A padded U-Net for `1x64x64` images: three pools (16 to 128 maps),
+    /// A padded U-Net for `1x64x64` images: three pools (8 to 64 maps),
     /// batch norm after every 3x3 convolution, output `[CLASSES, 64, 64]`.
     pub UNetPadded<CLASSES = 11>(input: [1, 64, 64]) {
-        conv1_1: conv(16, k = 3, p = 1, bias = false), bn1_1: batch_norm, relu,
-        conv1_2: conv(16, k = 3, p = 1, bias = false), bn1_2: batch_norm, down1: relu,
+        conv1_1: conv(8, k = 3, p = 1, bias = false), bn1_1: batch_norm, relu,
+        conv1_2: conv(8, k = 3, p = 1, bias = false), bn1_2: batch_norm, down1: relu,
         max_pool(k = 2),
-        conv2_1: conv(32, k = 3, p = 1, bias = false), bn2_1: batch_norm, relu,
-        conv2_2: conv(32, k = 3, p = 1, bias = false), bn2_2: batch_norm, down2: relu,
+        conv2_1: conv(16, k = 3, p = 1, bias = false), bn2_1: batch_norm, relu,
+        conv2_2: conv(16, k = 3, p = 1, bias = false), bn2_2: batch_norm, down2: relu,
         max_pool(k = 2),
-        conv3_1: conv(64, k = 3, p = 1, bias = false), bn3_1: batch_norm, relu,
-        conv3_2: conv(64, k = 3, p = 1, bias = false), bn3_2: batch_norm, down3: relu,
-        max_pool(k = 2) -> [64, 8, 8],
-        conv4_1: conv(128, k = 3, p = 1, bias = false), bn4_1: batch_norm, relu,
-        conv4_2: conv(128, k = 3, p = 1, bias = false), bn4_2: batch_norm, relu,
-        up3: conv_transpose(64, k = 2, s = 2) -> [64, 16, 16],
-        crop_concat(from = down3) -> [128, 16, 16],
-        conv5_1: conv(64, k = 3, p = 1, bias = false), bn5_1: batch_norm, relu,
-        conv5_2: conv(64, k = 3, p = 1, bias = false), bn5_2: batch_norm, relu,
-        up2: conv_transpose(32, k = 2, s = 2),
-        crop_concat(from = down2) -> [64, 32, 32],
-        conv6_1: conv(32, k = 3, p = 1, bias = false), bn6_1: batch_norm, relu,
-        conv6_2: conv(32, k = 3, p = 1, bias = false), bn6_2: batch_norm, relu,
-        up1: conv_transpose(16, k = 2, s = 2),
-        crop_concat(from = down1) -> [32, 64, 64],
-        conv7_1: conv(16, k = 3, p = 1, bias = false), bn7_1: batch_norm, relu,
-        conv7_2: conv(16, k = 3, p = 1, bias = false), bn7_2: batch_norm, relu,
+        conv3_1: conv(32, k = 3, p = 1, bias = false), bn3_1: batch_norm, relu,
+        conv3_2: conv(32, k = 3, p = 1, bias = false), bn3_2: batch_norm, down3: relu,
+        max_pool(k = 2) -> [32, 8, 8],
+        conv4_1: conv(64, k = 3, p = 1, bias = false), bn4_1: batch_norm, relu,
+        conv4_2: conv(64, k = 3, p = 1, bias = false), bn4_2: batch_norm, relu,
+        up3: conv_transpose(32, k = 2, s = 2) -> [32, 16, 16],
+        crop_concat(from = down3) -> [64, 16, 16],
+        conv5_1: conv(32, k = 3, p = 1, bias = false), bn5_1: batch_norm, relu,
+        conv5_2: conv(32, k = 3, p = 1, bias = false), bn5_2: batch_norm, relu,
+        up2: conv_transpose(16, k = 2, s = 2),
+        crop_concat(from = down2) -> [32, 32, 32],
+        conv6_1: conv(16, k = 3, p = 1, bias = false), bn6_1: batch_norm, relu,
+        conv6_2: conv(16, k = 3, p = 1, bias = false), bn6_2: batch_norm, relu,
+        up1: conv_transpose(8, k = 2, s = 2),
+        crop_concat(from = down1) -> [16, 64, 64],
+        conv7_1: conv(8, k = 3, p = 1, bias = false), bn7_1: batch_norm, relu,
+        conv7_2: conv(8, k = 3, p = 1, bias = false), bn7_2: batch_norm, relu,
         score: conv(CLASSES, k = 1),
     }
 }

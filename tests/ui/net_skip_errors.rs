@@ -1,6 +1,6 @@
 // Skip connections: a skip from a layer that comes later (or does not
 // exist), one whose maps are smaller than the current ones, and an
-// addition of maps with different channels.
+// addition of maps with different channels; and a skip in a generic block.
 use splotnet::network;
 
 network! {
@@ -23,6 +23,13 @@ network! {
         d: conv(4, k = 1),
         c: conv(6, k = 1),
         add(from = d),
+    }
+}
+
+network! {
+    pub block Gen(input: [C, H, W]) {
+        a: conv(C, k = 1),
+        add(from = a),
     }
 }
 

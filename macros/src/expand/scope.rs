@@ -235,6 +235,14 @@ impl Pass<'_> {
                 _ => None,
             })
             .collect();
+        // the max pools whose switches a later unpooling reads
+        let switched: Vec<&Ident> = steps
+            .iter()
+            .filter_map(|s| match &s.op {
+                Op::MaxUnpool { from } => Some(from),
+                _ => None,
+            })
+            .collect();
         let keep = |s: &Step| match &s.label {
             Some(l) if kept.contains(&l) => {
                 let var = skip_var(l);
@@ -245,6 +253,27 @@ impl Pass<'_> {
             _ => quote!(),
         };
         for (i, s) in steps.iter().enumerate() {
+            match (&s.op, &s.label) {
+                (Op::Pool { win, .. }, Some(l)) if switched.contains(&l) => {
+                    let (var, spec) = (switch_var(l), super::types::pool_spec(win));
+                    let ty = tys.tensor(&s.out);
+                    let save = keep(s);
+                    stmts.push(quote_spanned!(s.span=>
+                        let (x, #var): (#ty, ::splotnet::ops::Switches) =
+                            ::splotnet::ops::max_pool2d_switched(x, <#spec as ::core::default::Default>::default())?;
+                        #save
+                    ));
+                    x = ty;
+                    continue;
+                }
+                (Op::MaxUnpool { from }, _) => {
+                    let (var, save, ty) = (switch_var(from), keep(s), tys.tensor(&s.out));
+                    stmts.push(quote_spanned!(s.span=> let x: #ty = ::splotnet::ops::max_unpool2d(x, &#var)?; #save));
+                    x = ty;
+                    continue;
+                }
+                _ => {}
+            }
             if let Op::Skip { join, from, .. } = &s.op {
                 let f = match join {
                     SkipJoin::CropConcat => quote!(crop_concat),
@@ -358,6 +387,11 @@ impl Pass<'_> {
 /// The local that keeps the output of step `label` for a skip connection.
 fn skip_var(label: &Ident) -> Ident {
     format_ident!("skip_{}", label)
+}
+
+/// The local that keeps the switches of max pool `label`.
+fn switch_var(label: &Ident) -> Ident {
+    format_ident!("switches_{}", label)
 }
 
 /// A batch of `shape` in a generic block: channels named, spatial sizes

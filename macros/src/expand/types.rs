@@ -61,6 +61,12 @@ pub(super) fn pool_type(kind: PoolKind, win: &Window) -> TokenStream {
         PoolKind::Avg => quote!(Avg),
         PoolKind::L2 => quote!(L2),
     };
+    let spec = pool_spec(win);
+    quote!(::splotnet::layers::Pool2d<::splotnet::layers::kind::#k, #spec>)
+}
+
+/// The `Pool2dSpec` type of a pooling window.
+pub(super) fn pool_spec(win: &Window) -> TokenStream {
     let (kh, kw, sh, sw, ph, pw) = (
         tn(win.k.0),
         tn(win.k.1),
@@ -70,7 +76,7 @@ pub(super) fn pool_type(kind: PoolKind, win: &Window) -> TokenStream {
         tn(win.p.1),
     );
     let m = rounding(win);
-    quote!(::splotnet::layers::Pool2d<::splotnet::layers::kind::#k, ::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>>)
+    quote!(::splotnet::ops::Pool2dSpec<#kh, #kw, #sh, #sw, #ph, #pw, #m>)
 }
 
 impl Tys {
@@ -207,8 +213,10 @@ impl Tys {
                 groups,
                 win,
                 op,
+                bias,
                 ..
             } => {
+                let no_bias = (!bias).then(|| quote!(, ::splotnet::layers::NoBias));
                 let (c, o, og, kh, kw) = (
                     self.chan(cin),
                     self.chan(out),
@@ -227,7 +235,7 @@ impl Tys {
                     tn(win.d.1),
                     tn(*groups),
                 );
-                quote!(::splotnet::layers::ConvTranspose2d<#c, #o, #og, #kh, #kw, ::splotnet::ops::ConvTranspose2dSpec<#sh, #sw, #ph, #pw, #oph, #opw, #dh, #dw, #g>, #ed>)
+                quote!(::splotnet::layers::ConvTranspose2d<#c, #o, #og, #kh, #kw, ::splotnet::ops::ConvTranspose2dSpec<#sh, #sw, #ph, #pw, #oph, #opw, #dh, #dw, #g>, #ed #no_bias>)
             }
             Op::BatchNorm { c, .. } => {
                 let c = self.chan(c);
@@ -245,6 +253,7 @@ impl Tys {
             | Op::Flatten
             | Op::Unpool { .. }
             | Op::Skip { .. }
+            | Op::MaxUnpool { .. }
             | Op::Act(_)
             | Op::Dropout(_)
             | Op::Lrn { .. } => return None,

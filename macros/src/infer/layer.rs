@@ -275,6 +275,12 @@ impl Infer<'_> {
                     format!("`{}` joins an earlier layer of a sequence", join.kind()),
                 ))
             }
+            LayerWhat::MaxUnpool { .. } => {
+                return Err(fail(
+                    spec.kind.span(),
+                    "`max_unpool` pairs with an earlier max pool of a sequence".into(),
+                ))
+            }
             LayerWhat::Linear { name, out, inputs } => {
                 let inp = match &input {
                     Shape::Flat(f) => f.clone(),
@@ -395,6 +401,7 @@ impl Infer<'_> {
                 win,
                 op,
                 groups,
+                bias,
             } => {
                 let (c, h, w) = maps()?;
                 let out = count(filters)?;
@@ -446,13 +453,18 @@ impl Infer<'_> {
                         groups: *groups,
                         win,
                         op,
+                        bias: *bias,
                     },
                     Shape::Maps {
                         c: out.clone(),
                         h: ho,
                         w: wo,
                     },
-                    weights.add(&out),
+                    if *bias {
+                        weights.add(&out)
+                    } else {
+                        weights.clone()
+                    },
                     plane(&h, &w).map(|p| p.mul(&weights)),
                     None,
                 )

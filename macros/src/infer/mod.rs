@@ -279,6 +279,9 @@ impl Infer<'_> {
                 What::Layer(LayerWhat::Skip { join, from }) => {
                     self.skip(spec, *join, from, &shape, &steps)
                 }
+                What::Layer(LayerWhat::MaxUnpool { from }) => {
+                    self.max_unpool(spec, from, &shape, &steps)
+                }
                 _ => self.step(spec, shape.clone(), field),
             };
             let step = match made {
@@ -397,12 +400,14 @@ impl Infer<'_> {
         let out_c = match join {
             SkipJoin::CropConcat => cs.add(c),
             SkipJoin::Add if cs == c || cs.fixed().is_none() || c.fixed().is_none() => c.clone(),
-            SkipJoin::Add => return Err(fail(
-                from.span(),
-                format!(
+            SkipJoin::Add => {
+                return Err(fail(
+                    from.span(),
+                    format!(
                     "adds maps of equal channels, but `{from}` gives {cs} and {current} have {c}"
                 ),
-            )),
+                ))
+            }
         };
         let zero = Size::Fixed(0);
         Ok(stepper(spec, input)(
@@ -416,6 +421,76 @@ impl Infer<'_> {
                 h: h.clone(),
                 w: w.clone(),
             },
+            zero.clone(),
+            Some(zero),
+            None,
+        ))
+    }
+
+    /// Max-unpooling with the switches of the earlier max pool `from`
+    /// among `earlier`: the current maps must be that pool's output, and
+    /// the result has its input's shape.
+    fn max_unpool(
+        &self,
+        spec: &Spec,
+        from: &Ident,
+        input: &Shape,
+        earlier: &[Step],
+    ) -> Result<Step, Fail> {
+        let call = format!("`max_unpool(from = {from})`");
+        let here = match &spec.label {
+            Some(l) => format!("{l}: {call}"),
+            None => call,
+        };
+        let fail = |span: Span, msg: String| -> Fail { (span, format!("{here}: {msg}")) };
+        if self.generic {
+            return Err(fail(
+                spec.kind.span(),
+                "max-unpooling pairs layers of a network; a generic block's sizes are symbolic"
+                    .into(),
+            ));
+        }
+        let Some(pool) = earlier
+            .iter()
+            .rev()
+            .find(|s| s.label.as_ref() == Some(from))
+        else {
+            return Err(fail(
+                from.span(),
+                format!("no layer `{from}` before this one in the same sequence; name the max pool whose switches to use"),
+            ));
+        };
+        if !matches!(
+            pool.op,
+            Op::Pool {
+                kind: PoolKind::Max,
+                ..
+            }
+        ) || !matches!(pool.input, Shape::Maps { .. })
+        {
+            return Err(fail(
+                from.span(),
+                format!("`{from}` is `{}`, not a 2D max pool: only a max pool records where each maximum was", pool.kind_name()),
+            ));
+        }
+        if &pool.out != input {
+            let current = match earlier.last().and_then(|s| s.label.as_ref()) {
+                Some(l) => format!("the {} maps of `{l}`", input.describe()),
+                None => format!("the current {} maps", input.describe()),
+            };
+            return Err(fail(
+                from.span(),
+                format!(
+                    "{current} do not pair with `{from}`, which pooled {} to {}: unpooling needs maps of the pool's output shape",
+                    pool.input.describe(),
+                    pool.out.describe()
+                ),
+            ));
+        }
+        let zero = Size::Fixed(0);
+        Ok(stepper(spec, input)(
+            Op::MaxUnpool { from: from.clone() },
+            pool.input.clone(),
             zero.clone(),
             Some(zero),
             None,

@@ -107,6 +107,7 @@ pub enum LayerWhat {
         win: WinSpec,
         op: PerAxis,
         groups: u64,
+        bias: bool,
     },
     Subsample {
         name: Ident,
@@ -127,6 +128,10 @@ pub enum LayerWhat {
     Unpool {
         kind: UnpoolKind,
         s: (u64, u64),
+    },
+    /// Max-unpooling with the switches of the earlier max pool `from`.
+    MaxUnpool {
+        from: Ident,
     },
     /// A skip connection from the earlier layer `from` of the same scope.
     Skip {
@@ -363,12 +368,14 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             let win = args.window(false);
             let op = args.per_axis("op").unwrap_or(PerAxis::One(0));
             let groups = args.positive("groups", 1);
+            let bias = args.boolean("bias", true);
             LayerWhat::ConvTranspose {
                 name: name?,
                 filters: filters?,
                 win: win?,
                 op,
                 groups,
+                bias,
             }
         }
         "subsample" => {
@@ -450,6 +457,20 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
                 }
             };
             LayerWhat::Unpool { kind, s }
+        }
+        "max_unpool" => {
+            let from = match args.take("from") {
+                Some(Value::Word(w)) => w.clone(),
+                other => {
+                    let span = other.map_or(layer.args_span, |v| v.span());
+                    args.error(
+                        span,
+                        "name the max pool whose switches this unpooling reads, e.g. `max_unpool(from = p1)`",
+                    );
+                    return None;
+                }
+            };
+            LayerWhat::MaxUnpool { from }
         }
         "crop_concat" | "add" => {
             let join = if kind == "add" {

@@ -32,9 +32,12 @@
 
 pub(crate) mod cpu;
 pub mod generic;
+pub mod switches;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unpool_tests;
 
 use core::marker::PhantomData;
 use dfdx::prelude::*;
@@ -216,38 +219,61 @@ where
     fn try_pool2d(
         self,
         kind: PoolKind,
-        _: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
+        spec: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
     ) -> Result<Self::Output> {
-        let x = self;
-        let op = kind.name();
-        let (b, c, h, w) = *x.shape();
-        let err = |m: String| Error::shape(op, m);
-        if M::ROUND == splotnet_sizes::Round::Ceil && kind != PoolKind::Max {
+        let (b, c, h, w) = *self.shape();
+        let (g, ho, wo) = geometry(kind, spec, (b, c, h, w))?;
+        Dev::pool(self, kind, &g, (b, c, ho, wo))
+    }
+}
+
+/// The geometry of pooling `(b, c, h, w)` maps over the windows of `spec`,
+/// and the output's height and width; the rules a pooling call must meet
+/// are checked here.
+#[allow(clippy::type_complexity)]
+pub(crate) fn geometry<B, C, H, W, KH, KW, SH, SW, PH, PW, M>(
+    kind: PoolKind,
+    _: Pool2dSpec<KH, KW, SH, SW, PH, PW, M>,
+    (b, c, h, w): (B, C, H, W),
+) -> Result<(PoolGeom, H::Output, W::Output)>
+where
+    B: Dim,
+    C: Dim,
+    KH: crate::dims::Size,
+    KW: crate::dims::Size,
+    SH: Unsigned,
+    SW: Unsigned,
+    PH: Unsigned,
+    PW: Unsigned,
+    M: Rounding,
+    H: SlidingWindow<N<KH>, SH, PH, U1, M>,
+    W: SlidingWindow<N<KW>, SW, PW, U1, M>,
+{
+    let op = kind.name();
+    let err = |m: String| Error::shape(op, m);
+    if M::ROUND == splotnet_sizes::Round::Ceil && kind != PoolKind::Max {
+        return Err(Error::shape(
+            op,
+            "ceil mode is for max pooling: PyTorch's divisor for a clipped average window is not implemented",
+        ));
+    }
+    for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
+        if 2 * p > k {
             return Err(Error::shape(
-                op,
-                "ceil mode is for max pooling: PyTorch's divisor for a clipped average window is not implemented",
-            ));
-        }
-        for (k, p) in [(KH::USIZE, PH::USIZE), (KW::USIZE, PW::USIZE)] {
-            if 2 * p > k {
-                return Err(Error::shape(
                 op,
                 format!("padding {p} is more than half the kernel {k}: a window could hold only padding"),
             ));
-            }
         }
-        let g = PoolGeom {
-            batch: b.size(),
-            channels: c.size(),
-            y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::ROUND)
-                .map_err(err)?,
-            x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::ROUND)
-                .map_err(err)?,
-        };
-        let ho: H::Output = g.y.output_dim().map_err(err)?;
-        let wo: W::Output = g.x.output_dim().map_err(err)?;
-        Dev::pool(x, kind, &g, (b, c, ho, wo))
     }
+    let g = PoolGeom {
+        batch: b.size(),
+        channels: c.size(),
+        y: AxisGeom::window(h.size(), KH::USIZE, SH::USIZE, PH::USIZE, 1, M::ROUND).map_err(err)?,
+        x: AxisGeom::window(w.size(), KW::USIZE, SW::USIZE, PW::USIZE, 1, M::ROUND).map_err(err)?,
+    };
+    let ho: H::Output = g.y.output_dim().map_err(err)?;
+    let wo: W::Output = g.x.output_dim().map_err(err)?;
+    Ok((g, ho, wo))
 }
 
 /// The Cpu pooling on dfdx's tape.
@@ -322,6 +348,27 @@ pub trait PoolKernel: crate::ops::F32Device {
     ) -> Result<Tensor<So, f32, Self, T>> {
         generic::pool(x, kind, g, out)
     }
+
+    /// Max pooling that also gives each window's arg-max in its input
+    /// plane (one per output, plane after plane).
+    fn max_pool_switched<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<(Tensor<So, f32, Self, T>, Vec<u32>)> {
+        switches::generic_switched(x, g, out)
+    }
+
+    /// Per-plane gather: output `o` of plane `p` is input `idx[p·n_out + o]`
+    /// of that plane, or 0 for [`switches::NONE`].
+    fn gather_planes<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        idx: std::sync::Arc<Vec<u32>>,
+        n_in: usize,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        switches::generic_gather(x, &idx, n_in, out)
+    }
 }
 
 impl PoolKernel for Cpu {
@@ -332,6 +379,23 @@ impl PoolKernel for Cpu {
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>> {
         pool_cpu(x, kind, g, out)
+    }
+
+    fn max_pool_switched<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<(Tensor<So, f32, Self, T>, Vec<u32>)> {
+        switches::cpu_switched(x, g, out)
+    }
+
+    fn gather_planes<Si: Shape, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        idx: std::sync::Arc<Vec<u32>>,
+        n_in: usize,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        switches::cpu_gather(x, idx, n_in, out)
     }
 }
 
