@@ -40,13 +40,13 @@ struct Args {
     /// Directory with the four MNIST IDX files (raw or .gz); default: $MNIST_DIR, else the embedded sample.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Training canvases (default: 10,000 from full MNIST, 1,500 from the sample).
+    /// Training canvases (default: 10,000 from full MNIST, 2,000 from the sample).
     #[arg(long)]
     train_canvases: Option<usize>,
     /// Test canvases (default: 2,000 from full MNIST, 300 from the sample).
     #[arg(long)]
     test_canvases: Option<usize>,
-    /// Passes over the training canvases (default: 7 on full MNIST, 5 on the sample).
+    /// Passes over the training canvases (default: 7 on full MNIST, 6 on the sample).
     #[arg(long)]
     epochs: Option<usize>,
     #[arg(long, default_value_t = 8)]
@@ -108,7 +108,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     };
     let (train_n, test_n, epochs) = match full {
         true => (10_000, 2_000, 7),
-        false => (1_500, 300, 5),
+        false => (2_000, 300, 6),
     };
     let spec = |count, seed| Canvases {
         count,

@@ -397,3 +397,112 @@ pub fn evaluate_segmenter<M: Segmenter>(
     }
     Ok((confusion, (loss_sum / set.len().max(1) as f64) as f32))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{embedded_sample, Canvases};
+    use crate::train::{OptimizerKind, Schedule};
+    use crate::zoo::unet::UNetPadded;
+
+    #[test]
+    fn iou_and_accuracy_from_the_confusion_matrix() {
+        let mut c = PixelConfusion::new(3);
+        // class 0: 6 right, 2 called 1; class 1: 3 right, 1 called 0; class 2 absent
+        for (t, p, n) in [(0, 0, 6), (0, 1, 2), (1, 1, 3), (1, 0, 1)] {
+            (0..n).for_each(|_| c.add(t, p));
+        }
+        assert_eq!(c.iou(0), Some(6.0 / 9.0));
+        assert_eq!(c.iou(1), Some(3.0 / 6.0));
+        assert_eq!(c.iou(2), None, "absent and never predicted");
+        assert!((c.mean_iou() - (6.0 / 9.0 + 0.5) / 2.0).abs() < 1e-6);
+        assert_eq!(c.accuracy(), 9.0 / 12.0);
+    }
+
+    #[test]
+    fn the_loss_is_the_mean_pixel_cross_entropy() {
+        let dev: Cpu = Default::default();
+        let v = crate::testing::values(2 * CANVAS_CLASSES * PLANE, 3);
+        let scores: PixelScores = dev.tensor_from_vec(v.clone(), (2, N::new(), N::new(), N::new()));
+        let labels: Vec<usize> = (0..2 * PLANE).map(|p| (p * 7) % CANVAS_CLASSES).collect();
+        let got = pixel_cross_entropy(scores, &labels).unwrap().array() as f64;
+        let mut want = 0.0f64;
+        for (p, &l) in labels.iter().enumerate() {
+            let (img, at) = (p / PLANE, p % PLANE);
+            let s = |c: usize| v[(img * CANVAS_CLASSES + c) * PLANE + at] as f64;
+            let lse = (0..CANVAS_CLASSES).map(|c| s(c).exp()).sum::<f64>().ln();
+            want += lse - s(l);
+        }
+        want /= labels.len() as f64;
+        assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+        let bad = vec![CANVAS_CLASSES; 2 * PLANE];
+        let scores: PixelScores = dev.zeros_like(&(2, N::new(), N::new(), N::new()));
+        let e = pixel_cross_entropy(scores, &bad).unwrap_err();
+        assert!(e.to_string().contains("label 11"), "{e}");
+    }
+
+    #[test]
+    fn a_resumed_run_ends_where_an_unbroken_one_does() {
+        let mnist = embedded_sample().unwrap();
+        let spec = |count, seed| Canvases {
+            count,
+            seed,
+            ..Canvases::default()
+        };
+        let train = CanvasSet::compose(&mnist.train, &spec(12, 1)).unwrap();
+        let test = CanvasSet::compose(&mnist.test, &spec(4, 2)).unwrap();
+        let dir = std::env::temp_dir().join(format!("splotnet-segresume-{}", std::process::id()));
+        let (whole_dir, cut_dir) = (dir.join("whole"), dir.join("cut"));
+        std::fs::create_dir_all(&whole_dir).unwrap();
+        std::fs::create_dir_all(&cut_dir).unwrap();
+        let config = |d: &std::path::Path, resume| TrainConfig {
+            epochs: 2,
+            batch_size: 4,
+            lr: 1e-3,
+            optimizer: OptimizerKind::Adam,
+            schedule: Schedule::Cosine,
+            checkpoint: Some(d.join("checkpoint.safetensors")),
+            resume,
+            ..TrainConfig::default()
+        };
+        // the same seed builds the same starting weights
+        let start = || UNetPadded::<f32, Cpu>::build(&Cpu::seed_from_u64(0));
+        // the unbroken run, whose files after epoch 1 are kept as if it had stopped there
+        let mut whole = start();
+        let files = ["checkpoint.safetensors", "checkpoint.optimizer.safetensors"];
+        let history = train_segmenter(&mut whole, &train, &test, &config(&whole_dir, false), |p| {
+            if let SegmentProgress::Epoch(m) = p {
+                if m.epoch == 1 {
+                    for f in files {
+                        std::fs::copy(whole_dir.join(f), cut_dir.join(f)).unwrap();
+                    }
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(history.len(), 2);
+        let mut resumed = start();
+        let mut from = None;
+        let rest = train_segmenter(&mut resumed, &train, &test, &config(&cut_dir, true), |p| {
+            if let SegmentProgress::Resumed(done) = p {
+                from = Some(done);
+            }
+        })
+        .unwrap();
+        assert_eq!((from, rest.len()), (Some(1), 1));
+        assert_eq!(rest[0].test_miou, history[1].test_miou);
+        let (a, b) = (&whole.conv1_1.weight, &resumed.conv1_1.weight);
+        assert_eq!(
+            a.as_vec(),
+            b.as_vec(),
+            "first layer after the resumed epoch"
+        );
+        let (a, b) = (&whole.conv4_2.weight, &resumed.conv4_2.weight);
+        assert_eq!(a.as_vec(), b.as_vec(), "bottleneck after the resumed epoch");
+        assert_eq!(
+            whole.bn3_1.running_var.as_vec(),
+            resumed.bn3_1.running_var.as_vec()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
