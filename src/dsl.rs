@@ -22,6 +22,9 @@
 //!         crop_concat(from = name),              (an earlier layer's maps, centre-cropped,
 //!                                                 stacked before the current ones: U-Net)
 //!         add(from = name),                      (the same, added: FCN's score fusion)
+//!         fuse: add(from = name) { layers },     (the earlier maps through layers first)
+//!         crop(to = input),                      (cut to an earlier size where they line up)
+//!         max_unpool(from = pool),               (values back at the pool's maxima)
 //!         ...
 //!     }
 //! }
@@ -436,8 +439,45 @@
 //! }
 //! ```
 //!
+//! A skip can take layers that the earlier maps go through first, FCN's
+//! score layers: `fuse: add(from = pool4) { score_pool4: conv(21, k = 1) }`
+//! (a skip with layers needs a name; `#[key = ""]` keeps the layers'
+//! tensors at the network's level, `score_pool4.weight`).
+//!
+//! `crop(to = NAME)` (or `to = input`) cuts the current maps to the height
+//! and width of an earlier layer's, at the offset where their outputs line
+//! up on the input image: the macro follows each output's centre and
+//! spacing through the windows and transposed convolutions (as Caffe's
+//! `coord_map` does), which gives FCN-32s its crop of 19 pixels. An offset
+//! that is not whole, or maps too small to hold the target, is a compile
+//! error.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     pub TinyFcn(input: [1, 16, 16]) {
+//!         c1: conv(4, k = 3, p = 5) -> [4, 24, 24],
+//!         p1: max_pool(k = 2) -> [4, 12, 12],
+//!         c2: conv(4, k = 3),
+//!         max_pool(k = 2) -> [4, 5, 5],
+//!         score: conv(2, k = 1),
+//!         up2: conv_transpose(2, k = 4, s = 2, bias = false) -> [2, 12, 12],
+//!         fuse: add(from = p1) { score_p1: conv(2, k = 1) },
+//!         up: conv_transpose(2, k = 4, s = 2, bias = false) -> [2, 26, 26],
+//!         crop(to = input) -> [2, 16, 16],
+//!     }
+//! }
+//!
+//! let s = TinyFcn::<f32, Cpu>::summary();
+//! assert_eq!(s.rows.last().unwrap().kind, "Crop to input at (5, 5)");
+//! ```
+//!
 //! `nn_unpool(2)` and `bed_of_nails(2)` upsample by a factor per axis
-//! (see [`crate::ops::unpool`]).
+//! (see [`crate::ops::unpool`]); `p1: max_pool(k = 2)` then
+//! `max_unpool(from = p1)` puts values back where the pool found its
+//! maxima (see [`crate::ops::pool::switches`]), and the maps it unpools
+//! must have the pool's output shape.
 //!
 //! ## Errors name the layer and the numbers
 //!

@@ -193,3 +193,69 @@ fn a_transposed_convolution_without_bias_has_only_its_kernels() {
     let x: Image<U2, U4> = dev.zeros_like(&(1, N::new(), N::new(), N::new()));
     assert!(net.forward(x).unwrap().as_vec().iter().all(|v| *v == 0.0));
 }
+
+network! {
+    /// A small FCN: scores upsampled 2x, fused with the finer pool's
+    /// scores, upsampled 2x again and cropped back to the input where the
+    /// two line up (5 pixels in: the padding of 5, less what the kernels
+    /// shift the centres).
+    pub TinyFcn(input: [1, 16, 16]) {
+        c1: conv(4, k = 3, p = 5) -> [4, 24, 24],
+        p1: max_pool(k = 2, ceil) -> [4, 12, 12],
+        c2: conv(4, k = 3) -> [4, 10, 10],
+        max_pool(k = 2, ceil) -> [4, 5, 5],
+        score: conv(2, k = 1),
+        up2: conv_transpose(2, k = 4, s = 2, bias = false) -> [2, 12, 12],
+        #[key = ""]
+        fuse: add(from = p1) { score_p1: conv(2, k = 1) },
+        up: conv_transpose(2, k = 4, s = 2, bias = false) -> [2, 26, 26],
+        crop(to = input) -> [2, 16, 16],
+    }
+}
+
+#[test]
+fn fcn_fusion_and_the_aligned_crop() {
+    let s = TinyFcn::<f32, Cpu>::summary();
+    assert_eq!(s.rows.last().unwrap().kind, "Crop to input at (5, 5)");
+    let fuse = s.row("fuse").unwrap();
+    assert_eq!(fuse.kind, "add(from = p1, 4x12x12) via score_p1");
+    let dev: Cpu = Default::default();
+    let net = TinyFcn::<f32, Cpu>::build(&dev);
+    let names: Vec<String> = splotnet::state_dict::tensor_shapes(&net)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(names.contains(&"score_p1.weight".to_string()), "{names:?}");
+    let x: Image<U1, U16> = dev.tensor_from_vec(values(256, 21), (1, N::new(), N::new(), N::new()));
+    let y = net.forward(x.clone()).unwrap();
+    let pool = Pool2d::<kind::Max, Pool2dSpec<U2>>::default();
+    let p1 = pool.try_forward(net.c1.try_forward(x).unwrap()).unwrap();
+    let p2 = pool
+        .try_forward(net.c2.try_forward(p1.clone()).unwrap())
+        .unwrap();
+    let up2 = net
+        .up2
+        .try_forward(net.score.try_forward(p2).unwrap())
+        .unwrap();
+    let fused = up2 + net.fuse.score_p1.try_forward(p1).unwrap();
+    let up = net.up.try_forward(fused).unwrap();
+    let want: Image<U2, U16> = splotnet::layers::crop_at::<
+        splotnet::typenum::U5,
+        splotnet::typenum::U5,
+        _,
+        _,
+        _,
+        _,
+        _,
+        _,
+        _,
+        _,
+    >(up, (N::new(), N::new()))
+    .unwrap();
+    assert_close(
+        &y.as_vec(),
+        &want.as_vec(),
+        1e-5,
+        "network against the written-out pass",
+    );
+}

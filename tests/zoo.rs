@@ -338,3 +338,63 @@ fn the_papers_unet_maps_572_to_388_with_its_parameter_count() {
     assert_eq!(s.output(), [Some(2), Some(388), Some(388)]);
     assert_eq!(s.params(), 31_030_658);
 }
+
+#[test]
+fn fcns_end_at_the_input_size_with_the_papers_crop_offsets() {
+    use splotnet::zoo::fcn::{Fcn16s, Fcn32s, Fcn8s};
+    let nets = [
+        (Fcn32s::<f32, Cpu>::summary(), 19),
+        (Fcn16s::<f32, Cpu>::summary(), 27),
+        (Fcn8s::<f32, Cpu>::summary(), 31),
+    ];
+    for (s, offset) in &nets {
+        assert_eq!(s.output(), [Some(21), Some(500), Some(500)], "{}", s.name);
+        let crop = &s.rows.last().unwrap().kind;
+        assert_eq!(
+            *crop,
+            format!("Crop to input at ({offset}, {offset})"),
+            "{}",
+            s.name
+        );
+    }
+    // the fusions centre-crop pool4's 44x44 scores to 34x34 and pool3's
+    // 88x88 to 70x70: by 5 and 9, the Caffe models' offsets
+    let fcn8 = &nets[2].0;
+    assert_eq!(fcn8.row("upscore2").unwrap().output[1], Some(34));
+    assert_eq!(
+        fcn8.row("fuse_pool4").unwrap().kind,
+        "add(from = pool4, 512x44x44) via score_pool4"
+    );
+    assert_eq!(fcn8.row("upscore_pool4").unwrap().output[1], Some(70));
+    assert_eq!(
+        fcn8.row("fuse_pool3").unwrap().kind,
+        "add(from = pool3, 256x88x88) via score_pool3"
+    );
+    // VGG-16 with its classifier as convolutions: the same weights, but
+    // 21 scores instead of 1000 and the upsampling kernels without bias
+    // (VGG-16 less its 1000-class layer, plus the 21-class scores)
+    let vgg16 = Vgg16::<f32, Cpu>::summary().params() - (4096 * 1000 + 1000);
+    let scores = 4096 * 21 + 21;
+    let fcn32 = vgg16 + scores + 21 * 21 * 64 * 64;
+    assert_eq!(nets[0].0.params(), fcn32);
+    let score_pool = |c: u64| c * 21 + 21;
+    let fcn16 = vgg16 + scores + score_pool(512) + 21 * 21 * (4 * 4 + 32 * 32);
+    assert_eq!(nets[1].0.params(), fcn16);
+    let fcn8 = vgg16 + scores + score_pool(512) + score_pool(256) + 21 * 21 * (16 + 16 + 16 * 16);
+    assert_eq!(nets[2].0.params(), fcn8);
+    let dev: Cpu = Default::default();
+    let net = Fcn8s::<f32, Cpu>::build(&dev);
+    let names: Vec<String> = ours(&net).into_iter().map(|(n, _)| n).collect();
+    for name in [
+        "conv1_1.weight",
+        "fc6.weight",
+        "score_pool4.weight",
+        "score_pool3.bias",
+        "upscore8.weight",
+    ] {
+        assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+    }
+    assert!(!names
+        .iter()
+        .any(|n| n.starts_with("upscore") && n.ends_with("bias")));
+}

@@ -144,6 +144,14 @@ pub enum Op {
         join: SkipJoin,
         from: Ident,
         from_shape: Shape,
+        /// The layers the earlier maps go through first, in the field named.
+        body: Option<(Ident, Vec<Step>)>,
+    },
+    /// The current maps cropped at `offset` to the height and width of
+    /// `to` (an earlier layer, or the input).
+    Crop {
+        to: Ident,
+        offset: (u64, u64),
     },
     /// Max-unpooling with the switches of the earlier max pool `from`.
     MaxUnpool {
@@ -272,12 +280,17 @@ impl Step {
             | Op::Aux { name, .. }
             | Op::Block { name, .. }
             | Op::Dense { name, .. } => Some(name),
+            Op::Skip {
+                body: Some((name, _)),
+                ..
+            } => Some(name),
             Op::Pool { .. }
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
             | Op::Unpool { .. }
-            | Op::Skip { .. }
+            | Op::Skip { body: None, .. }
+            | Op::Crop { .. }
             | Op::MaxUnpool { .. }
             | Op::Act(_)
             | Op::Dropout(_)
@@ -325,7 +338,20 @@ impl Step {
                 join,
                 from,
                 from_shape,
-            } => format!("{}(from = {from}, {})", join.kind(), from_shape.describe()),
+                body,
+            } => {
+                let via = body
+                    .as_ref()
+                    .and_then(|(_, b)| b.last())
+                    .and_then(|l| l.label.as_ref())
+                    .map_or(String::new(), |l| format!(" via {l}"));
+                format!(
+                    "{}(from = {from}, {}){via}",
+                    join.kind(),
+                    from_shape.describe()
+                )
+            }
+            Op::Crop { to, offset } => format!("Crop to {to} at ({}, {})", offset.0, offset.1),
             Op::Linear { .. } => "Linear".into(),
             Op::Act(a) => format!("{a:?}"),
             Op::Dropout(p) => format!("Dropout {p}"),
@@ -391,6 +417,10 @@ impl Step {
             Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
                 vec![(String::new(), body.as_slice())]
             }
+            Op::Skip {
+                body: Some((_, body)),
+                ..
+            } => vec![(String::new(), body.as_slice())],
             Op::Concat { branches, .. } => branches
                 .iter()
                 .map(|(b, s)| (format!("{b}."), s.as_slice()))

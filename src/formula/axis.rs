@@ -136,3 +136,38 @@ impl CropsTo<usize> for usize {
         }
     }
 }
+
+/// An axis of size `Self` that holds `Small` from offset `O` on (a crop
+/// at a given offset, FCN's): static sizes check `Self >= O + Small` as
+/// types; `usize` at run time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not hold `{Small}` from offset `{O}`",
+    label = "the crop runs past the end of the maps"
+)]
+pub trait CropsAt<O, Small: Dim>: Dim {
+    /// Checks the crop for runtime sizes (static ones are checked by the bound).
+    fn check_crop(&self, small: &Small) -> Result<(), String>;
+}
+
+impl<A, O, B> CropsAt<O, N<B>> for N<A>
+where
+    A: Size + typenum::IsGreaterOrEqual<typenum::Sum<O, B>, Output = typenum::B1>,
+    O: Unsigned + core::ops::Add<B>,
+    B: Size,
+{
+    fn check_crop(&self, _: &N<B>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<O: Unsigned> CropsAt<O, usize> for usize {
+    fn check_crop(&self, small: &usize) -> Result<(), String> {
+        match O::USIZE.checked_add(*small) {
+            Some(end) if end <= *self => Ok(()),
+            _ => Err(format!(
+                "{self} does not hold {small} from offset {}",
+                O::USIZE
+            )),
+        }
+    }
+}

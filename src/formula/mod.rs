@@ -37,7 +37,7 @@ mod axis;
 mod check;
 pub mod types;
 
-pub use axis::{CropsTo, SlidingWindow, TransposedWindow, Upscaled};
+pub use axis::{CropsAt, CropsTo, SlidingWindow, TransposedWindow, Upscaled};
 pub use check::SizeCheck;
 pub use types::{
     AcceptsRemainder, BitAsUnsigned, Ceil, ConvOut, ConvOutSize, ConvTransposeOut,

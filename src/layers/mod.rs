@@ -59,7 +59,7 @@ pub use lenet::{ConnectionTable, Subsample2d, TableConv2d};
 pub use linear::Linear;
 pub use pool::{kind, Pool2d, PoolKindType};
 pub use seq::{maps_as_seq, seq_as_maps, Conv1d};
-pub use skip::{center_crop, crop_add, crop_concat};
+pub use skip::{center_crop, crop_add, crop_at, crop_concat};
 pub use stateless::{AdaptiveAvgPool, AdaptiveMaxPool, Dropout, GlobalAvgPool, GlobalMaxPool};
 pub use unpool::{BedOfNails, NearestUnpool};
 

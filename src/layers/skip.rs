@@ -6,7 +6,7 @@
 
 use dfdx::prelude::*;
 
-use crate::formula::CropsTo;
+use crate::formula::{CropsAt, CropsTo};
 use crate::{Error, Result};
 
 /// The centre `h x w` of `x`: `(size - kept) / 2` rows and columns dropped
@@ -36,6 +36,33 @@ where
     let (hh, ww) = (h.size(), w.size());
     Ok(x.try_slice((.., .., oy..oy + hh, ox..ox + ww))?
         .try_reshape_like(&kept)?)
+}
+
+/// The `h x w` window of `x` from rows `OY` and columns `OX` on (FCN's
+/// final crop back to the input's size, at the offset where the two line
+/// up); the bounds check that the window fits.
+pub fn crop_at<OY, OX, B, C, Hs, Ws, H, W, D, T>(
+    x: Tensor<(B, C, Hs, Ws), f32, D, T>,
+    (h, w): (H, W),
+) -> Result<Tensor<(B, C, H, W), f32, D, T>>
+where
+    OY: typenum::Unsigned,
+    OX: typenum::Unsigned,
+    B: Dim,
+    C: Dim,
+    Hs: CropsAt<OY, H>,
+    Ws: CropsAt<OX, W>,
+    H: Dim,
+    W: Dim,
+    D: crate::ops::F32Device,
+    T: Tape<f32, D>,
+{
+    let (b, c, hs, ws) = *x.shape();
+    hs.check_crop(&h).map_err(|m| Error::shape("crop_at", m))?;
+    ws.check_crop(&w).map_err(|m| Error::shape("crop_at", m))?;
+    let (oy, ox) = (OY::USIZE, OX::USIZE);
+    Ok(x.try_slice((.., .., oy..oy + h.size(), ox..ox + w.size()))?
+        .try_reshape_like(&(b, c, h, w))?)
 }
 
 /// U-Net's copy and crop: the earlier, larger maps `skip` centre-cropped

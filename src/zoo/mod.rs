@@ -23,6 +23,8 @@
 #[cfg(feature = "zoo")]
 pub mod alexnet;
 pub mod densenet;
+#[cfg(feature = "zoo")]
+pub mod fcn;
 pub mod googlenet;
 #[cfg(feature = "zoo")]
 pub mod highway;

@@ -98,6 +98,18 @@ pub(super) fn child_scope<'a>(net: &Network, step: &'a Step, path: &[String]) ->
             gate_bias_milli: *gate_bias_milli,
         },
         Op::Aux { body, .. } => Join::Sequence(body),
+        Op::Skip {
+            body: Some((_, body)),
+            from_shape,
+            ..
+        } => {
+            return Some(Scope {
+                ty: block_type(&net.name, &p),
+                path: p,
+                input: from_shape.clone(),
+                join: Join::Sequence(body),
+            })
+        }
         Op::Concat { branches, .. } => Join::Concat {
             branches,
             out: &step.out,
@@ -145,6 +157,13 @@ fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut T
                 })
                 .collect(),
             Op::Residual { body, .. } | Op::Highway { body, .. } | Op::Aux { body, .. } => {
+                nested(net, tys, body, &p, out);
+                vec![]
+            }
+            Op::Skip {
+                body: Some((_, body)),
+                ..
+            } => {
                 nested(net, tys, body, &p, out);
                 vec![]
             }
@@ -274,12 +293,32 @@ impl Pass<'_> {
                 }
                 _ => {}
             }
-            if let Op::Skip { join, from, .. } = &s.op {
+            if let Op::Crop { offset, .. } = &s.op {
+                let (oy, ox) = (super::types::tn(offset.0), super::types::tn(offset.1));
+                let (ty, save) = (tys.tensor(&s.out), keep(s));
+                let dims = quote!((::splotnet::dims::N::new(), ::splotnet::dims::N::new()));
+                stmts.push(quote_spanned!(s.span=> let x: #ty = ::splotnet::layers::crop_at::<#oy, #ox, _, _, _, _, _, _, _, _>(x, #dims)?; #save));
+                x = ty;
+                continue;
+            }
+            if let Op::Skip {
+                join, from, body, ..
+            } = &s.op
+            {
                 let f = match join {
                     SkipJoin::CropConcat => quote!(crop_concat),
                     SkipJoin::Add => quote!(crop_add),
                 };
-                let skip = wet(skip_var(from).into_token_stream());
+                let earlier = wet(skip_var(from).into_token_stream());
+                let skip = match body {
+                    Some((name, _)) if mutable => {
+                        quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut self.#name, #earlier)?)
+                    }
+                    Some((name, _)) => {
+                        quote!(::splotnet::dfdx::nn::Module::try_forward(&self.#name, #earlier)?)
+                    }
+                    None => earlier,
+                };
                 let ty = tys.tensor(&s.out);
                 let save = keep(s);
                 stmts.push(

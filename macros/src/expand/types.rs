@@ -246,13 +246,15 @@ impl Tys {
             | Op::Concat { .. }
             | Op::Dense { .. }
             | Op::Highway { .. }
-            | Op::Aux { .. } => block(),
+            | Op::Aux { .. }
+            | Op::Skip { body: Some(_), .. } => block(),
             Op::Pool { .. }
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
             | Op::Unpool { .. }
-            | Op::Skip { .. }
+            | Op::Skip { body: None, .. }
+            | Op::Crop { .. }
             | Op::MaxUnpool { .. }
             | Op::Act(_)
             | Op::Dropout(_)

@@ -275,6 +275,12 @@ impl Infer<'_> {
                     format!("`{}` joins an earlier layer of a sequence", join.kind()),
                 ))
             }
+            LayerWhat::Crop { .. } => {
+                return Err(fail(
+                    spec.kind.span(),
+                    "`crop` reads an earlier layer of a sequence".into(),
+                ))
+            }
             LayerWhat::MaxUnpool { .. } => {
                 return Err(fail(
                     spec.kind.span(),

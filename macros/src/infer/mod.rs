@@ -12,6 +12,7 @@
 //! it has one, so later mistakes are reported too; without one, the scope
 //! stops there.
 
+mod align;
 mod blocks;
 mod layer;
 
@@ -263,7 +264,11 @@ impl Infer<'_> {
         nested: bool,
     ) -> Option<(Vec<Step>, Shape, Option<Field>)> {
         let mut steps = Vec::new();
+        let scope_input = input.clone();
         let (mut shape, mut field) = (input, field);
+        // where each step's outputs sit on the input image (top level only)
+        let start = (!nested).then_some(align::Align::INPUT);
+        let mut aligns: Vec<Option<align::Align>> = Vec::new();
         for spec in specs {
             if nested {
                 if let What::Block(BlockWhat::Aux { .. }) = spec.what {
@@ -276,8 +281,21 @@ impl Infer<'_> {
             }
             let annotated = self.annotation(spec, &shape);
             let made = match &spec.what {
-                What::Layer(LayerWhat::Skip { join, from }) => {
-                    self.skip(spec, *join, from, &shape, &steps)
+                What::Layer(LayerWhat::Skip { join, from, body }) => {
+                    self.skip(spec, *join, from, body.as_ref(), &shape, &steps)
+                }
+                What::Layer(LayerWhat::Crop { to }) => {
+                    let current = aligns.last().copied().unwrap_or(start);
+                    let target = match to.to_string().as_str() {
+                        "input" => Some((&scope_input, start)),
+                        _ => steps
+                            .iter()
+                            .zip(&aligns)
+                            .rev()
+                            .find(|(s, _)| s.label.as_ref() == Some(to))
+                            .map(|(s, a)| (&s.out, *a)),
+                    };
+                    self.crop(spec, to, &shape, current, target, steps.last())
                 }
                 What::Layer(LayerWhat::MaxUnpool { from }) => {
                     self.max_unpool(spec, from, &shape, &steps)
@@ -314,6 +332,7 @@ impl Infer<'_> {
             }
             shape = step.out.clone();
             field = step.field;
+            aligns.push(align::after(&step, aligns.last().copied().unwrap_or(start)));
             steps.push(step);
         }
         Some((steps, shape, field))
@@ -328,6 +347,7 @@ impl Infer<'_> {
         spec: &Spec,
         join: SkipJoin,
         from: &Ident,
+        body: Option<&(Ident, Vec<Spec>)>,
         input: &Shape,
         earlier: &[Step],
     ) -> Result<Step, Fail> {
@@ -358,6 +378,17 @@ impl Infer<'_> {
                 format!("no layer `{from}` before this one in the same sequence; a skip joins the maps of an earlier, named layer of its own scope"),
             ));
         };
+        // the earlier maps, through the body's layers if there are any
+        let (body, joined) = match body {
+            Some((name, specs)) => {
+                // an empty message: the body's errors are already reported
+                let (steps, out, _) = self
+                    .layers(specs, source.out.clone(), None, true)
+                    .ok_or((spec.kind.span(), String::new()))?;
+                (Some((name.clone(), steps)), out)
+            }
+            None => (None, source.out.clone()),
+        };
         let (
             Shape::Maps {
                 c: cs,
@@ -365,13 +396,13 @@ impl Infer<'_> {
                 w: ws,
             },
             Shape::Maps { c, h, w },
-        ) = (&source.out, input)
+        ) = (&joined, input)
         else {
             return Err(fail(
                 spec.kind.span(),
                 format!(
                     "joins 2D maps, but `{from}` gives {} and the previous layer {}",
-                    source.out.what(),
+                    joined.what(),
                     input.what()
                 ),
             ));
@@ -382,7 +413,7 @@ impl Infer<'_> {
             };
             let what = format!(
                 "`{from}`'s {} maps cannot be centre-cropped to {current}",
-                source.out.describe(),
+                joined.describe(),
             );
             if big < small {
                 return Err(fail(
@@ -415,11 +446,107 @@ impl Infer<'_> {
                 join,
                 from: from.clone(),
                 from_shape: source.out.clone(),
+                body,
             },
             Shape::Maps {
                 c: out_c,
                 h: h.clone(),
                 w: w.clone(),
+            },
+            zero.clone(),
+            Some(zero),
+            None,
+        ))
+    }
+
+    /// A crop of the current maps (of shape `input`, outputs placed by
+    /// `current`) to the size of `to`'s maps, at the offset where `to`'s
+    /// outputs (placed by its alignment) line up with them.
+    fn crop(
+        &self,
+        spec: &Spec,
+        to: &Ident,
+        input: &Shape,
+        current: Option<align::Align>,
+        target: Option<(&Shape, Option<align::Align>)>,
+        previous: Option<&Step>,
+    ) -> Result<Step, Fail> {
+        let call = format!("`crop(to = {to})`");
+        let here = match &spec.label {
+            Some(l) => format!("{l}: {call}"),
+            None => call,
+        };
+        let fail = |span: Span, msg: String| -> Fail { (span, format!("{here}: {msg}")) };
+        let Some((target, target_align)) = target else {
+            return Err(fail(
+                to.span(),
+                format!("no layer `{to}` before this one in the same sequence; crop to an earlier, named layer or to `input`"),
+            ));
+        };
+        let (Shape::Maps { c, h, w }, Shape::Maps { h: ht, w: wt, .. }) = (input, target) else {
+            return Err(fail(
+                spec.kind.span(),
+                format!(
+                    "crops 2D maps to 2D maps, not {} to {}",
+                    input.what(),
+                    target.what()
+                ),
+            ));
+        };
+        let (Some(hn), Some(wn), Some(htn), Some(wtn)) =
+            (h.fixed(), w.fixed(), ht.fixed(), wt.fixed())
+        else {
+            return Err(fail(
+                spec.kind.span(),
+                format!(
+                    "a crop needs sizes known to the compiler, not {} to {}",
+                    input.describe(),
+                    target.describe()
+                ),
+            ));
+        };
+        let (Some(a), Some(b)) = (current, target_align) else {
+            return Err(fail(
+                spec.kind.span(),
+                "where the maps sit on the input is not tracked through the layers before (unpooling, blocks, adaptive pools, or a nested sequence), so the offset is unknown".into(),
+            ));
+        };
+        let prev = previous.and_then(|s| s.label.as_ref()).map_or_else(
+            || "the current maps".to_string(),
+            |l| format!("`{l}`'s maps"),
+        );
+        let (oy, ox) = a
+            .offset_to(&b)
+            .map_err(|m| fail(to.span(), format!("{prev} and `{to}`'s: {m}")))?;
+        let mut offset = [0u64; 2];
+        let axes = [("height", oy, hn, htn), ("width", ox, wn, wtn)];
+        for (i, (axis, o, big, small)) in axes.into_iter().enumerate() {
+            match o.whole().filter(|v| *v >= 0).map(|v| v as u64) {
+                Some(v) if v + small <= big => offset[i] = v,
+                Some(v) => {
+                    return Err(fail(
+                        to.span(),
+                        format!("{prev} ({big} along the {axis}) do not hold `{to}`'s {small} from offset {v}"),
+                    ))
+                }
+                None => {
+                    return Err(fail(
+                        to.span(),
+                        format!("{prev} line up with `{to}`'s at offset {o} along the {axis}, not a whole number of pixels from the start"),
+                    ))
+                }
+            }
+        }
+        let zero = Size::Fixed(0);
+        Ok(stepper(spec, input)(
+            Op::Crop {
+                to: to.clone(),
+                offset: (offset[0], offset[1]),
+            },
+            Shape::Maps {
+                c: c.clone(),
+                h: ht.clone(),
+                w: wt.clone(),
             },
             zero.clone(),
             Some(zero),

@@ -133,10 +133,18 @@ pub enum LayerWhat {
     MaxUnpool {
         from: Ident,
     },
-    /// A skip connection from the earlier layer `from` of the same scope.
+    /// A skip connection from the earlier layer `from` of the same scope;
+    /// with a body (`add(from = pool4) { score: conv(21, k = 1) }`), named
+    /// `name`, the earlier maps go through it first.
     Skip {
         join: SkipJoin,
         from: Ident,
+        body: Option<(Ident, Vec<Spec>)>,
+    },
+    /// The current maps cropped to the size of the earlier layer `to` (or
+    /// the input, `to = input`), where the two line up.
+    Crop {
+        to: Ident,
     },
     Linear {
         name: Ident,
@@ -250,13 +258,20 @@ fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
     let kind = layer.kind.to_string();
     let mut args = Args::new(cx, layer);
     let what = match &layer.body {
+        Some(body) if matches!(kind.as_str(), "add" | "crop_concat") => {
+            skip_with_body(&mut args, &kind, body).map(What::Layer)
+        }
         Some(body) => block(&mut args, &kind, body).map(What::Block),
         None => plain(&mut args, &kind).map(What::Layer),
     };
     args.finish();
     let key = key_attr(cx, layer);
     let what = what?;
-    if key.as_deref() == Some("") && !matches!(what, What::Block(_)) {
+    let holds_layers = matches!(
+        what,
+        What::Block(_) | What::Layer(LayerWhat::Skip { body: Some(_), .. })
+    );
+    if key.as_deref() == Some("") && !holds_layers {
         cx.error(
             layer.kind.span(),
             format!("{}: only a block declared here can add no level to the keys (`#[key = \"\"]`); a layer's tensors need a name", label(layer)),
@@ -491,7 +506,25 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
                     return None;
                 }
             };
-            LayerWhat::Skip { join, from }
+            LayerWhat::Skip {
+                join,
+                from,
+                body: None,
+            }
+        }
+        "crop" => {
+            let to = match args.take("to") {
+                Some(Value::Word(w)) => w.clone(),
+                other => {
+                    let span = other.map_or(layer.args_span, |v| v.span());
+                    args.error(
+                        span,
+                        "name the layer (or `input`) whose size to crop to, e.g. `crop(to = input)`",
+                    );
+                    return None;
+                }
+            };
+            LayerWhat::Crop { to }
         }
         "global_avg_pool" => LayerWhat::GlobalPool(PoolKind::Avg),
         "global_max_pool" => LayerWhat::GlobalPool(PoolKind::Max),
@@ -591,6 +624,35 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             args.silence();
             return None;
         }
+    })
+}
+
+/// `add(from = pool4) { .. }`: a skip whose earlier maps go through the
+/// body's layers first; it holds them, so it needs a name.
+fn skip_with_body(args: &mut Args, kind: &str, body: &Body) -> Option<LayerWhat> {
+    let layer = args.layer;
+    let name = needs_name(
+        args,
+        &format!("`{kind}` with layers"),
+        &format!("fuse: {kind}(from = pool4) {{ score: conv(21, k = 1) }}"),
+    );
+    let LayerWhat::Skip { join, from, .. } = plain(args, kind)? else {
+        return None;
+    };
+    let Body::Layers(layers) = body else {
+        args.cx.error(
+            layer.kind.span(),
+            format!(
+                "{}: the layers of a skip are a list, not named branches",
+                label(layer)
+            ),
+        );
+        return None;
+    };
+    Some(LayerWhat::Skip {
+        join,
+        from,
+        body: Some((name?, specs(args.cx, layers))),
     })
 }
 

@@ -64,11 +64,23 @@ pub trait TimesGroups<G>: Dim {
     fn times(&self) -> Self::Output;
 }
 
-impl<U: Size + Mul<G>, G> TimesGroups<G> for N<U>
+/// One group: the channels themselves, with no arithmetic, so a size that
+/// is a network's parameter (`CLASSES`) needs no bound.
+impl<U: Size> TimesGroups<typenum::U1> for N<U> {
+    type Output = N<U>;
+    fn times(&self) -> Self::Output {
+        N::new()
+    }
+}
+
+/// Two groups or more (every such typenum is `UInt<UInt<..>, _>`, which
+/// `U1 = UInt<UTerm, B1>` is not, so the impls do not overlap).
+impl<U, A, B, C> TimesGroups<typenum::UInt<typenum::UInt<A, B>, C>> for N<U>
 where
-    Prod<U, G>: Size,
+    U: Size + Mul<typenum::UInt<typenum::UInt<A, B>, C>>,
+    Prod<U, typenum::UInt<typenum::UInt<A, B>, C>>: Size,
 {
-    type Output = N<Prod<U, G>>;
+    type Output = N<Prod<U, typenum::UInt<typenum::UInt<A, B>, C>>>;
     fn times(&self) -> Self::Output {
         N::new()
     }
