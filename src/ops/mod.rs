@@ -13,6 +13,7 @@
 pub mod adaptive;
 pub mod batch_norm;
 pub mod conv;
+pub mod conv3d;
 pub(crate) mod gemm;
 pub mod lrn;
 pub mod pool;
@@ -25,6 +26,9 @@ use dfdx::prelude::*;
 
 pub use batch_norm::BatchNormKernel;
 pub use conv::{ConvKernel, GroupInputOf, TryConv2d, UnsignedList};
+pub use conv3d::{
+    avg_pool3d, conv3d, max_pool3d, Conv3dGeom, Conv3dKernel, Conv3dSpec, Pool3dSpec,
+};
 pub use lrn::LrnKernel;
 pub use pool::PoolKernel;
 pub use tanh::TanhKernel;
@@ -59,11 +63,17 @@ impl<D: Device<f32> + HasErr<Err: crate::DeviceError>> F32Device for D {}
 /// them: `Cuda` with feature `cuda` does); `Cpu` overrides them with the
 /// fast kernels.
 pub trait Backend:
-    ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel + UnpoolKernel
+    ConvKernel + Conv3dKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel + UnpoolKernel
 {
 }
 
 impl<D> Backend for D where
-    D: ConvKernel + PoolKernel + LrnKernel + TanhKernel + BatchNormKernel + UnpoolKernel
+    D: ConvKernel
+        + Conv3dKernel
+        + PoolKernel
+        + LrnKernel
+        + TanhKernel
+        + BatchNormKernel
+        + UnpoolKernel
 {
 }

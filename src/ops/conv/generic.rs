@@ -61,7 +61,7 @@ fn transposed_index(g: &ConvGeom) -> Vec<usize> {
 
 /// `windows: (L, taps, batch, groups*cg)` times `weights: (groups, cg*taps, og)`
 /// gives `(batch, groups*og, L)`.
-fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
+pub(crate) fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
     windows: Tensor<(usize, usize, usize, usize), f32, D, T>,
     weights: Tensor<(usize, usize, usize), f32, D, T>,
     groups: usize,
@@ -80,7 +80,7 @@ fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
         .try_reshape_like(&(batch, groups * og, l))?)
 }
 
-fn add_bias<D: crate::ops::F32Device, T: Tape<f32, D>, O: Dim>(
+pub(crate) fn add_bias<D: crate::ops::F32Device, T: Tape<f32, D>, O: Dim>(
     y: Tensor<(usize, usize, usize), f32, D, T>,
     bias: Option<&Tensor<(O,), f32, D>>,
 ) -> Result<Tensor<(usize, usize, usize), f32, D, T>> {

@@ -385,6 +385,7 @@ macro_rules! unsigned_list {
     };
 }
 unsigned_list!(4: A, B, C, D);
+unsigned_list!(3: A, B, C);
 unsigned_list!(7: A, B, C, D, E, F, G);
 
 /// The convolution kernels of a device: [`conv2d`], [`conv1d`] and the true
