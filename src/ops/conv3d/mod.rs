@@ -18,7 +18,7 @@
 //! // one 8x8x8 volume, 2 filters of 3x3x3, padding 1: the size is kept
 //! let x: Tensor<(usize, N<U1>, N<U8>, N<U8>, N<U8>), f32, Cpu> =
 //!     dev.ones_like(&(1, N::new(), N::new(), N::new(), N::new()));
-//! let w: Tensor<(N<U2>, N<U1>, N<U3>, N<U3>, N<U3>), f32, Cpu> = dev.ones_like(&Default::default());
+//! let w: Tensor<(N<U2>, N<U1>, N<U3>, N<U3>, N<U3>), f32, Cpu> = dev.ones();
 //! let spec = Conv3dSpec::<(U1, U1, U1), (U1, U1, U1)>::new();
 //! let y: Tensor<(usize, N<U2>, N<U8>, N<U8>, N<U8>), f32, Cpu> = conv3d(x, &w, None, spec).unwrap();
 //! // an inner voxel sums all 27 inputs, a corner only 8
