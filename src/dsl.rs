@@ -7,7 +7,8 @@
 //! network! {
 //!     /// docs                                   (optional, any attributes)
 //!     pub Name(input: [C, H, W]) {               (H, W: numbers, or _ for a runtime size;
-//!                                                 [C, L] for sequences, [F] for features;
+//!                                                 [C, L] for sequences, [C, D, H, W] for
+//!                                                 volumes, [F] for features;
 //!                                                 Name<CLASSES = 1000>(..) adds a size
 //!                                                 parameter with its default)
 //!         name: kind(args) -> [C, H, W],         (name and annotation optional)
@@ -389,6 +390,34 @@
 //! assert!(header.contains("\"layer1.0.conv1.weight\""));
 //! assert!(header.contains("\"layer1.0.bn2.running_var\""));
 //! assert!(!header.contains("body"));
+//! ```
+//!
+//! ## Volumes: 3D convolution and pooling
+//!
+//! `input: [C, D, H, W]` declares volumes (video clips, fMRI, RGB
+//! volumes). `conv3d` (or `conv` on a volume), `max_pool` and `avg_pool`
+//! then slide along depth, height and width, each per-axis argument one
+//! number or a triple `(depth, height, width)`, and the size formula holds
+//! per axis; `batch_norm`, activations, dropout and the global pools work
+//! per channel as on maps. Blocks take 2D maps.
+//!
+//! ```
+//! use splotnet::prelude::*;
+//!
+//! network! {
+//!     /// 8-frame 16x16 clips to 3 classes.
+//!     pub Clip3d(input: [1, 8, 16, 16]) {
+//!         c1: conv3d(4, k = 3, p = 1) -> [4, 8, 16, 16],
+//!         bn1: batch_norm,
+//!         relu,
+//!         max_pool(k = (1, 2, 2)) -> [4, 8, 8, 8],
+//!         c2: conv(6, k = 3, s = (2, 1, 1)) -> [6, 3, 6, 6],
+//!         global_avg_pool,
+//!         fc: linear(3),
+//!     }
+//! }
+//!
+//! assert_eq!(Clip3d::<f32, Cpu>::summary().row("c1").unwrap().kind, "Conv3d 3x3x3");
 //! ```
 //!
 //! ## Skip connections: U-Net's copy and crop

@@ -259,3 +259,64 @@ fn fcn_fusion_and_the_aligned_crop() {
         "network against the written-out pass",
     );
 }
+
+network! {
+    /// A small 3D network for 8-frame 16x16 clips: the sizes along depth,
+    /// height and width are each the formula's.
+    pub Clip3d(input: [1, 8, 16, 16]) {
+        c1: conv3d(4, k = 3, p = 1) -> [4, 8, 16, 16],
+        bn1: batch_norm,
+        relu,
+        max_pool(k = (1, 2, 2)) -> [4, 8, 8, 8],
+        c2: conv(6, k = (3, 3, 3), s = (2, 1, 1)) -> [6, 3, 6, 6],
+        avg_pool(k = 3) -> [6, 1, 2, 2],
+        global_avg_pool,
+        fc: linear(3),
+    }
+}
+
+#[test]
+fn volumes_go_through_3d_layers_with_the_formula_per_axis() {
+    let s = Clip3d::<f32, Cpu>::summary();
+    assert_eq!(s.input, [Some(1), Some(8), Some(16), Some(16)]);
+    assert_eq!(s.row("c1").unwrap().kind, "Conv3d 3x3x3");
+    // 4·1·27 + 4, γ and β of 4, 6·4·27 + 6, 6·3 + 3
+    assert_eq!(s.params(), 112 + 8 + 654 + 21);
+    let dev: Cpu = Default::default();
+    let mut net = Clip3d::<f32, Cpu>::build(&dev);
+    type Clip = Tensor<(usize, N<U1>, N<U8>, N<U16>, N<U16>), f32, Cpu>;
+    let x: Clip = dev.tensor_from_vec(
+        values(2 * 8 * 256, 5),
+        (2, N::new(), N::new(), N::new(), N::new()),
+    );
+    let y = net.forward(x.clone()).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 3]);
+    // the same pass, written out with the 3D ops and the maps view
+    use splotnet::layers::{maps_as_vol, vol_as_maps, Pool3d};
+    use splotnet::ops::Pool3dSpec;
+    let (maps, dh) = vol_as_maps(net.c1.try_forward(x.clone()).unwrap()).unwrap();
+    let normed = maps_as_vol(net.bn1.try_forward(maps).unwrap(), dh)
+        .unwrap()
+        .relu();
+    let pooled = Pool3d::<kind::Max, Pool3dSpec<(U1, U2, U2)>>::default()
+        .try_forward(normed)
+        .unwrap();
+    let c2 = net.c2.try_forward(pooled).unwrap();
+    let avg = Pool3d::<kind::Avg, Pool3dSpec<(U3, U3, U3)>>::default()
+        .try_forward(c2)
+        .unwrap();
+    let want = net.fc.try_forward(avg.mean::<_, Axes3<2, 3, 4>>()).unwrap();
+    assert_close(
+        &y.as_vec(),
+        &want.as_vec(),
+        1e-5,
+        "network against the written-out pass",
+    );
+    // a training pass reaches the first layer's filters
+    let grads = net
+        .forward_train(x.traced(net.alloc_grads()))
+        .unwrap()
+        .sum()
+        .backward();
+    assert!(grads.get(&net.c1.weight).as_vec().iter().any(|g| *g != 0.0));
+}

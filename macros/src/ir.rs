@@ -23,6 +23,13 @@ pub enum Shape {
         l: Size,
     },
     Flat(Size),
+    /// Volumes: `c` channels of `d x h x w` (conv3d's input).
+    Vol {
+        c: Size,
+        d: Size,
+        h: Size,
+        w: Size,
+    },
 }
 
 impl Shape {
@@ -40,12 +47,13 @@ impl Shape {
             Shape::Maps { c, h, w } => vec![c.clone(), h.clone(), w.clone()],
             Shape::Seq { c, l } => vec![c.clone(), l.clone()],
             Shape::Flat(f) => vec![f.clone()],
+            Shape::Vol { c, d, h, w } => vec![c.clone(), d.clone(), h.clone(), w.clone()],
         }
     }
 
     pub fn channels(&self) -> &Size {
         match self {
-            Shape::Maps { c, .. } | Shape::Seq { c, .. } => c,
+            Shape::Maps { c, .. } | Shape::Seq { c, .. } | Shape::Vol { c, .. } => c,
             Shape::Flat(f) => f,
         }
     }
@@ -56,6 +64,7 @@ impl Shape {
             Shape::Maps { .. } => format!("{} maps", self.describe()),
             Shape::Seq { .. } => format!("{} sequences", self.describe()),
             Shape::Flat(f) => format!("{f} flat features"),
+            Shape::Vol { .. } => format!("{} volumes", self.describe()),
         }
     }
 }
@@ -105,6 +114,23 @@ pub enum Op {
         /// A connection table: only listed input maps feed an output map.
         table: Option<Table>,
         bias: bool,
+    },
+    /// 3D convolution: `depth` is the depth axis's `(k, s, p, d)`, `win`
+    /// the height's and width's.
+    Conv3d {
+        name: Ident,
+        cin: Size,
+        out: Size,
+        groups: u64,
+        depth: (u64, u64, u64, u64),
+        win: Window,
+        bias: bool,
+    },
+    /// 3D pooling: `depth` is the depth axis's `(k, s, p)`.
+    Pool3d {
+        kind: PoolKind,
+        depth: (u64, u64, u64),
+        win: Window,
     },
     /// Transposed convolution; `op` is the output padding per axis.
     ConvTranspose {
@@ -271,6 +297,7 @@ impl Step {
         match &self.op {
             Op::Conv { name, .. }
             | Op::ConvTranspose { name, .. }
+            | Op::Conv3d { name, .. }
             | Op::Subsample { name, .. }
             | Op::Linear { name, .. }
             | Op::BatchNorm { name, .. }
@@ -285,6 +312,7 @@ impl Step {
                 ..
             } => Some(name),
             Op::Pool { .. }
+            | Op::Pool3d { .. }
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
@@ -320,6 +348,18 @@ impl Step {
             } => format!("Conv2d {}x{} (no bias)", win.k.0, win.k.1),
             Op::Conv { win, .. } => format!("Conv2d {}x{}", win.k.0, win.k.1),
             Op::Subsample { k, .. } => format!("Subsample {k}x{k}"),
+            Op::Conv3d {
+                depth, win, bias, ..
+            } => format!(
+                "Conv3d {}x{}x{}{}",
+                depth.0,
+                win.k.0,
+                win.k.1,
+                if *bias { "" } else { " (no bias)" }
+            ),
+            Op::Pool3d { kind, depth, win } => {
+                format!("{kind:?}Pool3d {}x{}x{}", depth.0, win.k.0, win.k.1)
+            }
             Op::ConvTranspose {
                 win, bias: false, ..
             } => format!("ConvTranspose2d {}x{} (no bias)", win.k.0, win.k.1),
@@ -394,9 +434,11 @@ impl Step {
     /// counts its own) or an unknown size.
     pub fn weight_macs(&self) -> Option<Size> {
         match &self.op {
-            Op::Conv { .. } | Op::ConvTranspose { .. } | Op::Linear { .. } | Op::Highway { .. } => {
-                self.macs.clone()
-            }
+            Op::Conv { .. }
+            | Op::Conv3d { .. }
+            | Op::ConvTranspose { .. }
+            | Op::Linear { .. }
+            | Op::Highway { .. } => self.macs.clone(),
             Op::Residual {
                 projection: Some(p),
                 ..

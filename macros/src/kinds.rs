@@ -38,6 +38,7 @@ const fn kind(
 pub const LAYERS: &[Kind] = &[
     kind("conv", "conv(O, k = K)", "`s`, `p` (number, `(h, w)` or `same`), `d`, `groups`, `bias` (`true`, or `false` for none), `inputs`, `table` (`lenet5` or a path to a `ConnectionTable` type), flag `exact`", "2D cross-correlation with bias; on a sequence, 1D; `O` may be arithmetic on a block's `C` (`C / 4`, `2 * C`)", true, true),
     kind("conv1d", "conv1d(O, k = K)", "as `conv`", "`conv` on a sequence", true, true),
+    kind("conv3d", "conv3d(O, k = K)", "as `conv`, each per-axis argument a number or `(depth, height, width)`", "3D cross-correlation on volumes (`input: [C, D, H, W]`); `conv` on a volume is the same", true, false),
     kind("conv_transpose", "conv_transpose(O, k = K)", "`s`, `p`, `op` (output padding, below `s`), `d`, `groups`, `bias` (`false` for none)", "transposed convolution (up-convolution)", true, false),
     kind("subsample", "subsample(k = K)", "", "LeNet's trainable subsampling: window sum × coefficient + bias, per map", true, false),
     kind("batch_norm", "batch_norm", "`eps` (default 1e-5), `momentum` (default 0.1)", "per-channel batch normalisation, PyTorch's running statistics", true, true),
@@ -106,6 +107,23 @@ pub const BLOCKS: &[Kind] = &[
         true,
         false,
     ),
+];
+
+/// The kinds that take volumes (`input: [C, D, H, W]`): 3D convolution and
+/// pooling, and the per-channel and per-value layers.
+pub const ON_VOLUMES: &[&str] = &[
+    "conv",
+    "conv3d",
+    "max_pool",
+    "avg_pool",
+    "batch_norm",
+    "relu",
+    "tanh",
+    "sigmoid",
+    "scaled_tanh",
+    "dropout",
+    "global_avg_pool",
+    "global_max_pool",
 ];
 
 pub fn layer(name: &str) -> Option<&'static Kind> {

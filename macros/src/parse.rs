@@ -137,6 +137,8 @@ pub enum Arg {
 pub enum Value {
     Int(u64, Span),
     Pair(u64, u64, Span),
+    /// `(depth, height, width)`, for volumes.
+    Triple(u64, u64, u64, Span),
     Float(f64, Span),
     Bool(bool, Span),
     Word(Ident),
@@ -152,7 +154,7 @@ impl Value {
         match self {
             Value::Int(_, s) | Value::Pair(_, _, s) | Value::Float(_, s) | Value::Bool(_, s) => *s,
             Value::Word(w) => w.span(),
-            Value::Str(_, s) => *s,
+            Value::Str(_, s) | Value::Triple(_, _, _, s) => *s,
             Value::Path(p, _) => syn::spanned::Spanned::span(p),
             Value::Expr(e) => e.span(),
         }
@@ -352,6 +354,16 @@ impl Parse for Value {
             let a: LitInt = inner.parse()?;
             inner.parse::<Token![,]>()?;
             let b: LitInt = inner.parse()?;
+            if inner.peek(Token![,]) {
+                inner.parse::<Token![,]>()?;
+                let c: LitInt = inner.parse()?;
+                return Ok(Value::Triple(
+                    a.base10_parse()?,
+                    b.base10_parse()?,
+                    c.base10_parse()?,
+                    paren.span.join(),
+                ));
+            }
             return Ok(Value::Pair(
                 a.base10_parse()?,
                 b.base10_parse()?,

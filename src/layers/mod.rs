@@ -37,6 +37,7 @@ mod activation;
 mod batchnorm;
 mod blocks;
 mod conv;
+mod conv3d;
 mod conv_transpose;
 mod flatten;
 mod highway;
@@ -52,6 +53,7 @@ pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH
 pub use batchnorm::BatchNorm2d;
 pub use blocks::{concat_channels, residual_add, Downsample, StatedOutput};
 pub use conv::{BiasKind, Conv2d, NoBias, WithBias};
+pub use conv3d::{maps_as_vol, vol_as_maps, Conv3d, Pool3d};
 pub use conv_transpose::ConvTranspose2d;
 pub use flatten::Flatten;
 pub use highway::{highway_mix, HighwayGate};

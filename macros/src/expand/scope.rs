@@ -364,7 +364,18 @@ impl Pass<'_> {
             }
             if !tys.is_generic() {
                 let seq = matches!(s.input, Shape::Seq { .. });
+                let vol = matches!(s.input, Shape::Vol { .. });
                 let expr = match &s.op {
+                    // per-channel layers see a volume as C x (D·H) x W maps
+                    Op::BatchNorm { .. } if vol => quote!({
+                        let (x, dh) = ::splotnet::layers::vol_as_maps(x)?;
+                        let y = #call;
+                        ::splotnet::layers::maps_as_vol(y, dh)?
+                    }),
+                    Op::GlobalPool(_) if vol => quote!({
+                        let (x, _) = ::splotnet::layers::vol_as_maps(x)?;
+                        #call
+                    }),
                     Op::Conv {
                         name, table: None, ..
                     } if mutable && on_data && i == 0 && !seq => {
@@ -707,5 +718,11 @@ fn with_channels(shape: &Shape, c: Size) -> Shape {
         },
         Shape::Seq { l, .. } => Shape::Seq { c, l: l.clone() },
         Shape::Flat(_) => Shape::Flat(c),
+        Shape::Vol { d, h, w, .. } => Shape::Vol {
+            c,
+            d: d.clone(),
+            h: h.clone(),
+            w: w.clone(),
+        },
     }
 }

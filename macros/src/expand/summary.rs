@@ -129,7 +129,7 @@ fn connections(tys: &Tys, s: &Step, cpu: &TokenStream) -> TokenStream {
             .zip(w.fixed())
             .map(|((c, h), w)| c * h * w),
         Shape::Flat(f) => f.fixed(),
-        Shape::Seq { .. } => None,
+        Shape::Seq { .. } | Shape::Vol { .. } => None,
     };
     let count = match (&s.op, units) {
         (

@@ -163,7 +163,7 @@ impl Tys {
     ) -> TokenStream {
         let transform = match input {
             Shape::Flat(f) => self.linear(f, f, ed),
-            Shape::Maps { c, .. } | Shape::Seq { c, .. } => {
+            Shape::Maps { c, .. } | Shape::Seq { c, .. } | Shape::Vol { c, .. } => {
                 self.conv(c, c, 1, &Window::same(k), true, ed)
             }
         };
@@ -203,6 +203,26 @@ impl Tys {
                 ..
             } => self.conv(cin, out, *groups, win, *bias, ed),
             Op::Linear { inp, out, .. } => self.linear(inp, out, ed),
+            Op::Conv3d {
+                cin,
+                out,
+                groups,
+                depth,
+                win,
+                bias,
+                ..
+            } => {
+                let (cg, o) = (self.chan(&cin.div(*groups)), self.chan(out));
+                let (kd, kh, kw) = (tn(depth.0), tn(win.k.0), tn(win.k.1));
+                let s = (tn(depth.1), tn(win.s.0), tn(win.s.1));
+                let p = (tn(depth.2), tn(win.p.0), tn(win.p.1));
+                let d = (tn(depth.3), tn(win.d.0), tn(win.d.1));
+                let g = tn(*groups);
+                let (s0, s1, s2, p0, p1, p2, d0, d1, d2) =
+                    (s.0, s.1, s.2, p.0, p.1, p.2, d.0, d.1, d.2);
+                let no_bias = (!bias).then(|| quote!(, ::splotnet::layers::NoBias));
+                quote!(::splotnet::layers::Conv3d<#cg, #o, #kd, #kh, #kw, ::splotnet::ops::Conv3dSpec<(#s0, #s1, #s2), (#p0, #p1, #p2), (#d0, #d1, #d2), #g>, #ed #no_bias>)
+            }
             Op::Subsample { c, k, .. } => {
                 let (c, k) = (self.chan(c), tn(*k));
                 quote!(::splotnet::layers::Subsample2d<#c, #k, #ed>)
@@ -249,6 +269,7 @@ impl Tys {
             | Op::Aux { .. }
             | Op::Skip { body: Some(_), .. } => block(),
             Op::Pool { .. }
+            | Op::Pool3d { .. }
             | Op::AdaptivePool { .. }
             | Op::GlobalPool(_)
             | Op::Flatten
@@ -272,6 +293,18 @@ impl Tys {
         };
         match op {
             Op::Pool { kind, win } => unit(pool_type(*kind, win)),
+            Op::Pool3d { kind, depth, win } => {
+                let k = match kind {
+                    PoolKind::Max => quote!(Max),
+                    _ => quote!(Avg),
+                };
+                let (kd, kh, kw) = (tn(depth.0), tn(win.k.0), tn(win.k.1));
+                let (sd, sh, sw) = (tn(depth.1), tn(win.s.0), tn(win.s.1));
+                let (pd, ph, pw) = (tn(depth.2), tn(win.p.0), tn(win.p.1));
+                unit(
+                    quote!(::splotnet::layers::Pool3d<::splotnet::layers::kind::#k, ::splotnet::ops::Pool3dSpec<(#kd, #kh, #kw), (#sd, #sh, #sw), (#pd, #ph, #pw)>>),
+                )
+            }
             Op::AdaptivePool { kind, out } => {
                 let (oh, ow) = (tn(out.0), tn(out.1));
                 match kind {

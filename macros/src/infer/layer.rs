@@ -16,6 +16,16 @@ impl Infer<'_> {
         field: Option<Field>,
     ) -> Result<Step, Fail> {
         let what = match &spec.what {
+            What::Block(_) if matches!(input, Shape::Vol { .. }) => {
+                return Err((
+                    spec.kind.span(),
+                    format!(
+                        "{}: blocks take 2D maps; volumes ({}) go through plain layers",
+                        spec.label(),
+                        input.describe()
+                    ),
+                ))
+            }
             What::Block(b) => return self.block(spec, b, input, field),
             What::Layer(l) => l,
         };
@@ -47,13 +57,14 @@ impl Infer<'_> {
                 }
                 step
             }
+            Shape::Vol { .. } => self.volume_layer(spec, what, &input, field)?,
             _ => self.layer(spec, what, input.clone(), field, false)?,
         };
         step.input = input;
         Ok(step)
     }
 
-    fn layer(
+    pub(super) fn layer(
         &self,
         spec: &Spec,
         what: &LayerWhat,
@@ -80,6 +91,15 @@ impl Infer<'_> {
                     spec.kind.span(),
                     format!(
                         "conv1d slides along a sequence (`input: [C, L]`), but gets {}",
+                        input.what()
+                    ),
+                ))
+            }
+            LayerWhat::Conv { three_d: true, .. } => {
+                return Err(fail(
+                    spec.kind.span(),
+                    format!(
+                        "conv3d slides over volumes (`input: [C, D, H, W]`), but gets {}",
                         input.what()
                     ),
                 ))
@@ -518,6 +538,10 @@ impl Infer<'_> {
             match (seq, v) {
                 (false, v) => Ok(both(v)),
                 (true, PerAxis::One(n)) => Ok((neutral, n)),
+                (_, PerAxis::Triple(..)) => Err((
+                    spec.args_span,
+                    format!("{label}: `{key} = (d, h, w)` is for volumes (`input: [C, D, H, W]`)"),
+                )),
                 (true, PerAxis::Pair(..)) => Err((
                     spec.args_span,
                     format!("{label}: on a sequence `{key}` takes one number"),

@@ -15,6 +15,7 @@
 mod align;
 mod blocks;
 mod layer;
+mod volume;
 
 use proc_macro2::Span;
 use syn::Ident;
@@ -175,11 +176,17 @@ fn network_input(cx: &Ctxt, net: &Network) -> Option<Shape> {
             c: c.clone(),
             l: l.clone(),
         }),
+        (Some([c, d, h, w]), 4) => Some(Shape::Vol {
+            c: c.clone(),
+            d: d.clone(),
+            h: h.clone(),
+            w: w.clone(),
+        }),
         (Some([Size::Fixed(f)]), 1) => Some(Shape::Flat(Size::Fixed(*f))),
         _ => {
             cx.error(
                 net.input_span,
-                "expected `input: [channels, height, width]`, `input: [channels, length]` or `input: [features]`",
+                "expected `input: [channels, height, width]`, `input: [channels, length]`, `input: [channels, depth, height, width]` or `input: [features]`",
             );
             None
         }
@@ -648,6 +655,12 @@ impl Infer<'_> {
                 l: l.clone(),
             }),
             [f] => Ok(Shape::Flat(f.clone())),
+            [c, d, h, w] => Ok(Shape::Vol {
+                c: c.clone(),
+                d: d.clone(),
+                h: h.clone(),
+                w: w.clone(),
+            }),
             _ => {
                 self.cx.error(
                     *span,

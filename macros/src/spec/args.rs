@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 use syn::Ident;
 
-use super::{both, label, Inputs, Pad, PerAxis, WinSpec};
+use super::{both, depth, label, Inputs, Pad, PerAxis, WinSpec};
 use crate::diag::Ctxt;
 use crate::parse::{Arg, Layer, SizeExpr, Value};
 
@@ -127,6 +127,7 @@ impl<'a> Args<'a> {
         match self.take(key)? {
             Value::Int(n, _) => Some(PerAxis::One(*n)),
             Value::Pair(a, b, _) => Some(PerAxis::Pair(*a, *b)),
+            Value::Triple(a, b, c, _) => Some(PerAxis::Triple(*a, *b, *c)),
             v => {
                 self.error(
                     v.span(),
@@ -192,13 +193,16 @@ impl<'a> Args<'a> {
             }
             Some(Value::Int(n, _)) => Some(Pad::Axis(PerAxis::One(*n))),
             Some(Value::Pair(a, b, _)) => Some(Pad::Axis(PerAxis::Pair(*a, *b))),
+            Some(Value::Triple(a, b, c, _)) => Some(Pad::Axis(PerAxis::Triple(*a, *b, *c))),
             Some(v) => {
                 self.error(v.span(), "`p` takes a number, a pair or `same`");
                 None
             }
             None => None,
         };
-        let zero = |v: Option<PerAxis>| v.is_some_and(|v| both(v).0 == 0 || both(v).1 == 0);
+        let zero = |v: Option<PerAxis>| {
+            v.is_some_and(|v| both(v).0 == 0 || both(v).1 == 0 || depth(v) == Some(0))
+        };
         if zero(Some(k)) {
             self.error(span, "the kernel must be at least 1");
             return None;

@@ -19,6 +19,8 @@ use args::Args;
 pub enum PerAxis {
     One(u64),
     Pair(u64, u64),
+    /// `(depth, height, width)`: for volumes only.
+    Triple(u64, u64, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +102,8 @@ pub enum LayerWhat {
         inputs: Inputs,
         /// Written `conv1d`: only for sequences.
         one_d: bool,
+        /// Written `conv3d`: only for volumes.
+        three_d: bool,
     },
     ConvTranspose {
         name: Ident,
@@ -345,7 +349,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
         )
     };
     Some(match kind {
-        "conv" | "conv2d" | "conv1d" => {
+        "conv" | "conv2d" | "conv1d" | "conv3d" => {
             let name = layer_name();
             let filters = args.required_size("number of filters", "conv(16, k = 5)");
             let inputs = args.inputs();
@@ -374,6 +378,7 @@ fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
                 table,
                 inputs,
                 one_d: kind == "conv1d",
+                three_d: kind == "conv3d",
             }
         }
         "conv_transpose" => {
@@ -841,10 +846,19 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
 }
 
 /// Both axes of a value written for maps.
+/// The `(height, width)` of a per-axis value.
 pub fn both(v: PerAxis) -> (u64, u64) {
     match v {
         PerAxis::One(n) => (n, n),
-        PerAxis::Pair(a, b) => (a, b),
+        PerAxis::Pair(a, b) | PerAxis::Triple(_, a, b) => (a, b),
+    }
+}
+
+/// The depth of a per-axis value on a volume: a pair has none.
+pub fn depth(v: PerAxis) -> Option<u64> {
+    match v {
+        PerAxis::One(n) | PerAxis::Triple(n, _, _) => Some(n),
+        PerAxis::Pair(..) => None,
     }
 }
 
