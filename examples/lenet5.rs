@@ -17,7 +17,8 @@ use splotnet::data::{embedded_sample, load_dir, Mnist};
 use splotnet::plot::{feature_maps, filter_grid, training_curves};
 use splotnet::prelude::*;
 use splotnet::train::{
-    train, Digits, EpochMetrics, MnistClassifier, OptimizerKind, Progress, Schedule, TrainConfig,
+    prepare_run_dir, train, Digits, EpochMetrics, MnistClassifier, OptimizerKind, Progress,
+    Schedule, TrainConfig,
 };
 use splotnet::zoo::lenet5::{LeNet5, LeNet5Modern};
 use std::path::PathBuf;
@@ -95,6 +96,9 @@ fn main() {
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = args.threads {
+        if n == 0 {
+            return Err("--threads must be at least 1".into());
+        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()?;
@@ -118,14 +122,6 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         data.train.len(),
         data.test.len()
     );
-    std::fs::create_dir_all(&args.out)?;
-    if args.resume && !args.out.join("checkpoint.safetensors").exists() {
-        return Err(format!(
-            "--resume: no checkpoint in {} to continue from",
-            args.out.display()
-        )
-        .into());
-    }
     let dev = Cpu::seed_from_u64(args.seed);
     match args.model {
         Model::Classic => {
@@ -145,8 +141,6 @@ fn go<M: MnistClassifier>(
     mut model: M,
     summary: splotnet::summary::Summary,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    println!("{summary}");
-    std::fs::write(args.out.join("summary.txt"), summary.to_string())?;
     let config = TrainConfig {
         epochs: args.epochs,
         batch_size: args.batch_size,
@@ -171,6 +165,11 @@ fn go<M: MnistClassifier>(
         resume: args.resume,
         augment: args.augment.then_some(splotnet::data::Distortion::DEFAULT),
     };
+    // refuse bad settings and an occupied run directory before writing anything
+    config.validate_for(data)?;
+    prepare_run_dir(&args.out, "checkpoint.safetensors", args.resume)?;
+    println!("{summary}");
+    std::fs::write(args.out.join("summary.txt"), summary.to_string())?;
     let csv_path = args.out.join("metrics.csv");
     // a resumed run keeps the rows of the epochs it continues from
     let mut rows: Vec<EpochMetrics> = if args.resume {

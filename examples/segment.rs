@@ -23,7 +23,7 @@ use splotnet::prelude::*;
 use splotnet::train::segment::{
     check_run, predicted_classes, train_segmenter, Canvas, SegmentEpoch, SegmentProgress, Segmenter,
 };
-use splotnet::train::{OptimizerKind, Schedule, TrainConfig};
+use splotnet::train::{prepare_run_dir, OptimizerKind, Schedule, TrainConfig};
 use splotnet::zoo::unet::UNetPadded;
 use std::path::{Path, PathBuf};
 
@@ -153,7 +153,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         augment: None,
     };
     check_run(&train, &test, &config)?;
-    prepare_run_dir(&args.out, args.resume)?;
+    prepare_run_dir(&args.out, "checkpoint.safetensors", args.resume)?;
     let summary = UNetPadded::<f32, Cpu>::summary();
     println!("{summary}");
     std::fs::write(args.out.join("summary.txt"), summary.to_string())?;
@@ -246,28 +246,6 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
-}
-
-/// Refuses to overwrite a finished or stopped run unless it is resumed.
-fn prepare_run_dir(out: &Path, resume: bool) -> Result<(), Box<dyn std::error::Error>> {
-    if out.exists() && !out.is_dir() {
-        return Err(format!("--out {}: exists and is not a directory", out.display()).into());
-    }
-    let checkpoint = out.join("checkpoint.safetensors");
-    match (resume, checkpoint.exists()) {
-        (true, false) => Err(format!(
-            "--resume: no checkpoint in {} to continue from",
-            out.display()
-        )
-        .into()),
-        (false, true) => Err(format!(
-            "{} already holds a run; pass --resume to continue it, or choose another --out",
-            out.display()
-        )
-        .into()),
-        _ => Ok(std::fs::create_dir_all(out)
-            .map_err(|e| format!("cannot create {}: {e}", out.display()))?),
-    }
 }
 
 /// Eight test canvases beside their true and predicted labels.

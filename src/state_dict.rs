@@ -43,6 +43,38 @@ pub fn tensor_shapes<M: TensorCollection<f32, D>, D: Device<f32>>(
     names.0
 }
 
+/// The elements of each tensor `model` trains (those an optimiser
+/// updates), in visiting order: what an optimiser's state must match.
+pub fn trained_sizes<M: TensorCollection<f32, D>, D: Device<f32>>(model: &M) -> Vec<usize> {
+    let mut sizes = Trained(Vec::new());
+    // the visitor never fails
+    let _ = M::iter_tensors(&mut RecursiveWalker {
+        m: model,
+        f: &mut sizes,
+    });
+    sizes.0
+}
+
+/// The names and shapes of a safetensors file's tensors, sorted by name;
+/// an unreadable or damaged file is an error naming it.
+pub fn file_shapes(path: impl AsRef<Path>) -> crate::Result<Vec<(String, Vec<usize>)>> {
+    let path = path.as_ref();
+    let bad = |m: String| Error::data(path, m);
+    let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let file = SafeTensors::deserialize(&bytes).map_err(|e| {
+        bad(format!(
+            "not a complete safetensors file ({e:?}); the checkpoint is damaged or was truncated"
+        ))
+    })?;
+    let mut out: Vec<(String, Vec<usize>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(n, t)| (n, t.shape().to_vec()))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// Loads the safetensors file at `path` into `model`, whose state-dict
 /// names must be the file's: every tensor of the model present, of its
 /// shape and `f32`, and nothing else in the file except PyTorch's
@@ -122,6 +154,26 @@ impl<D: Device<f32>> TensorVisitor<f32, D> for Names {
     ) -> Result<Option<Tensor<S, f32, D>>, ()> {
         self.0
             .push((name, t.shape().concrete().into_iter().collect()));
+        Ok(None)
+    }
+}
+
+struct Trained(Vec<usize>);
+
+impl<D: Device<f32>> TensorVisitor<f32, D> for Trained {
+    type Viewer = ViewTensorRef;
+    type Err = ();
+    type E2 = f32;
+    type D2 = D;
+
+    fn visit<S: Shape>(
+        &mut self,
+        opts: TensorOptions<S, f32, D>,
+        t: &Tensor<S, f32, D>,
+    ) -> Result<Option<Tensor<S, f32, D>>, ()> {
+        if opts.do_gradient_update {
+            self.0.push(t.shape().num_elements());
+        }
         Ok(None)
     }
 }

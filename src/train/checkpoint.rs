@@ -21,10 +21,15 @@ pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) ->
 /// checkpoint written in the same epoch.
 pub(crate) fn fingerprint(path: &Path) -> crate::Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::data(path, format!("cannot read: {e}")))?;
+    Ok(fnv(&bytes))
+}
+
+/// FNV-1a (64 bit) of `bytes`, as 16 hex digits.
+pub(crate) fn fnv(bytes: &[u8]) -> String {
     let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
     });
-    Ok(format!("{hash:016x}"))
+    format!("{hash:016x}")
 }
 
 /// The optimiser state's file beside the model checkpoint `model`:

@@ -7,6 +7,7 @@
 mod checkpoint;
 mod metrics;
 mod optim;
+mod run_dir;
 pub mod segment;
 #[cfg(test)]
 mod tests;
@@ -15,8 +16,9 @@ pub use crate::io::write_atomically;
 pub use checkpoint::{optimizer_path, save_atomically};
 pub use metrics::{Confusion, EpochMetrics};
 pub use optim::Optimizer;
+pub use run_dir::prepare_run_dir;
 
-use dfdx::nn::{LoadFromSafetensors, ZeroGrads};
+use dfdx::nn::ZeroGrads;
 use dfdx::prelude::*;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -119,6 +121,54 @@ pub struct TrainConfig {
     pub augment: Option<crate::data::Distortion>,
 }
 
+impl TrainConfig {
+    /// Checks the settings a run cannot go on with (no epoch, empty
+    /// batches, a learning rate that is not a positive number, a momentum
+    /// outside `[0, 1)`, a negative or non-finite weight decay), so that a
+    /// caller refuses them before writing anything.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |m: String| Err(Error::shape("training settings", m));
+        if self.epochs == 0 {
+            return bad("the number of epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return bad("the batch size must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!(
+                "the learning rate must be a positive number, got {}",
+                self.lr
+            ));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return bad(format!(
+                "the weight decay must be zero or positive, got {}",
+                self.weight_decay
+            ));
+        }
+        if let OptimizerKind::Sgd { momentum } = self.optimizer {
+            if !(0.0..1.0).contains(&momentum) {
+                return bad(format!("the momentum must be in [0, 1), got {momentum}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// [`TrainConfig::validate`], and the data: both splits must hold digits.
+    pub fn validate_for(&self, data: &Mnist) -> crate::Result<()> {
+        self.validate()?;
+        for (name, split) in [("training", &data.train), ("test", &data.test)] {
+            if split.is_empty() {
+                return Err(Error::shape(
+                    "training settings",
+                    format!("the {name} split has no digits"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for TrainConfig {
     /// The anchor's settings: SGD, lr 0.05, momentum 0.9, batch 64.
     fn default() -> Self {
@@ -194,6 +244,7 @@ fn run_fields(c: &TrainConfig) -> Vec<(&'static str, String)> {
         ("epochs", c.epochs.to_string()),
         ("batch_size", c.batch_size.to_string()),
         ("lr", c.lr.to_string()),
+        ("optimizer_settings", format!("{:?}", c.optimizer)),
         ("weight_decay", c.weight_decay.to_string()),
         ("schedule", format!("{:?}", c.schedule)),
         ("augment", format!("{:?}", c.augment)),
@@ -209,6 +260,9 @@ fn resume<M: TensorCollection<f32, Cpu>>(
     config: &TrainConfig,
 ) -> crate::Result<usize> {
     let state_path = optimizer_path(path);
+    // the model's file first: a damaged one is named as such, not as a
+    // mismatch with the optimiser state
+    let saved = crate::state_dict::file_shapes(path)?;
     let meta = opt.load(&state_path)?;
     for (key, value) in run_fields(config) {
         let saved = meta.get(key).map_or("(missing)", String::as_str);
@@ -219,18 +273,43 @@ fn resume<M: TensorCollection<f32, Cpu>>(
             ));
         }
     }
+    // another network's checkpoint: its tensors are not this model's
+    let ours = crate::state_dict::tensor_shapes(model);
+    if meta.get("network").map(String::as_str) != Some(network_key(&ours).as_str()) {
+        let first_difference = ours
+            .iter()
+            .find(|t| !saved.contains(t))
+            .map(|(n, s)| format!("this model's `{n}` {s:?} is not in it"))
+            .or_else(|| {
+                saved
+                    .iter()
+                    .find(|t| !ours.contains(t))
+                    .map(|(n, s)| format!("its `{n}` {s:?} is not in this model"))
+            })
+            .unwrap_or_else(|| "the tensors are the same, the network recorded is not".into());
+        return Err(Error::data(
+            path,
+            format!("the checkpoint was written by another network: {first_difference}; resume with the model that wrote it"),
+        ));
+    }
     if meta.get("model").map(String::as_str) != Some(checkpoint::fingerprint(path)?.as_str()) {
         return Err(Error::data(
             path,
             "the model checkpoint is not the one the optimiser state was saved with (a run stopped between the two writes?)",
         ));
     }
-    model
-        .load_safetensors(path)
-        .map_err(|e| Error::data(path, format!("cannot load the checkpoint: {e:?}")))?;
+    opt.check_against(model, &state_path)?;
+    crate::state_dict::load_state_dict(model, path)?;
     meta.get("epochs_done")
         .and_then(|e| e.parse().ok())
         .ok_or_else(|| Error::data(&state_path, "the optimiser state lacks `epochs_done`"))
+}
+
+/// A key of a network's tensors, names and shapes in order: two networks
+/// share it only if a checkpoint of one fits the other.
+fn network_key(tensors: &[(String, Vec<usize>)]) -> String {
+    let text: String = tensors.iter().map(|(n, s)| format!("{n}{s:?};")).collect();
+    checkpoint::fnv(text.as_bytes())
 }
 
 /// Saves the model, then the optimiser state tied to it.
@@ -248,6 +327,10 @@ fn checkpoint<M: TensorCollection<f32, Cpu>>(
         .collect();
     meta.insert("epochs_done".into(), epochs_done.to_string());
     meta.insert("model".into(), checkpoint::fingerprint(path)?);
+    meta.insert(
+        "network".into(),
+        network_key(&crate::state_dict::tensor_shapes(model)),
+    );
     opt.save(&optimizer_path(path), meta)
 }
 
@@ -261,6 +344,7 @@ pub fn train<M: MnistClassifier>(
     config: &TrainConfig,
     mut progress: impl FnMut(Progress),
 ) -> crate::Result<Vec<EpochMetrics>> {
+    config.validate_for(data)?;
     let mut opt = Optimizer::new(config.optimizer, config.lr, config.weight_decay);
     let mut first = 0;
     if config.resume {

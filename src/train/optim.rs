@@ -104,6 +104,7 @@ impl Optimizer {
         meta.insert("optimizer".into(), self.kind_name().into());
         meta.insert("steps".into(), self.steps.to_string());
         meta.insert("slots".into(), self.first.len().to_string());
+        meta.insert("checksum".into(), self.checksum());
         let bytes: Vec<(String, Vec<u8>)> = self
             .first
             .iter()
@@ -184,10 +185,59 @@ impl Optimizer {
                 .collect::<crate::Result<Vec<_>>>()?,
             OptimizerKind::Sgd { .. } => vec![vec![]; slots],
         };
-        self.steps = steps;
-        self.first = first;
-        self.second = second;
+        let loaded = Optimizer {
+            steps,
+            first,
+            second,
+            ..self.clone()
+        };
+        if field("checksum")? != &loaded.checksum() {
+            return Err(bad(
+                "the optimiser state is corrupt: its values do not match the checksum saved with them".into(),
+            ));
+        }
+        *self = loaded;
         Ok(meta)
+    }
+
+    /// FNV-1a of the step count and every state value: a flipped bit in
+    /// the file changes it.
+    fn checksum(&self) -> String {
+        let mut bytes = self.steps.to_le_bytes().to_vec();
+        for slot in self.first.iter().chain(&self.second) {
+            bytes.extend((slot.len() as u64).to_le_bytes());
+            bytes.extend(slot.iter().flat_map(|v| v.to_le_bytes()));
+        }
+        super::checkpoint::fnv(&bytes)
+    }
+
+    /// Checks the loaded state against `model`'s trained tensors: one slot
+    /// per tensor, each as long as it (a state from another network, or
+    /// one of the right kind but the wrong shapes, is refused).
+    pub fn check_against<M: TensorCollection<f32, Cpu>>(
+        &self,
+        model: &M,
+        path: &Path,
+    ) -> crate::Result<()> {
+        let sizes: Vec<usize> = crate::state_dict::trained_sizes(model);
+        // a fresh state (no step taken) has no slots yet
+        if self.first.is_empty() {
+            return Ok(());
+        }
+        let lens: Vec<usize> = self.first.iter().map(Vec::len).collect();
+        if lens != sizes {
+            return Err(Error::data(
+                path,
+                format!(
+                    "the optimiser state holds {} slots of sizes {:?}, but the model trains {} tensors of sizes {:?}",
+                    lens.len(),
+                    lens,
+                    sizes.len(),
+                    sizes
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn kind_name(&self) -> &'static str {

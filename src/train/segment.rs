@@ -250,18 +250,7 @@ pub fn predicted_classes(scores: &[f32]) -> Vec<u8> {
 /// anything, so a bad setting loses nothing.
 pub fn check_run(train: &CanvasSet, test: &CanvasSet, config: &TrainConfig) -> crate::Result<()> {
     let bad = |m: String| Err(Error::shape("train_segmenter", m));
-    if config.epochs == 0 {
-        return bad("--epochs must be at least 1".into());
-    }
-    if config.batch_size == 0 {
-        return bad("--batch-size must be at least 1".into());
-    }
-    if !(config.lr.is_finite() && config.lr > 0.0) {
-        return bad(format!(
-            "the learning rate must be a positive number, got {}",
-            config.lr
-        ));
-    }
+    config.validate()?;
     for (name, set) in [("training", train), ("test", test)] {
         if set.is_empty() {
             return bad(format!("the {name} set has no canvases"));

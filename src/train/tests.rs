@@ -243,3 +243,136 @@ fn resuming_with_other_settings_or_a_bad_state_is_a_clear_error() {
     assert!(broken.contains("model.optimizer.safetensors"), "{broken}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A finished two-epoch run of `LeNet5` in its own directory: the data, the
+/// settings and the checkpoint's path.
+fn finished_run(tag: &str) -> (Mnist, TrainConfig, std::path::PathBuf) {
+    let data = small(64);
+    let dir = std::env::temp_dir().join(format!("splotnet-{tag}-{}", std::process::id()));
+    let path = dir.join("model.safetensors");
+    let config = TrainConfig {
+        epochs: 2,
+        checkpoint: Some(path.clone()),
+        ..TrainConfig::default()
+    };
+    let mut net = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    train(&mut net, &data, &config, |_| {}).unwrap();
+    (data, config, path)
+}
+
+fn resume_lenet<M: MnistClassifier>(
+    mut net: M,
+    data: &Mnist,
+    config: &TrainConfig,
+) -> Result<usize, String> {
+    let config = TrainConfig {
+        resume: true,
+        ..config.clone()
+    };
+    train(&mut net, data, &config, |_| {})
+        .map(|h| h.len())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn another_networks_checkpoint_or_other_optimiser_settings_are_refused() {
+    use crate::zoo::lenet5::LeNet5Modern;
+    let (data, config, path) = finished_run("othernet");
+    let modern = LeNet5Modern::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    let e = resume_lenet(modern, &data, &config).unwrap_err();
+    assert!(e.contains("written by another network"), "{e}");
+    let classic = || LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    let other_momentum = TrainConfig {
+        optimizer: OptimizerKind::Sgd { momentum: 0.5 },
+        ..config.clone()
+    };
+    let e = resume_lenet(classic(), &data, &other_momentum).unwrap_err();
+    assert!(e.contains("optimizer_settings"), "{e}");
+    assert_eq!(resume_lenet(classic(), &data, &config), Ok(0));
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[test]
+fn a_flipped_byte_or_a_truncated_checkpoint_is_named_as_such() {
+    let (data, config, path) = finished_run("damaged");
+    let classic = || LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(1));
+    // one byte of the optimiser's values, near the end of the file
+    let state = optimizer_path(&path);
+    let good = std::fs::read(&state).unwrap();
+    let mut flipped = good.clone();
+    let at = flipped.len() - 3;
+    flipped[at] ^= 0x40;
+    std::fs::write(&state, &flipped).unwrap();
+    let e = resume_lenet(classic(), &data, &config).unwrap_err();
+    assert!(e.contains("corrupt"), "{e}");
+    std::fs::write(&state, &good).unwrap();
+    // the model's file cut short
+    let model = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &model[..model.len() - 100]).unwrap();
+    let e = resume_lenet(classic(), &data, &config).unwrap_err();
+    assert!(
+        e.contains("model.safetensors") && e.contains("truncated"),
+        "{e}"
+    );
+    assert!(!e.contains("between the two writes"), "{e}");
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[test]
+fn settings_a_run_cannot_use_are_refused_before_it_starts() {
+    let data = small(64);
+    let base = TrainConfig::default();
+    let cases = [
+        (
+            TrainConfig {
+                epochs: 0,
+                ..base.clone()
+            },
+            "epochs",
+        ),
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..base.clone()
+            },
+            "batch size",
+        ),
+        (
+            TrainConfig {
+                lr: -1.0,
+                ..base.clone()
+            },
+            "learning rate",
+        ),
+        (
+            TrainConfig {
+                lr: f32::NAN,
+                ..base.clone()
+            },
+            "learning rate",
+        ),
+        (
+            TrainConfig {
+                optimizer: OptimizerKind::Sgd { momentum: 1.5 },
+                ..base.clone()
+            },
+            "momentum",
+        ),
+    ];
+    for (config, what) in cases {
+        let mut net = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(0));
+        let e = train(&mut net, &data, &config, |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(what), "{what}: {e}");
+    }
+    let empty = Mnist {
+        train: Split::new(vec![], vec![]).unwrap(),
+        test: data.test.clone(),
+    };
+    let mut net = LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(0));
+    let e = train(&mut net, &empty, &base, |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("training split has no digits"), "{e}");
+}
