@@ -4,11 +4,12 @@
 //! Every file is validated (present, IDX magic, kind, 28x28, length) before
 //! anything reads it, so bad input gives an [`Error`] naming the file.
 //!
-//! The complete dataset (60,000 + 10,000 digits) is read by the `mnist`
-//! crate, from the directory itself or, for gzipped files, from a private
-//! staging directory removed afterwards. That crate hard-codes those counts
-//! and panics on any other, so other sizes (the embedded sample, subsets) are
-//! read directly from the validated bytes.
+//! The complete dataset as four raw files (60,000 + 10,000 digits) is read
+//! by the `mnist` crate. That crate hard-codes those counts and panics on
+//! any other, and reads only raw files, so gzipped files (decoded in
+//! memory: nothing is written to disk, so an interrupted load leaves
+//! nothing behind) and other sizes (the embedded sample, subsets) are read
+//! directly from the validated bytes.
 
 use std::fs;
 use std::io::Read;
@@ -44,6 +45,11 @@ enum Found {
 fn find(dir: &Path, name: &str) -> Result<Found, Error> {
     let raw = dir.join(name);
     let gz = dir.join(format!("{name}.gz"));
+    for path in [&raw, &gz] {
+        if path.is_dir() {
+            return Err(Error::data(path, "is a directory, not a data file"));
+        }
+    }
     if raw.is_file() {
         Ok(Found::Raw(raw))
     } else if gz.is_file() {
@@ -67,73 +73,63 @@ fn gunzip(file: &Path, bytes: &[u8]) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// A staging directory removed when dropped.
-struct Staging(PathBuf);
-
-impl Staging {
-    fn new() -> Result<Self, Error> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("splotnet-mnist-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&dir)
-            .map_err(|e| Error::data(&dir, format!("cannot create a staging directory: {e}")))?;
-        Ok(Staging(dir))
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+/// One of the four files, validated: where it is, its kind, and its bytes
+/// when they are already in memory (decoded gzip).
+struct Checked {
+    path: PathBuf,
+    kind: IdxKind,
+    bytes: Option<Vec<u8>>,
 }
 
 /// Loads and validates MNIST from `dir` (the four standard names, each raw or `.gz`).
 pub fn load_dir(dir: &Path) -> Result<Mnist, Error> {
+    if !dir.exists() {
+        return Err(Error::data(dir, "no such directory"));
+    }
     if !dir.is_dir() {
-        return Err(Error::data(dir, "not a directory"));
+        return Err(Error::data(
+            dir,
+            "is a file, not a directory of MNIST files",
+        ));
     }
     let found: Vec<Found> = FILES
         .iter()
         .map(|n| find(dir, n))
         .collect::<Result<_, _>>()?;
-    let all_raw = found.iter().all(|f| matches!(f, Found::Raw(_)));
-    let staging = if all_raw { None } else { Some(Staging::new()?) };
-    let mut kinds = Vec::new();
-    for (i, f) in found.iter().enumerate() {
+    let mut checked = Vec::new();
+    for (i, f) in found.into_iter().enumerate() {
         let expect_images = i % 2 == 0;
-        match f {
+        checked.push(match f {
             Found::Raw(path) => {
-                let len = fs::metadata(path)
-                    .map_err(|e| Error::data(path, e.to_string()))?
+                let len = fs::metadata(&path)
+                    .map_err(|e| Error::data(&path, e.to_string()))?
                     .len() as usize;
                 let mut head = [0u8; 16];
                 let mut file =
-                    fs::File::open(path).map_err(|e| Error::data(path, e.to_string()))?;
+                    fs::File::open(&path).map_err(|e| Error::data(&path, e.to_string()))?;
                 let n = file
                     .read(&mut head)
-                    .map_err(|e| Error::data(path, e.to_string()))?;
-                kinds.push(validate(path, &head[..n], len, expect_images)?);
-                if let Some(st) = &staging {
-                    fs::copy(path, st.0.join(FILES[i]))
-                        .map_err(|e| Error::data(path, e.to_string()))?;
+                    .map_err(|e| Error::data(&path, e.to_string()))?;
+                let kind = validate(&path, &head[..n], len, expect_images)?;
+                Checked {
+                    path,
+                    kind,
+                    bytes: None,
                 }
             }
             Found::Gz(path) => {
-                let packed = fs::read(path).map_err(|e| Error::data(path, e.to_string()))?;
-                let bytes = gunzip(path, &packed)?;
-                kinds.push(validate(path, &bytes, bytes.len(), expect_images)?);
-                let st = staging
-                    .as_ref()
-                    .expect("staging exists when a file is gzipped");
-                fs::write(st.0.join(FILES[i]), &bytes)
-                    .map_err(|e| Error::data(path, e.to_string()))?;
+                let packed = fs::read(&path).map_err(|e| Error::data(&path, e.to_string()))?;
+                let bytes = gunzip(&path, &packed)?;
+                let kind = validate(&path, &bytes, bytes.len(), expect_images)?;
+                Checked {
+                    path,
+                    kind,
+                    bytes: Some(bytes),
+                }
             }
-        }
+        });
     }
-    let base = staging.as_ref().map_or(dir, |s| s.0.as_path());
-    read_validated(base, &kinds, dir)
+    read_validated(dir, checked)
 }
 
 /// The embedded sample: 6,000 training and 1,000 test digits (see `data/mnist-sample`).
@@ -144,51 +140,82 @@ pub fn embedded_sample() -> Result<Mnist, Error> {
         include_bytes!("../../data/mnist-sample/t10k-images-idx3-ubyte.gz"),
         include_bytes!("../../data/mnist-sample/t10k-labels-idx1-ubyte.gz"),
     ];
-    let staging = Staging::new()?;
-    let mut kinds = Vec::new();
+    let mut checked = Vec::new();
     for (i, packed) in SAMPLE.iter().enumerate() {
-        let name = PathBuf::from(format!("<embedded>/{}.gz", FILES[i]));
-        let bytes = gunzip(&name, packed)?;
-        kinds.push(validate(&name, &bytes, bytes.len(), i % 2 == 0)?);
-        fs::write(staging.0.join(FILES[i]), &bytes)
-            .map_err(|e| Error::data(&name, e.to_string()))?;
+        let path = PathBuf::from(format!("<embedded>/{}.gz", FILES[i]));
+        let bytes = gunzip(&path, packed)?;
+        let kind = validate(&path, &bytes, bytes.len(), i % 2 == 0)?;
+        checked.push(Checked {
+            path,
+            kind,
+            bytes: Some(bytes),
+        });
     }
-    read_validated(&staging.0, &kinds, Path::new("<embedded sample>"))
+    read_validated(Path::new("<embedded sample>"), checked)
 }
 
 /// The counts the `mnist` crate requires.
 const STANDARD: (usize, usize) = (60_000, 10_000);
 
-/// Reads four files already validated: the standard dataset through the
-/// `mnist` crate, any other size directly.
-fn read_validated(base: &Path, kinds: &[IdxKind], shown: &Path) -> Result<Mnist, Error> {
-    let (n_train, n_test) = (kinds[0].count(), kinds[2].count());
+/// Reads four files already validated: the standard dataset in four raw
+/// files through the `mnist` crate, anything else from the bytes directly.
+fn read_validated(dir: &Path, files: Vec<Checked>) -> Result<Mnist, Error> {
+    let count = |i: usize| files[i].kind.count();
     for (images, labels, split) in [(0, 1, "training"), (2, 3, "test")] {
-        if kinds[images].count() != kinds[labels].count() {
+        if count(images) != count(labels) {
             return Err(Error::data(
-                shown,
+                dir,
                 format!(
                     "the {split} split has {} images but {} labels",
-                    kinds[images].count(),
-                    kinds[labels].count()
+                    count(images),
+                    count(labels)
                 ),
             ));
         }
     }
-    if (n_train, n_test) != STANDARD {
-        let body = |i: usize, header: usize| -> Result<Vec<u8>, Error> {
-            let path = base.join(FILES[i]);
-            let bytes = fs::read(&path).map_err(|e| Error::data(&path, e.to_string()))?;
-            Ok(bytes[header..].to_vec())
-        };
-        return Ok(Mnist {
-            train: Split::new(body(0, 16)?, body(1, 8)?)?,
-            test: Split::new(body(2, 16)?, body(3, 8)?)?,
-        });
+    let all_raw = files.iter().all(|f| f.bytes.is_none());
+    if all_raw && (count(0), count(2)) == STANDARD {
+        return read_standard(dir, &files);
     }
-    let base_str = base.to_str().ok_or_else(|| {
+    let mut bodies = Vec::new();
+    for (i, f) in files.into_iter().enumerate() {
+        let bytes = match f.bytes {
+            Some(b) => b,
+            None => fs::read(&f.path).map_err(|e| Error::data(&f.path, e.to_string()))?,
+        };
+        let header = if i % 2 == 0 { 16 } else { 8 };
+        bodies.push((f.path, bytes[header..].to_vec()));
+    }
+    let mut bodies = bodies.into_iter();
+    let mut split = || -> Result<Split, Error> {
+        let (Some((_, images)), Some((label_path, labels))) = (bodies.next(), bodies.next()) else {
+            return Err(Error::data(dir, "four files were validated, fewer read"));
+        };
+        split_from(images, labels, &label_path)
+    };
+    Ok(Mnist {
+        train: split()?,
+        test: split()?,
+    })
+}
+
+/// A split from validated image and label bytes; a label that is not a
+/// digit is named with its file and index.
+fn split_from(images: Vec<u8>, labels: Vec<u8>, label_path: &Path) -> Result<Split, Error> {
+    if let Some((i, bad)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
+        return Err(Error::data(
+            label_path,
+            format!("label {bad} at index {i} is not a digit (0-9)"),
+        ));
+    }
+    Split::new(images, labels)
+}
+
+/// The standard dataset through the `mnist` crate.
+fn read_standard(dir: &Path, files: &[Checked]) -> Result<Mnist, Error> {
+    let base_str = dir.to_str().ok_or_else(|| {
         Error::data(
-            base,
+            dir,
             "the path is not valid UTF-8, which the mnist crate needs",
         )
     })?;
@@ -196,12 +223,12 @@ fn read_validated(base: &Path, kinds: &[IdxKind], shown: &Path) -> Result<Mnist,
     let m = mnist::MnistBuilder::new()
         .label_format_digit()
         .base_path(&base_str)
-        .training_set_length(n_train as u32)
+        .training_set_length(files[0].kind.count() as u32)
         .validation_set_length(0)
-        .test_set_length(n_test as u32)
+        .test_set_length(files[2].kind.count() as u32)
         .finalize();
     Ok(Mnist {
-        train: Split::new(m.trn_img, m.trn_lbl)?,
-        test: Split::new(m.tst_img, m.tst_lbl)?,
+        train: split_from(m.trn_img, m.trn_lbl, &files[1].path)?,
+        test: split_from(m.tst_img, m.tst_lbl, &files[3].path)?,
     })
 }

@@ -125,3 +125,41 @@ fn the_full_dataset_loads_through_the_mnist_crate() {
     );
     assert_eq!(m.test.label(999), sample.test.label(999));
 }
+
+#[test]
+fn a_missing_directory_a_file_for_a_directory_and_a_directory_for_a_file_are_named() {
+    let root = temp_dir("paths");
+    let e = load_dir(&root.join("nowhere")).unwrap_err().to_string();
+    assert!(e.contains("no such directory"), "{e}");
+    let file = root.join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    let e = load_dir(&file).unwrap_err().to_string();
+    assert!(e.contains("is a file, not a directory"), "{e}");
+    let dir = root.join("data");
+    std::fs::create_dir_all(dir.join(FILES[0])).unwrap();
+    let e = load_dir(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("train-images-idx3-ubyte") && e.contains("is a directory, not a data file"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}
+
+#[test]
+fn a_label_that_is_not_a_digit_is_named_with_its_file_and_index() {
+    let gz = sample_dir();
+    let raw = temp_dir("label");
+    for f in FILES {
+        std::fs::write(raw.join(f), gunzip(&gz.join(format!("{f}.gz")))).unwrap();
+    }
+    let labels = raw.join(FILES[3]);
+    let mut bytes = std::fs::read(&labels).unwrap();
+    bytes[8 + 42] = 12;
+    std::fs::write(&labels, &bytes).unwrap();
+    let e = load_dir(&raw).unwrap_err().to_string();
+    assert!(
+        e.contains("t10k-labels-idx1-ubyte") && e.contains("label 12 at index 42"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&raw).ok();
+}
