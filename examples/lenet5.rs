@@ -13,7 +13,7 @@
 
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use splotnet::data::{embedded_sample, load_dir, Mnist};
+use splotnet::data::{load_or_sample, Mnist};
 use splotnet::plot::{feature_maps, filter_grid, training_curves};
 use splotnet::prelude::*;
 use splotnet::train::{
@@ -103,20 +103,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .num_threads(n)
             .build_global()?;
     }
-    let dir = args
-        .data
-        .clone()
-        .or_else(|| std::env::var_os("MNIST_DIR").map(PathBuf::from));
-    let data = match &dir {
-        Some(d) => {
-            println!("data: {}", d.display());
-            load_dir(d)?
-        }
-        None => {
-            println!("data: the embedded sample (pass --data DIR for full MNIST)");
-            embedded_sample()?
-        }
-    };
+    let (data, from) = load_or_sample(args.data.as_deref())?;
+    match &from {
+        Some(d) => println!("data: {}", d.display()),
+        None => println!("data: the embedded sample (pass --data DIR for full MNIST)"),
+    }
     println!(
         "{} training digits, {} test digits",
         data.train.len(),

@@ -15,9 +15,7 @@
 
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use splotnet::data::{
-    embedded_sample, export_canvases, load_dir, CanvasSet, Canvases, CANVAS_CLASS_NAMES,
-};
+use splotnet::data::{export_canvases, load_or_sample, CanvasSet, Canvases, CANVAS_CLASS_NAMES};
 use splotnet::plot::{segmentation_curves, segmentation_grid};
 use splotnet::prelude::*;
 use splotnet::train::segment::{
@@ -92,20 +90,12 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .num_threads(n)
             .build_global()?;
     }
-    let dir = args
-        .data
-        .clone()
-        .or_else(|| std::env::var_os("MNIST_DIR").map(PathBuf::from));
-    let (mnist, full) = match &dir {
-        Some(d) => {
-            println!("data: {}", d.display());
-            (load_dir(d)?, true)
-        }
-        None => {
-            println!("data: the embedded sample (pass --data DIR for full MNIST)");
-            (embedded_sample()?, false)
-        }
-    };
+    let (mnist, from) = load_or_sample(args.data.as_deref())?;
+    match &from {
+        Some(d) => println!("data: {}", d.display()),
+        None => println!("data: the embedded sample (pass --data DIR for full MNIST)"),
+    }
+    let full = from.is_some();
     let (train_n, test_n, epochs) = match full {
         true => (10_000, 2_000, 7),
         false => (2_000, 300, 6),

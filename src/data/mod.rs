@@ -21,6 +21,21 @@ pub use idx::{validate, IdxKind};
 
 use crate::Error;
 
+/// MNIST from `dir`, else from the directory in `$MNIST_DIR`, else the
+/// embedded sample; with where it came from, for the user: the directory,
+/// or `None` for the sample.
+pub fn load_or_sample(
+    dir: Option<&std::path::Path>,
+) -> Result<(Mnist, Option<std::path::PathBuf>), Error> {
+    let dir = dir
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::var_os("MNIST_DIR").map(std::path::PathBuf::from));
+    match dir {
+        Some(d) => Ok((load_dir(&d)?, Some(d))),
+        None => Ok((embedded_sample()?, None)),
+    }
+}
+
 /// MNIST's pixel mean over the training set, on a 0–1 scale (as PyTorch's examples use).
 pub const MNIST_MEAN: f32 = 0.1307;
 /// MNIST's pixel standard deviation over the training set, on a 0–1 scale.

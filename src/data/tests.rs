@@ -163,3 +163,11 @@ fn a_label_that_is_not_a_digit_is_named_with_its_file_and_index() {
     );
     std::fs::remove_dir_all(&raw).ok();
 }
+
+#[test]
+fn load_or_sample_reads_the_directory_given() {
+    let (m, from) = load_or_sample(Some(&sample_dir())).unwrap();
+    assert_eq!((m.train.len(), from), (6000, Some(sample_dir())));
+    let e = load_or_sample(Some(Path::new("/nonexistent/mnist"))).unwrap_err();
+    assert!(e.to_string().contains("no such directory"), "{e}");
+}

@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::Unsigned;
 
-use super::{uniform_init, FanIn};
+use super::FanIn;
 use crate::dims::{Size, N};
 use crate::formula::{Rounding, SlidingWindow};
 use crate::ops::conv::{GroupInputOf, UnsignedList};
@@ -144,19 +144,11 @@ impl<Cg: Size, O: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f32>> Tenso
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            Self::tensor(
-                "weight",
-                |s| &s.weight,
-                |s| &mut s.weight,
-                uniform_init::<Self, _, _>(),
-            ),
-            |weight| Conv2d {
-                weight,
-                bias: (),
-                spec: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_only!(), |weight| Conv2d {
+            weight,
+            bias: (),
+            spec: PhantomData,
+        })
     }
 }
 

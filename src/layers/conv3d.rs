@@ -5,7 +5,7 @@
 use core::marker::PhantomData;
 use dfdx::prelude::*;
 
-use super::{uniform_init, BiasKind, FanIn, NoBias, PoolKindType, WithBias};
+use super::{BiasKind, FanIn, NoBias, PoolKindType, WithBias};
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::{
@@ -95,19 +95,11 @@ impl<Cg: Size, O: Size, KD: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            Self::tensor(
-                "weight",
-                |s| &s.weight,
-                |s| &mut s.weight,
-                uniform_init::<Self, _, _>(),
-            ),
-            |weight| Conv3d {
-                weight,
-                bias: (),
-                spec: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_only!(), |weight| Conv3d {
+            weight,
+            bias: (),
+            spec: PhantomData,
+        })
     }
 }
 

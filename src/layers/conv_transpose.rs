@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::Unsigned;
 
-use super::{uniform_init, BiasKind, FanIn, NoBias, WithBias};
+use super::{BiasKind, FanIn, NoBias, WithBias};
 use crate::dims::{Size, N};
 use crate::formula::TransposedWindow;
 use crate::ops::conv::{TimesGroups, UnsignedList};
@@ -94,19 +94,11 @@ impl<C: Size, O: Size, Og: Size, KH: Size, KW: Size, Spec: 'static, D: Device<f3
     fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            Self::tensor(
-                "weight",
-                |s| &s.weight,
-                |s| &mut s.weight,
-                uniform_init::<Self, _, _>(),
-            ),
-            |weight| ConvTranspose2d {
-                weight,
-                bias: (),
-                spec: PhantomData,
-            },
-        )
+        visitor.visit_fields(weight_only!(), |weight| ConvTranspose2d {
+            weight,
+            bias: (),
+            spec: PhantomData,
+        })
     }
 }
 

@@ -33,6 +33,19 @@ macro_rules! weight_and_bias {
     };
 }
 
+/// The visit of a bias-free layer's `weight` field, initialised as
+/// [`weight_and_bias`] initialises it.
+macro_rules! weight_only {
+    () => {
+        Self::tensor(
+            "weight",
+            |s| &s.weight,
+            |s| &mut s.weight,
+            $crate::layers::uniform_init::<Self, _, _>(),
+        )
+    };
+}
+
 mod activation;
 mod batchnorm;
 mod blocks;
