@@ -1,4 +1,5 @@
-//! The zoo from the command line: every model with its parameter count,
+//! The zoo from the command line: every model (torchvision's classifiers,
+//! U-Net and FCN) with its parameter count,
 //! any model's layer table, and a forward pass with PyTorch's weights.
 //!
 //!     cargo run --release --features zoo --example zoo -- list
@@ -18,7 +19,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use splotnet::inspect::{thousands, Summary};
 use splotnet::prelude::*;
-use splotnet::zoo::{alexnet::*, densenet::*, googlenet::*, highway::*, resnet::*, vgg::*};
+use splotnet::zoo::{
+    alexnet::*, densenet::*, fcn::*, googlenet::*, highway::*, resnet::*, unet::*, vgg::*,
+};
 
 #[derive(Parser)]
 #[command(about = "torchvision's models, declared with network! and checked by the compiler")]
@@ -117,6 +120,11 @@ zoo! {
     "densenet169" => DenseNet169;
     "densenet201" => DenseNet201;
     "highway10" => Highway10;
+    "unet" => UNet;
+    "unet_padded" => UNetPadded;
+    "fcn32s" => Fcn32s;
+    "fcn16s" => Fcn16s;
+    "fcn8s" => Fcn8s;
 }
 
 fn unknown(model: &str) -> String {
