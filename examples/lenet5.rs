@@ -13,7 +13,7 @@
 
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use splotnet::data::{load_or_sample, Mnist};
+use splotnet::data::{Dataset, Mnist};
 use splotnet::plot::{feature_maps, filter_grid, training_curves};
 use splotnet::prelude::*;
 use splotnet::train::{
@@ -29,6 +29,14 @@ enum Model {
     Classic,
     /// ReLU, max pooling, dense C3, dropout.
     Modern,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Data {
+    /// Handwritten digits (the embedded sample without --data).
+    Mnist,
+    /// Zalando's article images (--data, $FASHION_MNIST_DIR, or Debian's dataset-fashion-mnist).
+    Fashion,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -51,6 +59,9 @@ struct Args {
     /// Directory with the four MNIST IDX files (raw or .gz); default: $MNIST_DIR, else the embedded sample.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Which dataset in MNIST's format the files hold.
+    #[arg(long, value_enum, default_value_t = Data::Mnist)]
+    dataset: Data,
     #[arg(long, value_enum, default_value_t = Model::Classic)]
     model: Model,
     #[arg(long, default_value_t = 8)]
@@ -103,11 +114,23 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .num_threads(n)
             .build_global()?;
     }
-    let (data, from) = load_or_sample(args.data.as_deref())?;
+    let dataset = match args.dataset {
+        Data::Mnist => Dataset::Mnist,
+        Data::Fashion => Dataset::FashionMnist,
+    };
+    let (data, from) = dataset.load(args.data.as_deref())?;
     match &from {
         Some(d) => println!("data: {}", d.display()),
         None => println!("data: the embedded sample (pass --data DIR for full MNIST)"),
     }
+    let norm = data.train.normalisation();
+    println!(
+        "{}: classes {}; inputs (x - {:.4}) / {:.4}",
+        dataset.name(),
+        dataset.class_names().join(", "),
+        norm.mean,
+        norm.std
+    );
     println!(
         "{} training digits, {} test digits",
         data.train.len(),
@@ -155,6 +178,11 @@ fn go<M: MnistClassifier>(
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
         resume: args.resume,
         augment: args.augment.then_some(splotnet::data::Distortion::DEFAULT),
+        data: match args.dataset {
+            Data::Mnist => "MNIST",
+            Data::Fashion => "Fashion-MNIST",
+        }
+        .into(),
     };
     // refuse bad settings and an occupied run directory before writing anything
     config.validate_for(data)?;

@@ -141,6 +141,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
         resume: args.resume,
         augment: None,
+        data: "MNIST canvases".into(),
     };
     check_run(&train, &test, &config)?;
     prepare_run_dir(&args.out, "checkpoint.safetensors", args.resume)?;

@@ -4,7 +4,7 @@
 
 use rand::Rng;
 
-use super::{MNIST_MEAN, MNIST_STD, SIDE};
+use super::SIDE;
 
 /// Ranges of the random rotation, scaling and shift applied to each digit.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,7 +32,7 @@ impl Distortion {
         max_shift: 0.0,
     };
 
-    /// Writes one distorted, normalised digit into `out`, a `side x side`
+    /// Writes one distorted digit's intensities (0 to 1) into `out`, a `side x side`
     /// canvas (`side = 28 + 2·pad`) with the digit centred.
     ///
     /// Each canvas pixel is mapped back through the inverse transform and
@@ -67,7 +67,7 @@ impl Distortion {
                     + at(r0, c0 + 1) * fx * (1.0 - fy)
                     + at(r0 + 1, c0) * (1.0 - fx) * fy
                     + at(r0 + 1, c0 + 1) * fx * fy;
-                out[y * side + x] = (value / 255.0 - MNIST_MEAN) / MNIST_STD;
+                out[y * side + x] = value / 255.0;
             }
         }
     }
@@ -90,7 +90,8 @@ mod tests {
             &mut out,
             &mut StdRng::seed_from_u64(0),
         );
-        for (a, b) in out.iter().zip(&plain) {
+        let norm = m.train.normalisation();
+        for (a, b) in out.iter().map(|v| norm.apply(*v)).zip(&plain) {
             assert!((a - b).abs() < 1e-4, "{a} vs {b}");
         }
     }
@@ -98,8 +99,14 @@ mod tests {
     #[test]
     fn distortions_are_seeded_and_keep_the_ink() {
         let m = crate::data::embedded_sample().unwrap();
-        let ink = |v: &[f32]| v.iter().map(|p| p * MNIST_STD + MNIST_MEAN).sum::<f32>();
-        let (plain, _) = m.train.batch(&[3], 2);
+        let ink = |v: &[f32]| v.iter().sum::<f32>();
+        let mut plain = vec![0.0; 32 * 32];
+        Distortion::NONE.apply(
+            m.train.pixels(3),
+            2,
+            &mut plain,
+            &mut StdRng::seed_from_u64(0),
+        );
         let mut a = vec![0.0; 32 * 32];
         let mut b = vec![0.0; 32 * 32];
         Distortion::DEFAULT.apply(m.train.pixels(3), 2, &mut a, &mut StdRng::seed_from_u64(5));

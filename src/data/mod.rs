@@ -11,12 +11,14 @@
 
 mod augment;
 mod canvas;
+mod dataset;
 mod idx;
 mod mnist;
 
 pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
 pub use augment::Distortion;
 pub use canvas::{export_canvases, CanvasSet, Canvases, CANVAS_CLASSES, CANVAS_CLASS_NAMES};
+pub use dataset::{Dataset, FASHION_MNIST_DEBIAN_DIR};
 pub use idx::{validate, IdxKind};
 
 use crate::Error;
@@ -43,11 +45,35 @@ pub const MNIST_STD: f32 = 0.3081;
 /// Side of an MNIST image.
 pub const SIDE: usize = 28;
 
-/// One split of MNIST: 28x28 grey images and their digit labels.
+/// How a pixel's intensity `x` (0 to 1) becomes an input: `(x - mean) / std`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Normalisation {
+    /// The training pixels' mean intensity.
+    pub mean: f32,
+    /// Their standard deviation.
+    pub std: f32,
+}
+
+impl Normalisation {
+    /// MNIST's, as PyTorch's examples use: [`MNIST_MEAN`], [`MNIST_STD`].
+    pub const MNIST: Normalisation = Normalisation {
+        mean: MNIST_MEAN,
+        std: MNIST_STD,
+    };
+
+    /// The input for intensity `x`.
+    pub fn apply(&self, x: f32) -> f32 {
+        (x - self.mean) / self.std
+    }
+}
+
+/// One split of MNIST (or of a dataset in its format, Fashion-MNIST):
+/// 28x28 grey images, their labels 0-9, and how they are normalised.
 #[derive(Clone, Debug)]
 pub struct Split {
     images: Vec<u8>,
     labels: Vec<u8>,
+    norm: Normalisation,
 }
 
 impl Split {
@@ -65,7 +91,39 @@ impl Split {
                 format!("label {bad} is not a digit"),
             ));
         }
-        Ok(Split { images, labels })
+        Ok(Split {
+            images,
+            labels,
+            norm: Normalisation::MNIST,
+        })
+    }
+
+    /// How this split's batches are normalised (MNIST's unless set).
+    pub fn normalisation(&self) -> Normalisation {
+        self.norm
+    }
+
+    /// The split with batches normalised by `norm`.
+    pub fn normalised_by(self, norm: Normalisation) -> Self {
+        Split { norm, ..self }
+    }
+
+    /// The mean and standard deviation of this split's intensities (0 to
+    /// 1): the normalisation its own pixels call for.
+    pub fn pixel_stats(&self) -> Normalisation {
+        let n = self.images.len().max(1) as f64;
+        let sum: f64 = self.images.iter().map(|&p| p as f64 / 255.0).sum();
+        let mean = sum / n;
+        let var = self
+            .images
+            .iter()
+            .map(|&p| (p as f64 / 255.0 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        Normalisation {
+            mean: mean as f32,
+            std: (var.sqrt() as f32).max(f32::MIN_POSITIVE),
+        }
     }
 
     /// Number of digits.
@@ -89,7 +147,8 @@ impl Split {
     }
 
     /// A batch of the digits `indices`, each zero-padded by `pad` pixels on
-    /// every side and normalised `(x/255 - mean)/std`; and their labels.
+    /// every side and normalised `(x/255 - mean)/std` by the split's
+    /// [`Normalisation`]; and their labels.
     pub fn batch(&self, indices: &[usize], pad: usize) -> (Vec<f32>, Vec<usize>) {
         let mut images = Vec::new();
         self.batch_into(indices, pad, &mut images);
@@ -99,7 +158,8 @@ impl Split {
     /// [`Split::batch`]'s images, written into a reused buffer.
     pub fn batch_into(&self, indices: &[usize], pad: usize, out: &mut Vec<f32>) {
         let side = SIDE + 2 * pad;
-        let background = -MNIST_MEAN / MNIST_STD;
+        let norm = self.norm;
+        let background = norm.apply(0.0);
         out.clear();
         out.resize(indices.len() * side * side, background);
         for (b, &i) in indices.iter().enumerate() {
@@ -107,7 +167,7 @@ impl Split {
             for (r, row) in self.pixels(i).chunks_exact(SIDE).enumerate() {
                 let dst = &mut img[(r + pad) * side + pad..(r + pad) * side + pad + SIDE];
                 for (d, &p) in dst.iter_mut().zip(row) {
-                    *d = (p as f32 / 255.0 - MNIST_MEAN) / MNIST_STD;
+                    *d = norm.apply(p as f32 / 255.0);
                 }
             }
         }
@@ -129,6 +189,7 @@ impl Split {
         out.resize(indices.len() * side * side, 0.0);
         for (img, &i) in out.chunks_exact_mut(side * side).zip(indices) {
             d.apply(self.pixels(i), pad, img, rng);
+            img.iter_mut().for_each(|v| *v = self.norm.apply(*v));
         }
     }
 }

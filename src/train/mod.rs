@@ -119,6 +119,9 @@ pub struct TrainConfig {
     pub resume: bool,
     /// Random distortions of the training digits, if any.
     pub augment: Option<crate::data::Distortion>,
+    /// The data's name (`MNIST`, `Fashion-MNIST`, ..), stored with the
+    /// checkpoint so that a run is resumed on the data it started on.
+    pub data: String,
 }
 
 impl TrainConfig {
@@ -183,6 +186,7 @@ impl Default for TrainConfig {
             checkpoint: None,
             resume: false,
             augment: None,
+            data: "MNIST".into(),
         }
     }
 }
@@ -248,6 +252,7 @@ fn run_fields(c: &TrainConfig) -> Vec<(&'static str, String)> {
         ("weight_decay", c.weight_decay.to_string()),
         ("schedule", format!("{:?}", c.schedule)),
         ("augment", format!("{:?}", c.augment)),
+        ("data", c.data.clone()),
     ]
 }
 

@@ -288,6 +288,12 @@ fn another_networks_checkpoint_or_other_optimiser_settings_are_refused() {
     };
     let e = resume_lenet(classic(), &data, &other_momentum).unwrap_err();
     assert!(e.contains("optimizer_settings"), "{e}");
+    let other_data = TrainConfig {
+        data: "Fashion-MNIST".into(),
+        ..config.clone()
+    };
+    let e = resume_lenet(classic(), &data, &other_data).unwrap_err();
+    assert!(e.contains("data MNIST, this one Fashion-MNIST"), "{e}");
     assert_eq!(resume_lenet(classic(), &data, &config), Ok(0));
     std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
