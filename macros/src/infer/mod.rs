@@ -276,6 +276,8 @@ impl Infer<'_> {
         // where each step's outputs sit on the input image (top level only)
         let start = (!nested).then_some(align::Align::INPUT);
         let mut aligns: Vec<Option<align::Align>> = Vec::new();
+        // the current maps' alignment (lost after a layer that failed)
+        let mut current = start;
         for spec in specs {
             if nested {
                 if let What::Block(BlockWhat::Aux { .. }) = spec.what {
@@ -292,7 +294,6 @@ impl Infer<'_> {
                     self.skip(spec, *join, from, body.as_ref(), &shape, &steps)
                 }
                 What::Layer(LayerWhat::Crop { to }) => {
-                    let current = aligns.last().copied().unwrap_or(start);
                     let target = match to.to_string().as_str() {
                         "input" => Some((&scope_input, start)),
                         _ => steps
@@ -319,6 +320,7 @@ impl Infer<'_> {
                     // go on from what the declaration says the layer gives
                     shape = annotated?.ok()?;
                     field = None;
+                    current = None;
                     continue;
                 }
             };
@@ -339,7 +341,8 @@ impl Infer<'_> {
             }
             shape = step.out.clone();
             field = step.field;
-            aligns.push(align::after(&step, aligns.last().copied().unwrap_or(start)));
+            current = align::after(&step, current);
+            aligns.push(current);
             steps.push(step);
         }
         Some((steps, shape, field))
