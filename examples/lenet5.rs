@@ -42,7 +42,11 @@ enum Data {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Opt {
     Sgd,
+    /// SGD with Nesterov momentum.
+    Nesterov,
     Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -79,6 +83,9 @@ struct Args {
     weight_decay: f32,
     #[arg(long, value_enum, default_value_t = Sched::Cosine)]
     schedule: Sched,
+    /// Epochs over which the learning rate ramps up linearly, step by step.
+    #[arg(long, default_value_t = 0)]
+    warmup_epochs: usize,
     /// Seeds the initial weights and the shuffling: the same seed gives the same run.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -163,7 +170,11 @@ fn go<M: MnistClassifier>(
             Opt::Sgd => OptimizerKind::Sgd {
                 momentum: args.momentum,
             },
+            Opt::Nesterov => OptimizerKind::Nesterov {
+                momentum: args.momentum,
+            },
             Opt::Adam => OptimizerKind::Adam,
+            Opt::Adamw => OptimizerKind::AdamW,
         },
         weight_decay: args.weight_decay,
         schedule: match args.schedule {
@@ -178,6 +189,7 @@ fn go<M: MnistClassifier>(
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
         resume: args.resume,
         augment: args.augment.then_some(splotnet::data::Distortion::DEFAULT),
+        warmup_epochs: args.warmup_epochs,
         data: match args.dataset {
             Data::Mnist => "MNIST",
             Data::Fashion => "Fashion-MNIST",

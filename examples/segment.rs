@@ -28,7 +28,11 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Opt {
     Sgd,
+    /// SGD with Nesterov momentum.
+    Nesterov,
     Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
 }
 
 /// Train a U-Net to segment MNIST digits on 64x64 canvases.
@@ -133,7 +137,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             Opt::Sgd => OptimizerKind::Sgd {
                 momentum: args.momentum,
             },
+            Opt::Nesterov => OptimizerKind::Nesterov {
+                momentum: args.momentum,
+            },
             Opt::Adam => OptimizerKind::Adam,
+            Opt::Adamw => OptimizerKind::AdamW,
         },
         weight_decay: 0.0,
         schedule: Schedule::Cosine,
@@ -141,6 +149,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
         resume: args.resume,
         augment: None,
+        warmup_epochs: 0,
         data: "MNIST canvases".into(),
     };
     check_run(&train, &test, &config)?;

@@ -60,8 +60,16 @@ pub enum OptimizerKind {
         /// The momentum (0 for plain SGD).
         momentum: f32,
     },
+    /// SGD with Nesterov momentum, as PyTorch's `nesterov=True`.
+    Nesterov {
+        /// The momentum (above 0).
+        momentum: f32,
+    },
     /// Adam with PyTorch's default betas.
     Adam,
+    /// AdamW (Loshchilov and Hutter, 2019): Adam with the weight decay
+    /// applied to the weights directly, not added to the gradient.
+    AdamW,
 }
 
 /// How the learning rate moves over epochs.
@@ -119,6 +127,9 @@ pub struct TrainConfig {
     pub resume: bool,
     /// Random distortions of the training digits, if any.
     pub augment: Option<crate::data::Distortion>,
+    /// Epochs over which the learning rate ramps up linearly, step by
+    /// step, to the schedule's (0: none).
+    pub warmup_epochs: usize,
     /// The data's name (`MNIST`, `Fashion-MNIST`, ..), stored with the
     /// checkpoint so that a run is resumed on the data it started on.
     pub data: String,
@@ -149,7 +160,9 @@ impl TrainConfig {
                 self.weight_decay
             ));
         }
-        if let OptimizerKind::Sgd { momentum } = self.optimizer {
+        if let OptimizerKind::Sgd { momentum } | OptimizerKind::Nesterov { momentum } =
+            self.optimizer
+        {
             if !(0.0..1.0).contains(&momentum) {
                 return bad(format!("the momentum must be in [0, 1), got {momentum}"));
             }
@@ -172,6 +185,23 @@ impl TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// The learning rate of step `step` (from 0) of epoch `epoch` (from 0)
+    /// when an epoch has `steps` steps: the schedule's rate for the epoch,
+    /// scaled by `(s + 1) / warm-up steps` while the warm-up lasts (`s`
+    /// counting steps from the start of the run).
+    pub fn step_rate(&self, epoch: usize, step: usize, steps: usize) -> f32 {
+        let rate = self.schedule.rate(self.lr, epoch, self.epochs);
+        let warmup = self.warmup_epochs * steps;
+        let s = epoch * steps + step;
+        if s < warmup {
+            rate * (s + 1) as f32 / warmup as f32
+        } else {
+            rate
+        }
+    }
+}
+
 impl Default for TrainConfig {
     /// The anchor's settings: SGD, lr 0.05, momentum 0.9, batch 64.
     fn default() -> Self {
@@ -186,6 +216,7 @@ impl Default for TrainConfig {
             checkpoint: None,
             resume: false,
             augment: None,
+            warmup_epochs: 0,
             data: "MNIST".into(),
         }
     }
@@ -253,6 +284,7 @@ fn run_fields(c: &TrainConfig) -> Vec<(&'static str, String)> {
         ("schedule", format!("{:?}", c.schedule)),
         ("augment", format!("{:?}", c.augment)),
         ("data", c.data.clone()),
+        ("warmup_epochs", c.warmup_epochs.to_string()),
     ]
 }
 
@@ -365,8 +397,8 @@ pub fn train<M: MnistClassifier>(
     let mut pixels = Vec::new();
     let mut history = Vec::new();
     for epoch in first..config.epochs {
-        let lr = config.schedule.rate(config.lr, epoch, config.epochs);
-        opt.lr = lr;
+        let steps = data.train.len().div_ceil(config.batch_size);
+        let mut lr = config.step_rate(epoch, 0, steps);
         let seed = epoch_seed(config.seed, epoch);
         let mut rng = StdRng::seed_from_u64(seed);
         // inputs come from this device, whose generator drives dropout
@@ -377,6 +409,8 @@ pub fn train<M: MnistClassifier>(
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         for (step, batch) in order.chunks(config.batch_size).enumerate() {
+            lr = config.step_rate(epoch, step, steps);
+            opt.lr = lr;
             match &config.augment {
                 Some(d) => data
                     .train

@@ -49,7 +49,9 @@ impl Optimizer {
 
     /// Updates every trained tensor of `model` from `grads` (as allocated by
     /// `alloc_grads`, which holds a gradient for each of them):
-    /// SGD `v ← μv + g + λp, p ← p - lr·v`; Adam with bias correction.
+    /// SGD `v ← μv + g + λp, p ← p - lr·v`; Nesterov's `p ← p - lr·(g +
+    /// λp + μv)` with that `v`; Adam with bias correction (`λp` added to
+    /// the gradient); AdamW with `p ← p·(1 - lr·λ)` first instead.
     pub fn update<M: TensorCollection<f32, Cpu>>(
         &mut self,
         model: &mut M,
@@ -83,13 +85,26 @@ impl Optimizer {
                     *p -= lr * *v;
                 }
             }
-            OptimizerKind::Adam => {
+            OptimizerKind::Nesterov { momentum } => {
+                for ((p, &g), v) in p.iter_mut().zip(g).zip(m.iter_mut()) {
+                    let g = g + wd * *p;
+                    *v = momentum * *v + g;
+                    *p -= lr * (g + momentum * *v);
+                }
+            }
+            OptimizerKind::Adam | OptimizerKind::AdamW => {
+                let decoupled = self.kind == OptimizerKind::AdamW;
                 let v = &mut self.second[slot];
                 v.resize(p.len(), 0.0);
                 let t = self.steps as i32;
                 let (c1, c2) = (1.0 - BETA1.powi(t), 1.0 - BETA2.powi(t));
                 for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let g = g + wd * *p;
+                    let g = if decoupled {
+                        *p *= 1.0 - lr * wd;
+                        g
+                    } else {
+                        g + wd * *p
+                    };
                     *m = BETA1 * *m + (1.0 - BETA1) * g;
                     *v = BETA2 * *v + (1.0 - BETA2) * g * g;
                     *p -= lr * (*m / c1) / ((*v / c2).sqrt() + ADAM_EPS);
@@ -180,10 +195,10 @@ impl Optimizer {
             .map(|i| read(format!("first.{i:04}")))
             .collect::<crate::Result<Vec<_>>>()?;
         let second = match self.kind {
-            OptimizerKind::Adam => (0..slots)
+            OptimizerKind::Adam | OptimizerKind::AdamW => (0..slots)
                 .map(|i| read(format!("second.{i:04}")))
                 .collect::<crate::Result<Vec<_>>>()?,
-            OptimizerKind::Sgd { .. } => vec![vec![]; slots],
+            OptimizerKind::Sgd { .. } | OptimizerKind::Nesterov { .. } => vec![vec![]; slots],
         };
         let loaded = Optimizer {
             steps,
@@ -243,7 +258,9 @@ impl Optimizer {
     fn kind_name(&self) -> &'static str {
         match self.kind {
             OptimizerKind::Sgd { .. } => "sgd",
+            OptimizerKind::Nesterov { .. } => "nesterov",
             OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
         }
     }
 }
@@ -282,5 +299,92 @@ impl TensorVisitor<f32, Cpu> for Updater<'_> {
         p.copy_from(&values);
         self.slot += 1;
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PyTorch's algorithms as its documentation writes them, in f64:
+    /// `torch.optim.SGD` (with `nesterov`), `Adam` and `AdamW`.
+    fn reference(kind: OptimizerKind, lr: f64, wd: f64, p: &mut [f64], grads: &[Vec<f64>]) {
+        let (mut b, mut m, mut v) = (vec![0.0; p.len()], vec![0.0; p.len()], vec![0.0; p.len()]);
+        let (b1, b2, eps) = (BETA1 as f64, BETA2 as f64, ADAM_EPS as f64);
+        for (t, g) in grads.iter().enumerate() {
+            let t = t as i32 + 1;
+            for i in 0..p.len() {
+                match kind {
+                    OptimizerKind::Sgd { momentum } | OptimizerKind::Nesterov { momentum } => {
+                        let mu = momentum as f64;
+                        let g = g[i] + wd * p[i];
+                        b[i] = if t == 1 { g } else { mu * b[i] + g };
+                        let step = match kind {
+                            OptimizerKind::Nesterov { .. } => g + mu * b[i],
+                            _ => b[i],
+                        };
+                        p[i] -= lr * step;
+                    }
+                    OptimizerKind::Adam | OptimizerKind::AdamW => {
+                        let g = if kind == OptimizerKind::AdamW {
+                            p[i] -= lr * wd * p[i];
+                            g[i]
+                        } else {
+                            g[i] + wd * p[i]
+                        };
+                        m[i] = b1 * m[i] + (1.0 - b1) * g;
+                        v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+                        let (mh, vh) = (m[i] / (1.0 - b1.powi(t)), v[i] / (1.0 - b2.powi(t)));
+                        p[i] -= lr * mh / (vh.sqrt() + eps);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_optimiser_follows_pytorchs_update_rule() {
+        let start = [0.5f32, -1.5, 2.0];
+        let grads: Vec<Vec<f32>> = vec![
+            vec![0.1, -0.2, 0.3],
+            vec![-0.4, 0.5, 0.6],
+            vec![0.7, 0.1, -0.9],
+        ];
+        let kinds = [
+            OptimizerKind::Sgd { momentum: 0.9 },
+            OptimizerKind::Nesterov { momentum: 0.9 },
+            OptimizerKind::Adam,
+            OptimizerKind::AdamW,
+        ];
+        for kind in kinds {
+            let (lr, wd) = (0.1f32, 0.01f32);
+            let mut opt = Optimizer::new(kind, lr, wd);
+            let mut p = start.to_vec();
+            for g in &grads {
+                opt.steps += 1;
+                opt.step(0, &mut p, g);
+            }
+            let mut want: Vec<f64> = start.iter().map(|v| *v as f64).collect();
+            let g64: Vec<Vec<f64>> = grads
+                .iter()
+                .map(|g| g.iter().map(|v| *v as f64).collect())
+                .collect();
+            reference(kind, lr as f64, wd as f64, &mut want, &g64);
+            for (a, b) in p.iter().zip(&want) {
+                assert!((*a as f64 - b).abs() < 1e-5, "{kind:?}: {p:?} vs {want:?}");
+            }
+        }
+        // Nesterov and AdamW differ from their plain forms
+        let after = |kind| {
+            let mut opt = Optimizer::new(kind, 0.1, 0.01);
+            let mut p = start.to_vec();
+            for g in &grads {
+                opt.steps += 1;
+                opt.step(0, &mut p, g);
+            }
+            p
+        };
+        assert_ne!(after(kinds[0]), after(kinds[1]));
+        assert_ne!(after(kinds[2]), after(kinds[3]));
     }
 }

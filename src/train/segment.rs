@@ -293,8 +293,8 @@ pub fn train_segmenter<M: Segmenter>(
     let (mut pixels, mut labels) = (Vec::new(), Vec::new());
     let mut history = Vec::new();
     for epoch in first..config.epochs {
-        let lr = config.schedule.rate(config.lr, epoch, config.epochs);
-        opt.lr = lr;
+        let steps = train.len().div_ceil(config.batch_size);
+        let mut lr = config.step_rate(epoch, 0, steps);
         let seed = epoch_seed(config.seed, epoch);
         let mut rng = StdRng::seed_from_u64(seed);
         let dev = Cpu::seed_from_u64(seed);
@@ -303,6 +303,8 @@ pub fn train_segmenter<M: Segmenter>(
         let start = Instant::now();
         let (mut loss_sum, mut right, mut seen) = (0.0f64, 0usize, 0usize);
         for (step, batch) in order.chunks(config.batch_size).enumerate() {
+            lr = config.step_rate(epoch, step, steps);
+            opt.lr = lr;
             train.batch_into(batch, &mut pixels, &mut labels);
             let x: Canvas =
                 dev.tensor_from_vec(pixels.clone(), (batch.len(), N::new(), N::new(), N::new()));

@@ -191,6 +191,44 @@ fn a_resumed_run_ends_exactly_where_an_uninterrupted_one_does() {
         "adam",
     );
     assert_eq!(a, b, "Adam resumes bit for bit");
+
+    // Nesterov's momentum under a warm-up that spans the break
+    let nesterov = TrainConfig {
+        optimizer: OptimizerKind::Nesterov { momentum: 0.9 },
+        warmup_epochs: 2,
+        ..adam.clone()
+    };
+    let (a, b) = straight_and_resumed(
+        || LeNet5::<f32, Cpu>::build(&Cpu::seed_from_u64(7)),
+        |m| [m.c1.weight.as_vec(), m.out.bias.as_vec()].concat(),
+        &nesterov,
+        1,
+        "nesterov",
+    );
+    assert_eq!(a, b, "Nesterov with a warm-up resumes bit for bit");
+}
+
+#[test]
+fn the_warm_up_ramps_the_rate_step_by_step_then_hands_over_to_the_schedule() {
+    let config = TrainConfig {
+        epochs: 4,
+        lr: 1.0,
+        schedule: Schedule::Step {
+            every: 2,
+            gamma: 0.5,
+        },
+        warmup_epochs: 1,
+        ..TrainConfig::default()
+    };
+    let rates: Vec<f32> = (0..4).map(|s| config.step_rate(0, s, 4)).collect();
+    assert_eq!(rates, [0.25, 0.5, 0.75, 1.0]);
+    assert_eq!(config.step_rate(1, 0, 4), 1.0);
+    assert_eq!(config.step_rate(2, 3, 4), 0.5, "the schedule's own decay");
+    let none = TrainConfig {
+        warmup_epochs: 0,
+        ..config
+    };
+    assert_eq!(none.step_rate(0, 0, 4), 1.0);
 }
 
 #[test]
