@@ -245,12 +245,13 @@ fn go<M: MnistClassifier>(
         }
         Progress::Epoch(m) => {
             bar.suspend(|| println!(
-                "epoch {:>2}: lr {:.4}  train loss {:.4}  train acc {:.2}%  test acc {:.2}%  {:.0} img/s  {:.1} s",
+                "epoch {:>2}: lr {:.4}  train loss {:.4}  train acc {:.2}%  test acc {:.2}% (top-5 {:.2}%)  {:.0} img/s  {:.1} s",
                 m.epoch,
                 m.lr,
                 m.train_loss,
                 m.train_accuracy * 100.0,
                 m.test_accuracy * 100.0,
+                m.test_top5 * 100.0,
                 m.images_per_sec,
                 m.seconds
             ));

@@ -7,6 +7,8 @@ use core::fmt;
 pub struct Confusion {
     /// `counts[truth][predicted]`.
     pub counts: [[u32; 10]; 10],
+    /// Predictions whose five highest scores include the truth.
+    pub top5: u32,
 }
 
 impl Confusion {
@@ -18,6 +20,31 @@ impl Confusion {
     /// Predictions recorded.
     pub fn total(&self) -> u32 {
         self.counts.iter().flatten().sum()
+    }
+
+    /// Records one prediction from its class scores: the arg-max (ties to
+    /// the first) into the matrix, and whether the truth is among the five
+    /// highest.
+    pub fn add_scores(&mut self, truth: usize, scores: &[f32]) {
+        let best = scores
+            .iter()
+            .enumerate()
+            .fold(
+                (0, f32::NEG_INFINITY),
+                |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+            )
+            .0;
+        self.add(truth, best);
+        // the truth is in the top five when fewer than five scores beat it
+        let beaten_by = scores.iter().filter(|&&v| v > scores[truth]).count();
+        if beaten_by < 5 {
+            self.top5 += 1;
+        }
+    }
+
+    /// The fraction whose truth was among the five highest scores.
+    pub fn top5_accuracy(&self) -> f32 {
+        self.top5 as f32 / self.total().max(1) as f32
     }
 
     /// The fraction predicted correctly.
@@ -58,6 +85,8 @@ pub struct EpochMetrics {
     pub train_accuracy: f32,
     /// Accuracy on the test split after the epoch.
     pub test_accuracy: f32,
+    /// Top-5 accuracy on the test split after the epoch.
+    pub test_top5: f32,
     /// Training throughput (forward, loss, backward, update).
     pub images_per_sec: f32,
     /// Wall time of the epoch, evaluation included.
@@ -69,13 +98,13 @@ pub struct EpochMetrics {
 impl EpochMetrics {
     /// The CSV header matching [`EpochMetrics::csv_row`].
     pub const CSV_HEADER: &'static str =
-        "epoch,lr,train_loss,train_accuracy,test_accuracy,images_per_sec,seconds";
+        "epoch,lr,train_loss,train_accuracy,test_accuracy,images_per_sec,seconds,test_top5";
 
     /// Reads a line written by [`EpochMetrics::csv_row`] (the confusion
     /// matrix is not in the CSV and comes back empty).
     pub fn from_csv_row(line: &str) -> Option<EpochMetrics> {
         let f: Vec<&str> = line.trim().split(',').collect();
-        let [epoch, lr, loss, train, test, ips, secs] = f.as_slice() else {
+        let [epoch, lr, loss, train, test, ips, secs, top5] = f.as_slice() else {
             return None;
         };
         Some(EpochMetrics {
@@ -86,6 +115,7 @@ impl EpochMetrics {
             test_accuracy: test.parse().ok()?,
             images_per_sec: ips.parse().ok()?,
             seconds: secs.parse().ok()?,
+            test_top5: top5.parse().ok()?,
             confusion: Confusion::default(),
         })
     }
@@ -93,14 +123,34 @@ impl EpochMetrics {
     /// One CSV line.
     pub fn csv_row(&self) -> String {
         format!(
-            "{},{},{:.6},{:.6},{:.6},{:.1},{:.2}",
+            "{},{},{:.6},{:.6},{:.6},{:.1},{:.2},{:.6}",
             self.epoch,
             self.lr,
             self.train_loss,
             self.train_accuracy,
             self.test_accuracy,
             self.images_per_sec,
-            self.seconds
+            self.seconds,
+            self.test_top5
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_5_counts_the_truth_among_the_five_highest_scores() {
+        let mut c = Confusion::default();
+        // truth 0 ranks 1st; truth 9 ranks 5th (four beat it); truth 3 ranks 7th
+        let scores = [9.0, 8.0, 7.0, 3.0, 6.0, 5.0, 4.0, 2.0, 1.0, 5.5];
+        c.add_scores(0, &scores);
+        c.add_scores(9, &scores);
+        c.add_scores(3, &scores);
+        assert_eq!((c.total(), c.top5), (3, 2));
+        assert_eq!(c.accuracy(), 1.0 / 3.0);
+        assert_eq!(c.top5_accuracy(), 2.0 / 3.0);
+        assert_eq!(c.counts[9][0], 1, "the arg-max is the prediction");
     }
 }

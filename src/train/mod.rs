@@ -466,6 +466,7 @@ pub fn train<M: MnistClassifier>(
             train_loss: (loss_sum / seen.max(1) as f64) as f32,
             train_accuracy: correct as f32 / seen.max(1) as f32,
             test_accuracy: confusion.accuracy(),
+            test_top5: confusion.top5_accuracy(),
             images_per_sec: seen as f32 / train_seconds,
             seconds: start.elapsed().as_secs_f32(),
             confusion,
@@ -495,7 +496,7 @@ pub fn evaluate<M: MnistClassifier>(
             dev.tensor_from_vec(pixels.clone(), (chunk.len(), N::new(), N::new(), N::new()));
         let scores = rayon::scope(|_| model.logits(x))?.as_vec();
         for (s, &i) in scores.chunks_exact(10).zip(chunk) {
-            confusion.add(split.label(i), argmax(s));
+            confusion.add_scores(split.label(i), s);
         }
     }
     Ok(confusion)

@@ -126,6 +126,7 @@ mod tests {
             train_loss: 0.074,
             train_accuracy: 0.9778,
             test_accuracy: 0.965,
+            test_top5: 0.998,
             images_per_sec: 4094.0,
             seconds: 1.6,
             confusion: Default::default(),
@@ -133,6 +134,7 @@ mod tests {
         let back = crate::train::EpochMetrics::from_csv_row(&m.csv_row()).unwrap();
         assert_eq!((back.epoch, back.lr, back.train_loss), (3, 0.0125, 0.074));
         assert_eq!((back.test_accuracy, back.seconds), (0.965, 1.6));
+        assert_eq!(back.test_top5, 0.998);
         assert!(crate::train::EpochMetrics::from_csv_row("epoch,lr").is_none());
     }
 
