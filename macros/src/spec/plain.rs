@@ -326,4 +326,3 @@ pub(super) fn skip_with_body(args: &mut Args, kind: &str, body: &Body) -> Option
         body: Some((name?, specs(args.cx, layers))),
     })
 }
-
