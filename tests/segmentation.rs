@@ -213,6 +213,26 @@ network! {
     }
 }
 
+network! {
+    /// A crop moves where the maps sit: cropped to the input once, a
+    /// second crop to the input keeps everything.
+    pub TwiceCropped(input: [1, 16, 16]) {
+        c1: conv(2, k = 3, p = 3) -> [2, 20, 20],
+        crop(to = input) -> [2, 16, 16],
+        crop(to = input),
+    }
+}
+
+#[test]
+fn a_crop_moves_the_alignment_by_its_offset() {
+    let s = TwiceCropped::<f32, Cpu>::summary();
+    let kinds: Vec<&str> = s.rows.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds[1..],
+        ["Crop to input at (2, 2)", "Crop to input at (0, 0)"]
+    );
+}
+
 #[test]
 fn fcn_fusion_and_the_aligned_crop() {
     let s = TinyFcn::<f32, Cpu>::summary();

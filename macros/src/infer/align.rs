@@ -3,7 +3,8 @@
 //! gives FCN its crop offsets). A window layer moves the centre by
 //! `j·((k-1)·d/2 - p)` and multiplies `j` by its stride; a transposed
 //! convolution divides `j` by its stride and moves the centre back.
-//! Layers whose outputs do not map to one point (unpooling, pooling to a
+//! A crop moves the first output's centre by `j·offset`. Layers whose
+//! outputs do not map to one point (unpooling, pooling to a
 //! fixed size, flattening, blocks) end the tracking.
 
 use crate::ir::{Op, Step, Window};
@@ -131,12 +132,17 @@ pub fn after(step: &Step, before: Option<Align>) -> Option<Align> {
         )),
         Op::ConvTranspose { win, .. } => Some(through_transposed(a, win)),
         // the main path's outputs stay where they were
-        Op::Act(_)
-        | Op::Dropout(_)
-        | Op::Lrn { .. }
-        | Op::BatchNorm { .. }
-        | Op::Skip { .. }
-        | Op::Crop { .. } => Some(a),
+        Op::Act(_) | Op::Dropout(_) | Op::Lrn { .. } | Op::BatchNorm { .. } | Op::Skip { .. } => {
+            Some(a)
+        }
+        // the first kept output is the one `offset` in
+        Op::Crop { offset, .. } => Some(Align {
+            c: (
+                a.c.0.add(a.j.0.mul(Q::new(offset.0 as i64, 1))),
+                a.c.1.add(a.j.1.mul(Q::new(offset.1 as i64, 1))),
+            ),
+            j: a.j,
+        }),
         _ => None,
     }
 }
