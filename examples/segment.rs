@@ -260,13 +260,13 @@ fn canvases_picture<M: Segmenter>(
     let dev = Cpu::default();
     let x: Canvas = dev.tensor_from_vec(pixels, (indices.len(), N::new(), N::new(), N::new()));
     let predicted = predicted_classes(&model.scores(x)?.as_vec());
-    let plane = 64 * 64;
-    let n = indices.len();
+    let (side, n) = (test.side(), indices.len());
+    let plane = side * side;
     segmentation_grid(
         &test.images()[..n * plane],
         &test.masks()[..n * plane],
         &predicted,
-        64,
+        side,
         3,
         &CANVAS_CLASS_NAMES,
     )?

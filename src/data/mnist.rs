@@ -199,16 +199,13 @@ fn read_validated(dir: &Path, files: Vec<Checked>) -> Result<Mnist, Error> {
     })
 }
 
-/// A split from validated image and label bytes; a label that is not a
-/// digit is named with its file and index.
+/// A split from validated image and label bytes; its error (a label that
+/// is not a digit, with the index) names the labels' file.
 fn split_from(images: Vec<u8>, labels: Vec<u8>, label_path: &Path) -> Result<Split, Error> {
-    if let Some((i, bad)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
-        return Err(Error::data(
-            label_path,
-            format!("label {bad} at index {i} is not a digit (0-9)"),
-        ));
-    }
-    Split::new(images, labels)
+    Split::new(images, labels).map_err(|e| match e {
+        Error::Data { message, .. } => Error::data(label_path, message),
+        e => e,
+    })
 }
 
 /// The standard dataset through the `mnist` crate.

@@ -85,10 +85,10 @@ impl Split {
                 format!("{} image bytes for {} labels", images.len(), labels.len()),
             ));
         }
-        if let Some(bad) = labels.iter().find(|&&l| l > 9) {
+        if let Some((i, bad)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
             return Err(Error::data(
                 "<split>",
-                format!("label {bad} is not a digit"),
+                format!("label {bad} at index {i} is not a digit (0-9)"),
             ));
         }
         Ok(Split {

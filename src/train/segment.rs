@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::time::Instant;
-use typenum::{U1, U11, U64};
+use typenum::{Unsigned, U1, U11, U64};
 
 use super::{checkpoint, epoch_seed, resume, Optimizer, TrainConfig};
 use crate::data::{CanvasSet, CANVAS_CLASSES, CANVAS_CLASS_NAMES};
@@ -228,8 +228,11 @@ pub fn pixel_cross_entropy<T: Tape<f32, Cpu>>(
         / pixels as f32)
 }
 
-/// Pixels of a canvas.
-const PLANE: usize = 64 * 64;
+/// Pixels of a canvas, from [`Canvas`]'s type.
+const PLANE: usize = U64::USIZE * U64::USIZE;
+
+// the score type's classes are the data's
+const _: () = assert!(U11::USIZE == CANVAS_CLASSES);
 
 /// The class with the highest score at each pixel of `scores`
 /// (`images x classes x pixels`).
@@ -255,9 +258,10 @@ pub fn check_run(train: &CanvasSet, test: &CanvasSet, config: &TrainConfig) -> c
         if set.is_empty() {
             return bad(format!("the {name} set has no canvases"));
         }
-        if set.side() != 64 {
+        let side = U64::USIZE;
+        if set.side() != side {
             return bad(format!(
-                "the {name} canvases are {0}x{0}; this network takes 64x64",
+                "the {name} canvases are {0}x{0}; this network takes {side}x{side}",
                 set.side()
             ));
         }
