@@ -61,7 +61,7 @@ fn transposed_index(g: &ConvGeom) -> Vec<usize> {
 
 /// `windows: (L, taps, batch, groups*cg)` times `weights: (groups, cg*taps, og)`
 /// gives `(batch, groups*og, L)`.
-pub(crate) fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
+fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
     windows: Tensor<(usize, usize, usize, usize), f32, D, T>,
     weights: Tensor<(usize, usize, usize), f32, D, T>,
     groups: usize,
@@ -80,7 +80,7 @@ pub(crate) fn windows_times_weights<D: crate::ops::F32Device, T: Tape<f32, D>>(
         .try_reshape_like(&(batch, groups * og, l))?)
 }
 
-pub(crate) fn add_bias<D: crate::ops::F32Device, T: Tape<f32, D>, O: Dim>(
+fn add_bias<D: crate::ops::F32Device, T: Tape<f32, D>, O: Dim>(
     y: Tensor<(usize, usize, usize), f32, D, T>,
     bias: Option<&Tensor<(O,), f32, D>>,
 ) -> Result<Tensor<(usize, usize, usize), f32, D, T>> {
@@ -109,14 +109,42 @@ where
     So: Shape,
     T: Tape<f32, D>,
 {
-    let x = x.try_reshape_like(&(g.batch, g.c_in, g.in_plane()))?;
-    let windows = gather_windows(x, conv_index(g), g.taps(), 0.0)?;
+    let sizes = (g.batch, g.c_in, g.in_plane());
+    let rows = (g.groups, g.group_out(), g.group_rows());
+    gathered_conv(x, w, bias, conv_index(g), g.taps(), sizes, rows, out)
+}
+
+/// A convolution from its index list (see `gather_windows`): `x` read as
+/// `(batch, channels, positions)`, its windows gathered, times the filters
+/// read as `(groups, out per group, in per group · taps)`, plus the bias.
+/// Shared by the 2D and 3D convolutions, which differ only in the index.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gathered_conv<D, Si, Sw, O, So, T>(
+    x: Tensor<Si, f32, D, T>,
+    w: &Tensor<Sw, f32, D>,
+    bias: Option<&Tensor<(O,), f32, D>>,
+    idx: Vec<usize>,
+    taps: usize,
+    (batch, channels, positions): (usize, usize, usize),
+    (groups, og, rows): (usize, usize, usize),
+    out: So,
+) -> Result<Tensor<So, f32, D, T>>
+where
+    D: crate::ops::F32Device,
+    Si: Shape,
+    Sw: Shape,
+    O: Dim,
+    So: Shape,
+    T: Tape<f32, D>,
+{
+    let x = x.try_reshape_like(&(batch, channels, positions))?;
+    let windows = gather_windows(x, idx, taps, 0.0)?;
     // (c_out, cg, taps) = (groups, og, cg*taps) -> (groups, cg*taps, og)
     let weights = w
         .retaped::<T>()
-        .try_reshape_like(&(g.groups, g.group_out(), g.group_rows()))?
+        .try_reshape_like(&(groups, og, rows))?
         .try_permute::<_, Axes3<0, 2, 1>>()?;
-    let y = windows_times_weights(windows, weights, g.groups)?;
+    let y = windows_times_weights(windows, weights, groups)?;
     Ok(add_bias(y, bias)?.try_reshape_like(&out)?)
 }
 

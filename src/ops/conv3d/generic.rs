@@ -6,7 +6,7 @@
 use dfdx::prelude::*;
 
 use super::Conv3dGeom;
-use crate::ops::conv::generic::{add_bias, windows_times_weights};
+use crate::ops::conv::generic::gathered_conv;
 use crate::ops::pool::PoolKind;
 use crate::ops::windows::{gather_windows, pad_row};
 use crate::Result;
@@ -35,15 +35,9 @@ where
     So: Shape,
     T: Tape<f32, D>,
 {
-    let x = x.try_reshape_like(&(g.batch, g.c_in, g.in_vol()))?;
-    let windows = gather_windows(x, index(g), g.taps(), 0.0)?;
-    let rows = g.group_in() * g.taps();
-    let weights = w
-        .retaped::<T>()
-        .try_reshape_like(&(g.groups, g.group_out(), rows))?
-        .try_permute::<_, Axes3<0, 2, 1>>()?;
-    let y = windows_times_weights(windows, weights, g.groups)?;
-    Ok(add_bias(y, bias)?.try_reshape_like(&out)?)
+    let sizes = (g.batch, g.c_in, g.in_vol());
+    let rows = (g.groups, g.group_out(), g.group_in() * g.taps());
+    gathered_conv(x, w, bias, index(g), g.taps(), sizes, rows, out)
 }
 
 /// 3D max or average pooling on any dfdx device.
