@@ -719,3 +719,36 @@ fn a_networks_class_count_is_a_parameter_with_a_default() {
         ten.num_trainable_params() as u64
     );
 }
+
+network! {
+    /// For the memory estimate: outputs of 32, 32, 32 and 3 values.
+    SmallMemory(input: [1, 6, 6]) {
+        c: conv(2, k = 3) -> [2, 4, 4],
+        relu,
+        flatten,
+        fc: linear(3),
+    }
+}
+
+#[test]
+fn the_summary_counts_each_layers_outputs_and_shows_a_batch() {
+    let s = SmallMemory::<f32, Cpu>::summary();
+    assert_eq!(s.activation_values(), Some(32 + 32 + 32 + 3));
+    let text = s.for_batch(10).to_string();
+    assert!(text.contains("10x2x4x4") && text.contains("10x3"), "{text}");
+    // 36 input values a sample, 4 bytes each, 250,000 samples: 36 MB
+    let text = s.for_batch(250_000).to_string();
+    assert!(
+        text.contains("input size (batch of 250000): 36.00 MB"),
+        "{text}"
+    );
+    // outputs kept and their gradients: 2 x 99 x 4 bytes a sample
+    assert!(
+        text.contains("forward/backward pass size (batch of 250000): 198.00 MB"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(&format!("total params: {}\n", s.params())),
+        "{text}"
+    );
+}

@@ -7,4 +7,4 @@ mod activation;
 mod summary;
 
 pub use activation::{Activation, NoRecord, Recorder};
-pub use summary::{thousands, Row, Summary};
+pub use summary::{si, thousands, ForBatch, Row, Summary};

@@ -77,10 +77,53 @@ impl Summary {
     pub fn row(&self, name: &str) -> Option<&Row> {
         self.rows.iter().find(|r| r.name == name)
     }
+
+    /// The values every layer outputs per sample, counting each layer
+    /// once (a block's layers, not the block too), if every size is known:
+    /// what a training pass keeps for the backward pass, as torchinfo
+    /// estimates it.
+    pub fn activation_values(&self) -> Option<u64> {
+        let leaf = |r: &Row| {
+            let inner = format!("{}.", r.name);
+            !self.rows.iter().any(|o| o.name.starts_with(&inner))
+        };
+        self.rows
+            .iter()
+            .filter(|r| leaf(r))
+            .map(|r| r.output.iter().copied().product::<Option<u64>>())
+            .sum()
+    }
+
+    /// The table with a batch of `batch` samples: output shapes with the
+    /// batch first, and memory estimates for the batch.
+    ///
+    /// ```
+    /// use splotnet::prelude::*;
+    /// use splotnet::zoo::lenet5::LeNet5;
+    ///
+    /// let text = LeNet5::<f32, Cpu>::summary().for_batch(64).to_string();
+    /// assert!(text.contains("64x6x28x28"));
+    /// assert!(text.contains("params size: 0.24 MB"));
+    /// ```
+    pub fn for_batch(&self, batch: usize) -> ForBatch<'_> {
+        ForBatch {
+            summary: self,
+            batch: Some(batch as u64),
+        }
+    }
 }
 
-fn shape(dims: &[Option<u64>]) -> String {
-    dims.iter()
+/// A [`Summary`] shown for a batch (see [`Summary::for_batch`]).
+pub struct ForBatch<'a> {
+    summary: &'a Summary,
+    batch: Option<u64>,
+}
+
+fn shape(batch: Option<u64>, dims: &[Option<u64>]) -> String {
+    batch
+        .map(Some)
+        .iter()
+        .chain(dims)
         .map(|d| d.map_or_else(|| "_".to_string(), |n| n.to_string()))
         .collect::<Vec<_>>()
         .join("x")
@@ -108,9 +151,40 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `n` in the unit that keeps it short: `714.19 M`, `4.09 G`.
+pub fn si(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.2} G", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.2} M", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.2} k", n as f64 / 1e3),
+        n => n.to_string(),
+    }
+}
+
+/// Megabytes of `values` f32s.
+fn megabytes(values: u64) -> String {
+    format!("{:.2} MB", values as f64 * 4.0 / 1e6)
+}
+
 /// The layer table; `{:#}` adds the paper's connections column.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let view = ForBatch {
+            summary: self,
+            batch: None,
+        };
+        if f.alternate() {
+            write!(f, "{view:#}")
+        } else {
+            write!(f, "{view}")
+        }
+    }
+}
+
+/// The table; per sample without a batch.
+impl fmt::Display for ForBatch<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (s, batch) = (self.summary, self.batch);
         let with_connections = f.alternate();
         let header = [
             "layer",
@@ -124,18 +198,18 @@ impl fmt::Display for Summary {
         let mut table: Vec<Vec<String>> = vec![vec![
             "input".into(),
             String::new(),
-            shape(&self.input),
+            shape(batch, &s.input),
             String::new(),
             String::new(),
             "1".into(),
             "1".into(),
             String::new(),
         ]];
-        for r in &self.rows {
+        for r in &s.rows {
             table.push(vec![
                 r.name.clone(),
                 r.kind.clone(),
-                shape(&r.output),
+                shape(batch, &r.output),
                 thousands(r.params),
                 r.macs.map_or_else(|| "?".into(), thousands),
                 pair(r.receptive_field),
@@ -155,7 +229,7 @@ impl fmt::Display for Summary {
             }
         }
         let line: usize = width.iter().sum::<usize>() + 3 * (width.len() - 1);
-        writeln!(f, "{}", self.name)?;
+        writeln!(f, "{}", s.name)?;
         writeln!(f, "{}", "=".repeat(line))?;
         let cells = |row: &[String]| -> String {
             row.iter()
@@ -178,17 +252,50 @@ impl fmt::Display for Summary {
             writeln!(f, "{}", cells(row))?;
         }
         writeln!(f, "{}", "=".repeat(line))?;
-        match self.macs() {
-            Some(m) => writeln!(f, "total mult-adds per sample: {}", thousands(m))?,
+        match s.macs() {
+            Some(m) => writeln!(
+                f,
+                "total mult-adds per sample: {} ({})",
+                thousands(m),
+                si(m)
+            )?,
             None => writeln!(f, "total mult-adds per sample: depends on the input size")?,
         }
-        if let Some(m) = self.weight_macs() {
-            writeln!(f, "conv and linear mult-adds: {}", thousands(m))?;
+        if let Some(m) = s.weight_macs() {
+            writeln!(f, "conv and linear mult-adds: {} ({})", thousands(m), si(m))?;
         }
         if with_connections {
-            writeln!(f, "total connections: {}", thousands(self.connections()))?;
+            writeln!(f, "total connections: {}", thousands(s.connections()))?;
         }
+        let input: Option<u64> = s.input.iter().copied().product();
+        let n = batch.unwrap_or(1);
+        let per = if batch.is_some() {
+            format!("batch of {n}")
+        } else {
+            "per sample".to_string()
+        };
+        writeln!(f, "params size: {}", megabytes(s.params()))?;
+        if let (Some(input), Some(acts)) = (input, s.activation_values()) {
+            writeln!(f, "input size ({per}): {}", megabytes(input * n))?;
+            // torchinfo's estimate: each output kept once for the backward
+            // pass and once for its gradient
+            writeln!(
+                f,
+                "forward/backward pass size ({per}): {}",
+                megabytes(2 * acts * n)
+            )?;
+            writeln!(
+                f,
+                "estimated total size ({per}): {}",
+                megabytes(input * n + 2 * acts * n + s.params())
+            )?;
+        }
+        writeln!(
+            f,
+            "trainable params: {} (frozen: 0; batch-norm running statistics are buffers, not counted)",
+            thousands(s.params())
+        )?;
         // last, where a reader of a long table looks first
-        writeln!(f, "total params: {}", thousands(self.params()))
+        writeln!(f, "total params: {}", thousands(s.params()))
     }
 }
