@@ -21,7 +21,7 @@ use splotnet::prelude::*;
 use splotnet::train::segment::{
     check_run, predicted_classes, train_segmenter, Canvas, SegmentEpoch, SegmentProgress, Segmenter,
 };
-use splotnet::train::{prepare_run_dir, OptimizerKind, Schedule, TrainConfig};
+use splotnet::train::{prepare_run_dir, OptimizerKind, RunStart, Schedule, TrainConfig};
 use splotnet::zoo::unet::UNetPadded;
 use std::path::{Path, PathBuf};
 
@@ -148,12 +148,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         seed: args.seed,
         checkpoint: Some(args.out.join("checkpoint.safetensors")),
         resume: args.resume,
-        augment: None,
+        augment: splotnet::data::Augment::NONE,
         warmup_epochs: 0,
         data: "MNIST canvases".into(),
     };
     check_run(&train, &test, &config)?;
-    prepare_run_dir(&args.out, "checkpoint.safetensors", args.resume)?;
+    let start = if args.resume {
+        RunStart::Resume
+    } else {
+        RunStart::New
+    };
+    prepare_run_dir(&args.out, "checkpoint.safetensors", start)?;
     let summary = UNetPadded::<f32, Cpu>::summary();
     println!("{summary}");
     std::fs::write(args.out.join("summary.txt"), summary.to_string())?;

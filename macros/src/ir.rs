@@ -229,6 +229,8 @@ pub enum Op {
     /// extra result of `forward_train_aux`; the main path passes through.
     Aux {
         name: Ident,
+        /// The head's loss weight in training.
+        weight: f64,
         body: Vec<Step>,
         out: Shape,
     },
@@ -494,12 +496,15 @@ impl Plan {
         self.steps.last().map_or(&self.input, |s| &s.out)
     }
 
-    /// The auxiliary heads (top level only) with their output shapes.
-    pub fn aux_heads(&self) -> Vec<(&Ident, &Shape)> {
+    /// The auxiliary heads (top level only) with their output shapes and
+    /// loss weights.
+    pub fn aux_heads(&self) -> Vec<(&Ident, &Shape, f64)> {
         self.steps
             .iter()
             .filter_map(|s| match &s.op {
-                Op::Aux { name, out, .. } => Some((name, out)),
+                Op::Aux {
+                    name, out, weight, ..
+                } => Some((name, out, *weight)),
                 _ => None,
             })
             .collect()

@@ -102,7 +102,7 @@ pub const BLOCKS: &[Kind] = &[
     kind(
         "aux",
         "aux { .. }",
-        "",
+        "`weight` (default 0.3, GoogLeNet's): its loss's weight in `train::fit`",
         "an auxiliary head on the main path; `forward_train_aux` returns its output",
         true,
         false,

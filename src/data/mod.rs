@@ -12,14 +12,18 @@
 mod augment;
 mod canvas;
 mod dataset;
+mod folder;
 mod idx;
 mod mnist;
+mod samples;
 
 pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
 pub use augment::Distortion;
 pub use canvas::{export_canvases, CanvasSet, Canvases, CANVAS_CLASSES, CANVAS_CLASS_NAMES};
 pub use dataset::{Dataset, FASHION_MNIST_DEBIAN_DIR};
+pub use folder::{ImageFolder, IMAGENET_MEAN, IMAGENET_STD, IMAGE_EXTENSIONS};
 pub use idx::{validate, IdxKind};
+pub use samples::{Augment, Padded, Samples};
 
 use crate::Error;
 

@@ -1,9 +1,9 @@
 //! An RGB raster to draw plots on, saved as PNG.
 
+use image::ImageEncoder;
 use std::path::Path;
 
 use super::font::{glyph, GLYPH_H, GLYPH_W};
-use super::png::encode_rgb;
 use crate::Error;
 
 /// An RGB colour.
@@ -135,15 +135,24 @@ impl Canvas {
         }
     }
 
-    /// The PNG file's bytes.
-    pub fn to_png(&self) -> Vec<u8> {
+    /// The PNG file's bytes (8-bit RGB, encoded by the `image` crate).
+    pub fn to_png(&self) -> crate::Result<Vec<u8>> {
         let rgb: Vec<u8> = self.pixels.iter().flatten().copied().collect();
-        encode_rgb(self.width as u32, self.height as u32, &rgb)
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(
+                &rgb,
+                self.width as u32,
+                self.height as u32,
+                image::ExtendedColorType::Rgb8,
+            )
+            .map_err(|e| Error::shape("png", format!("cannot encode the picture: {e}")))?;
+        Ok(png)
     }
 
     /// Writes the canvas to `path` as PNG.
     pub fn save_png(&self, path: &Path) -> crate::Result<()> {
-        crate::io::write_atomically(path, &self.to_png())
+        crate::io::write_atomically(path, &self.to_png()?)
             .map_err(|e| Error::data(path, format!("cannot write the image: {e}")))
     }
 }

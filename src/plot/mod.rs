@@ -12,16 +12,14 @@
 //! let weights = [1.0, 0.0, -1.0, 2.0, 0.0, -2.0, 1.0, 0.0, -1.0,
 //!                0.0, 1.0, 0.0, 1.0, -4.0, 1.0, 0.0, 1.0, 0.0];
 //! let picture: Canvas = filter_grid(&weights, 2, 3, 3, 8).unwrap();
-//! assert!(picture.to_png().starts_with(b"\x89PNG"));
+//! assert!(picture.to_png().unwrap().starts_with(b"\x89PNG"));
 //! ```
 
 mod canvas;
 mod font;
-mod png;
 mod segment;
 
 pub use canvas::{Canvas, Rgb, BLACK, BLUE, GRID, ORANGE, WHITE};
-pub use png::encode_rgb;
 pub use segment::{segmentation_curves, segmentation_grid, CLASS_COLOURS};
 
 use crate::train::EpochMetrics;

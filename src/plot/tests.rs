@@ -75,6 +75,12 @@ fn curves_put_points_at_their_values() {
     // epoch 2 at the bottom right (520 - 16, 360 - 40)
     assert_eq!(c.get(70, 40), Some(BLUE));
     assert_eq!(c.get(504, 320), Some(BLUE));
-    let png = c.to_png();
-    assert_eq!(&png[1..4], b"PNG");
+    // the file decodes back to the canvas, pixel for pixel
+    let png = image::load_from_memory(&c.to_png().unwrap())
+        .unwrap()
+        .to_rgb8();
+    assert_eq!((png.width(), png.height()), (1040, 360));
+    for (x, y) in [(70, 40), (504, 320), (0, 0), (700, 200)] {
+        assert_eq!(Some(png.get_pixel(x, y).0), c.get(x as usize, y as usize));
+    }
 }

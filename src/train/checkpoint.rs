@@ -9,7 +9,10 @@ use crate::Error;
 
 /// Saves `model` to `path` through a temporary file in the same directory
 /// and a rename, which replaces the old checkpoint in one step.
-pub fn save_atomically<M: TensorCollection<f32, Cpu>>(model: &M, path: &Path) -> crate::Result<()> {
+pub fn save_atomically<M: TensorCollection<f32, D>, D: Device<f32>>(
+    model: &M,
+    path: &Path,
+) -> crate::Result<()> {
     let tmp = temp_beside(path)?;
     model
         .save_safetensors(&tmp)

@@ -2,24 +2,51 @@
 
 use core::fmt;
 
-/// Counts of (true digit, predicted digit).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Counts of (true class, predicted class).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confusion {
-    /// `counts[truth][predicted]`.
-    pub counts: [[u32; 10]; 10],
+    classes: usize,
+    /// `counts[truth * classes + predicted]`.
+    counts: Vec<u32>,
     /// Predictions whose five highest scores include the truth.
     pub top5: u32,
 }
 
+impl Default for Confusion {
+    /// An empty matrix over ten classes (the digits).
+    fn default() -> Self {
+        Confusion::new(10)
+    }
+}
+
 impl Confusion {
+    /// An empty matrix over `classes` classes.
+    pub fn new(classes: usize) -> Self {
+        Confusion {
+            classes,
+            counts: vec![0; classes * classes],
+            top5: 0,
+        }
+    }
+
+    /// The number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
     /// Records one prediction.
     pub fn add(&mut self, truth: usize, predicted: usize) {
-        self.counts[truth][predicted] += 1;
+        self.counts[truth * self.classes + predicted] += 1;
+    }
+
+    /// Samples of class `truth` predicted as `predicted`.
+    pub fn count(&self, truth: usize, predicted: usize) -> u32 {
+        self.counts[truth * self.classes + predicted]
     }
 
     /// Predictions recorded.
     pub fn total(&self) -> u32 {
-        self.counts.iter().flatten().sum()
+        self.counts.iter().sum()
     }
 
     /// Records one prediction from its class scores: the arg-max (ties to
@@ -49,7 +76,7 @@ impl Confusion {
 
     /// The fraction predicted correctly.
     pub fn accuracy(&self) -> f32 {
-        let right: u32 = (0..10).map(|d| self.counts[d][d]).sum();
+        let right: u32 = (0..self.classes).map(|d| self.count(d, d)).sum();
         right as f32 / self.total().max(1) as f32
     }
 }
@@ -59,9 +86,11 @@ impl fmt::Display for Confusion {
         writeln!(
             f,
             "true \\ predicted {}",
-            (0..10).map(|d| format!("{d:>5}")).collect::<String>()
+            (0..self.classes)
+                .map(|d| format!("{d:>5}"))
+                .collect::<String>()
         )?;
-        for (d, row) in self.counts.iter().enumerate() {
+        for (d, row) in self.counts.chunks_exact(self.classes.max(1)).enumerate() {
             writeln!(
                 f,
                 "{d:>16} {}",
@@ -151,6 +180,6 @@ mod tests {
         assert_eq!((c.total(), c.top5), (3, 2));
         assert_eq!(c.accuracy(), 1.0 / 3.0);
         assert_eq!(c.top5_accuracy(), 2.0 / 3.0);
-        assert_eq!(c.counts[9][0], 1, "the arg-max is the prediction");
+        assert_eq!(c.count(9, 0), 1, "the arg-max is the prediction");
     }
 }

@@ -1,10 +1,16 @@
-//! Training and evaluating MNIST classifiers: seeded shuffling, SGD with
-//! momentum or Adam, weight decay, a learning-rate schedule, per-epoch test
-//! accuracy, a confusion matrix, atomic checkpoints with the optimiser's
-//! state (so `resume` continues a run exactly), and a clear stop on a
-//! non-finite loss.
+//! Training and evaluating classifiers: [`fit`] trains any `network!`
+//! declaration that scores classes ([`Classifier`]) on any labelled
+//! [`Samples`](crate::data::Samples), with seeded shuffling and
+//! augmentation, SGD (momentum, Nesterov), Adam or AdamW, weight decay,
+//! warm-up and a learning-rate schedule, auxiliary heads' weighted losses,
+//! per-epoch top-1 and top-5 test accuracy and a confusion matrix, atomic
+//! checkpoints with the optimiser's state (so `resume` continues a run
+//! exactly, and refuses one it cannot), and a clear stop on a non-finite
+//! loss. [`train`] is the same loop for MNIST-format data.
 
 mod checkpoint;
+mod classifier;
+mod fit;
 mod metrics;
 mod optim;
 mod run_dir;
@@ -14,21 +20,18 @@ mod tests;
 
 pub use crate::io::write_atomically;
 pub use checkpoint::{optimizer_path, save_atomically};
+pub use classifier::{as_rows, check_rows, first_filters, Classifier, Rows, TrainScores};
+pub use fit::{check_fit, evaluate_on, fit, train_step, SeededDevice, StepResult, TrainOn};
 pub use metrics::{Confusion, EpochMetrics};
 pub use optim::Optimizer;
-pub use run_dir::prepare_run_dir;
+pub use run_dir::{prepare_run_dir, RunStart};
 
-use dfdx::nn::ZeroGrads;
 use dfdx::prelude::*;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Instant;
 use typenum::{U1, U10, U32};
 
-use crate::data::{Mnist, Split};
+use crate::data::{Mnist, Padded, Split};
 use crate::dims::N;
 use crate::Error;
 
@@ -36,21 +39,6 @@ use crate::Error;
 pub type Digits<T = NoneTape> = Tensor<(usize, N<U1>, N<U32>, N<U32>), f32, Cpu, T>;
 /// Ten class scores per digit.
 pub type Logits<T = NoneTape> = Tensor<(usize, N<U10>), f32, Cpu, T>;
-
-/// A network that maps padded 32x32 digits to ten class scores.
-pub trait MnistClassifier: TensorCollection<f32, Cpu> + Send + Sync {
-    /// Training pass (dropout on, batch statistics).
-    fn logits_train(
-        &mut self,
-        x: Digits<OwnedTape<f32, Cpu>>,
-    ) -> crate::Result<Logits<OwnedTape<f32, Cpu>>>;
-    /// Inference pass.
-    fn logits(&self, x: Digits) -> crate::Result<Logits>;
-    /// Every named layer's output on the first digit of `x`.
-    fn activations(&self, x: Digits) -> crate::Result<Vec<crate::inspect::Activation>>;
-    /// The first convolution's filters: values and `[filters, channels, kh, kw]`.
-    fn first_filters(&self) -> (Vec<f32>, [usize; 4]);
-}
 
 /// Which optimiser updates the parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -125,8 +113,8 @@ pub struct TrainConfig {
     /// Continue from the checkpoint (model and optimiser state) after the
     /// epochs it completed, exactly as if the run had not stopped.
     pub resume: bool,
-    /// Random distortions of the training digits, if any.
-    pub augment: Option<crate::data::Distortion>,
+    /// Random transformations of the training samples.
+    pub augment: crate::data::Augment,
     /// Epochs over which the learning rate ramps up linearly, step by
     /// step, to the schedule's (0: none).
     pub warmup_epochs: usize,
@@ -215,7 +203,7 @@ impl Default for TrainConfig {
             seed: 0,
             checkpoint: None,
             resume: false,
-            augment: None,
+            augment: crate::data::Augment::NONE,
             warmup_epochs: 0,
             data: "MNIST".into(),
         }
@@ -245,15 +233,9 @@ pub enum Progress<'a> {
     Resumed(usize),
 }
 
-fn one_hot(dev: &Cpu, labels: &[usize]) -> Tensor<(usize, N<U10>), f32, Cpu> {
-    let mut v = vec![0.0f32; labels.len() * 10];
-    for (i, &l) in labels.iter().enumerate() {
-        v[i * 10 + l] = 1.0;
-    }
-    dev.tensor_from_vec(v, (labels.len(), N::new()))
-}
-
-fn argmax(row: &[f32]) -> usize {
+/// The index of the highest score (the first of equal ones): the
+/// predicted class.
+pub fn argmax(row: &[f32]) -> usize {
     row.iter()
         .enumerate()
         .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
@@ -290,7 +272,7 @@ fn run_fields(c: &TrainConfig) -> Vec<(&'static str, String)> {
 
 /// Loads the checkpoint and optimiser state of an earlier run with the same
 /// settings: the number of epochs it completed.
-fn resume<M: TensorCollection<f32, Cpu>>(
+fn resume<M: TensorCollection<f32, D>, D: Device<f32>>(
     model: &mut M,
     opt: &mut Optimizer,
     path: &std::path::Path,
@@ -350,7 +332,7 @@ fn network_key(tensors: &[(String, Vec<usize>)]) -> String {
 }
 
 /// Saves the model, then the optimiser state tied to it.
-fn checkpoint<M: TensorCollection<f32, Cpu>>(
+fn checkpoint<M: TensorCollection<f32, D>, D: Device<f32>>(
     model: &M,
     opt: &Optimizer,
     path: &std::path::Path,
@@ -371,133 +353,27 @@ fn checkpoint<M: TensorCollection<f32, Cpu>>(
     opt.save(&optimizer_path(path), meta)
 }
 
-/// Trains `model` on `data.train`, evaluating on `data.test` after every epoch.
-///
-/// Returns the metrics of every epoch run here (after a resume, the ones
-/// after it); stops with an error on a non-finite loss.
-pub fn train<M: MnistClassifier>(
+/// Trains `model` on `data.train`, evaluating on `data.test` after every
+/// epoch: [`fit`] with the 28x28 images padded to the network's input
+/// (LeNet-5's 32x32: 2 pixels a side).
+pub fn train<M: Classifier<Cpu> + Send + Sync>(
     model: &mut M,
     data: &Mnist,
     config: &TrainConfig,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
 ) -> crate::Result<Vec<EpochMetrics>> {
-    config.validate_for(data)?;
-    let mut opt = Optimizer::new(config.optimizer, config.lr, config.weight_decay);
-    let mut first = 0;
-    if config.resume {
-        let path = config.checkpoint.as_ref().ok_or_else(|| Error::Shape {
-            op: "train",
-            message: "resuming needs the checkpoint's path".into(),
-        })?;
-        first = resume(model, &mut opt, path, config)?;
-        progress(Progress::Resumed(first));
-    }
-    let mut grads = model.alloc_grads();
-    let mut order: Vec<usize> = Vec::with_capacity(data.train.len());
-    let mut pixels = Vec::new();
-    let mut history = Vec::new();
-    for epoch in first..config.epochs {
-        let steps = data.train.len().div_ceil(config.batch_size);
-        let mut lr = config.step_rate(epoch, 0, steps);
-        let seed = epoch_seed(config.seed, epoch);
-        let mut rng = StdRng::seed_from_u64(seed);
-        // inputs come from this device, whose generator drives dropout
-        let dev = Cpu::seed_from_u64(seed);
-        order.clear();
-        order.extend(0..data.train.len());
-        order.shuffle(&mut rng);
-        let start = Instant::now();
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-        for (step, batch) in order.chunks(config.batch_size).enumerate() {
-            lr = config.step_rate(epoch, step, steps);
-            opt.lr = lr;
-            match &config.augment {
-                Some(d) => data
-                    .train
-                    .distorted_batch_into(batch, 2, d, &mut rng, &mut pixels),
-                None => data.train.batch_into(batch, 2, &mut pixels),
-            }
-            let x: Digits =
-                dev.tensor_from_vec(pixels.clone(), (batch.len(), N::new(), N::new(), N::new()));
-            let labels: Vec<usize> = batch.iter().map(|&i| data.train.label(i)).collect();
-            let targets = one_hot(&dev, &labels);
-            // one hand-off to the thread pool per step, not one per op: the
-            // ops' parallel loops then start from a worker thread
-            let (scores, value, next) = rayon::scope(|_| -> crate::Result<_> {
-                let logits = model.logits_train(x.traced(grads))?;
-                let scores = logits.as_vec();
-                let loss = cross_entropy_with_logits_loss(logits, targets);
-                let value = loss.array();
-                if !value.is_finite() {
-                    return Err(Error::Device(format!(
-                        "the loss became {value} at epoch {}, step {step} (learning rate {lr}); lower the learning rate",
-                        epoch + 1
-                    )));
-                }
-                let mut grads = loss.backward();
-                opt.update(model, &grads)?;
-                model.zero_grads(&mut grads);
-                Ok((scores, value, grads))
-            })?;
-            grads = next;
-            loss_sum += value as f64 * batch.len() as f64;
-            correct += scores
-                .chunks_exact(10)
-                .zip(&labels)
-                .filter(|(s, &l)| argmax(s) == l)
-                .count();
-            seen += batch.len();
-            if step % 20 == 0 || seen == order.len() {
-                progress(Progress::Step {
-                    epoch: epoch + 1,
-                    seen,
-                    total: order.len(),
-                    loss: (loss_sum / seen as f64) as f32,
-                    accuracy: correct as f32 / seen as f32,
-                    images_per_sec: seen as f32 / start.elapsed().as_secs_f32(),
-                });
-            }
-        }
-        let train_seconds = start.elapsed().as_secs_f32();
-        let confusion = evaluate(model, &data.test, 1000)?;
-        let metrics = EpochMetrics {
-            epoch: epoch + 1,
-            lr,
-            train_loss: (loss_sum / seen.max(1) as f64) as f32,
-            train_accuracy: correct as f32 / seen.max(1) as f32,
-            test_accuracy: confusion.accuracy(),
-            test_top5: confusion.top5_accuracy(),
-            images_per_sec: seen as f32 / train_seconds,
-            seconds: start.elapsed().as_secs_f32(),
-            confusion,
-        };
-        if let Some(path) = &config.checkpoint {
-            checkpoint(model, &opt, path, config, epoch + 1)?;
-        }
-        progress(Progress::Epoch(&metrics));
-        history.push(metrics);
-    }
-    Ok(history)
+    let train = Padded::to_fit(&data.train, &M::input_dims())?;
+    let test = Padded::to_fit(&data.test, &M::input_dims())?;
+    fit(model, &train, &test, config, progress)
 }
 
-/// Classifies every digit of `split` in batches of `batch`: the confusion matrix.
-pub fn evaluate<M: MnistClassifier>(
+/// Classifies every image of `split`, padded to the network's input, in
+/// batches of `batch`: the confusion matrix.
+pub fn evaluate<M: Classifier<Cpu> + Send + Sync>(
     model: &M,
     split: &Split,
     batch: usize,
 ) -> crate::Result<Confusion> {
-    let dev: Cpu = Cpu::default();
-    let mut confusion = Confusion::default();
-    let indices: Vec<usize> = (0..split.len()).collect();
-    let mut pixels = Vec::new();
-    for chunk in indices.chunks(batch.max(1)) {
-        split.batch_into(chunk, 2, &mut pixels);
-        let x: Digits =
-            dev.tensor_from_vec(pixels.clone(), (chunk.len(), N::new(), N::new(), N::new()));
-        let scores = rayon::scope(|_| model.logits(x))?.as_vec();
-        for (s, &i) in scores.chunks_exact(10).zip(chunk) {
-            confusion.add_scores(split.label(i), s);
-        }
-    }
-    Ok(confusion)
+    let samples = Padded::to_fit(split, &M::input_dims())?;
+    evaluate_on(model, &samples, batch, &Cpu::default())
 }

@@ -52,10 +52,10 @@ impl Optimizer {
     /// SGD `v ← μv + g + λp, p ← p - lr·v`; Nesterov's `p ← p - lr·(g +
     /// λp + μv)` with that `v`; Adam with bias correction (`λp` added to
     /// the gradient); AdamW with `p ← p·(1 - lr·λ)` first instead.
-    pub fn update<M: TensorCollection<f32, Cpu>>(
+    pub fn update<M: TensorCollection<f32, D>, D: Device<f32>>(
         &mut self,
         model: &mut M,
-        grads: &Gradients<f32, Cpu>,
+        grads: &Gradients<f32, D>,
     ) -> crate::Result<()> {
         self.steps += 1;
         let mut walker = Updater {
@@ -229,7 +229,7 @@ impl Optimizer {
     /// Checks the loaded state against `model`'s trained tensors: one slot
     /// per tensor, each as long as it (a state from another network, or
     /// one of the right kind but the wrong shapes, is refused).
-    pub fn check_against<M: TensorCollection<f32, Cpu>>(
+    pub fn check_against<M: TensorCollection<f32, D>, D: Device<f32>>(
         &self,
         model: &M,
         path: &Path,
@@ -266,23 +266,23 @@ impl Optimizer {
 }
 
 /// Visits the model's trained tensors in order, slot by slot.
-struct Updater<'a> {
+struct Updater<'a, D: Device<f32>> {
     opt: &'a mut Optimizer,
-    grads: &'a Gradients<f32, Cpu>,
+    grads: &'a Gradients<f32, D>,
     slot: usize,
 }
 
-impl TensorVisitor<f32, Cpu> for Updater<'_> {
+impl<D: Device<f32>> TensorVisitor<f32, D> for Updater<'_, D> {
     type Viewer = ViewTensorMut;
     type Err = Error;
     type E2 = f32;
-    type D2 = Cpu;
+    type D2 = D;
 
     fn visit<S: Shape>(
         &mut self,
-        opts: TensorOptions<S, f32, Cpu>,
-        p: &mut Tensor<S, f32, Cpu>,
-    ) -> Result<Option<Tensor<S, f32, Cpu>>, Error> {
+        opts: TensorOptions<S, f32, D>,
+        p: &mut Tensor<S, f32, D>,
+    ) -> Result<Option<Tensor<S, f32, D>>, Error> {
         if !opts.do_gradient_update {
             return Ok(None);
         }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::data::{embedded_sample, Distortion, Split, SIDE};
+use crate::data::{embedded_sample, Augment, Distortion, Split, SIDE};
 use crate::zoo::lenet5::LeNet5;
 
 /// The first `n` training digits and 100 test digits of the embedded sample.
@@ -40,7 +40,10 @@ fn the_same_seed_gives_the_same_run_and_augmentation_changes_it() {
     assert_eq!(key(&a), key(&b), "same seed, same result");
     let augmented = run(
         &TrainConfig {
-            augment: Some(Distortion::DEFAULT),
+            augment: Augment {
+                distort: Some(Distortion::DEFAULT),
+                ..Augment::NONE
+            },
             ..config.clone()
         },
         &data,
@@ -100,7 +103,7 @@ fn checkpoints_are_written_and_reload() {
 /// Trains to `config.epochs` in one go, keeping copies of the checkpoint
 /// files as they were after epoch `stop`; then resumes from those copies.
 /// The final parameters of both runs.
-fn straight_and_resumed<M: MnistClassifier>(
+fn straight_and_resumed<M: Classifier<Cpu> + Send + Sync>(
     build: impl Fn() -> M,
     params: impl Fn(&M) -> Vec<f32>,
     config: &TrainConfig,
@@ -298,7 +301,7 @@ fn finished_run(tag: &str) -> (Mnist, TrainConfig, std::path::PathBuf) {
     (data, config, path)
 }
 
-fn resume_lenet<M: MnistClassifier>(
+fn resume_lenet<M: Classifier<Cpu> + Send + Sync>(
     mut net: M,
     data: &Mnist,
     config: &TrainConfig,
@@ -418,5 +421,5 @@ fn settings_a_run_cannot_use_are_refused_before_it_starts() {
     let e = train(&mut net, &empty, &base, |_| {})
         .unwrap_err()
         .to_string();
-    assert!(e.contains("training split has no digits"), "{e}");
+    assert!(e.contains("training split has no samples"), "{e}");
 }

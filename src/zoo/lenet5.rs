@@ -249,30 +249,3 @@ mod tests {
         assert_eq!(LeNet5Modern::<f32, Cpu>::summary().params(), 61_706);
     }
 }
-
-macro_rules! mnist_classifier {
-    ($($net:ident),*) => {$(
-        impl crate::train::MnistClassifier for $net<f32, dfdx::prelude::Cpu> {
-            fn logits_train(
-                &mut self,
-                x: crate::train::Digits<dfdx::prelude::OwnedTape<f32, dfdx::prelude::Cpu>>,
-            ) -> crate::Result<crate::train::Logits<dfdx::prelude::OwnedTape<f32, dfdx::prelude::Cpu>>> {
-                self.forward_train(x)
-            }
-            fn logits(&self, x: crate::train::Digits) -> crate::Result<crate::train::Logits> {
-                self.forward(x)
-            }
-            fn activations(
-                &self,
-                x: crate::train::Digits,
-            ) -> crate::Result<Vec<crate::inspect::Activation>> {
-                $net::activations(self, x)
-            }
-            fn first_filters(&self) -> (Vec<f32>, [usize; 4]) {
-                let shape = dfdx::shapes::Shape::concrete(dfdx::shapes::HasShape::shape(&self.c1.weight));
-                (self.c1.weight.as_vec(), shape)
-            }
-        }
-    )*};
-}
-mnist_classifier!(LeNet5, LeNet5Modern);

@@ -17,6 +17,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
+mod classifier;
 mod generic;
 mod network;
 mod scope;
@@ -37,7 +38,10 @@ pub fn expand(net: &Network, plan: &Plan) -> TokenStream {
     let mut out = scope::all(net, plan, &tys);
     match &plan.generic {
         Some(_) => out.extend(generic::extras(net, plan, &tys)),
-        None => out.extend(network::methods(net, plan, &tys)),
+        None => {
+            out.extend(network::methods(net, plan, &tys));
+            out.extend(classifier::classifier_impl(net, plan, &tys));
+        }
     }
     out
 }

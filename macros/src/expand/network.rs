@@ -134,7 +134,7 @@ fn aux_pass(net: &Network, plan: &Plan, tys: &Tys, body: Vec<TokenStream>) -> To
     let outputs = format_ident!("{}Aux", name);
     let input_ty = tys.tensor(&plan.input);
     let output_ty = tys.tensor(plan.output());
-    let fields = heads.iter().map(|(head, shape)| {
+    let fields = heads.iter().map(|(head, shape, _)| {
         let ty = tys.tensor(shape);
         let doc = format!(
             "The output of auxiliary head `{head}`, {} per sample.",
@@ -142,7 +142,7 @@ fn aux_pass(net: &Network, plan: &Plan, tys: &Tys, body: Vec<TokenStream>) -> To
         );
         quote!(#[doc = #doc] pub #head: #ty)
     });
-    let names = heads.iter().map(|(head, _)| head);
+    let names = heads.iter().map(|(head, ..)| head);
     let (impl_param, self_args, own) = (tys.impl_param(), tys.args(quote!(f32, D)), tys.net_args());
     let doc =
         format!("The outputs of `{name}`'s auxiliary heads, from [`{name}::forward_train_aux`].");

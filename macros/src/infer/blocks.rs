@@ -182,13 +182,14 @@ impl Infer<'_> {
                     out_field,
                 ))
             }
-            BlockWhat::Aux { name, body } => {
+            BlockWhat::Aux { name, weight, body } => {
                 let (steps, out, _) = self
                     .layers(body, input.clone(), field, true)
                     .ok_or_else(stopped)?;
                 Ok(step(
                     Op::Aux {
                         name: name.clone(),
+                        weight: *weight,
                         body: steps,
                         out,
                     },

@@ -205,6 +205,8 @@ pub enum BlockWhat {
     },
     Aux {
         name: Ident,
+        /// The head's loss weight in training.
+        weight: f64,
         body: Vec<Spec>,
     },
 }
@@ -517,10 +519,20 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
                 body: layers(body)?,
             }
         }
-        _ => BlockWhat::Aux {
-            name: name?,
-            body: layers(body)?,
-        },
+        _ => {
+            let weight = args.float("weight", 0.3);
+            if !(weight.is_finite() && weight >= 0.0) {
+                args.error(
+                    layer.args_span,
+                    format!("`weight` {weight}: a head's loss weight is zero or positive"),
+                );
+            }
+            BlockWhat::Aux {
+                name: name?,
+                weight,
+                body: layers(body)?,
+            }
+        }
     })
 }
 
