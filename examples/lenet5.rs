@@ -9,7 +9,10 @@
 //! (replaced atomically after every epoch; `--resume` continues from them
 //! exactly), and pictures: `curves.png` (loss and accuracy per epoch),
 //! `filters.png` (the first layer's filters) and `feature_maps.png` (a test
-//! digit's maps at each layer).
+//! digit's maps at each layer). A directory that already holds a run is
+//! refused unless `--resume` or `--force` (replace it) is given.
+//!
+//! `examples/train.rs` trains any declared network with the same loop.
 
 mod common;
 

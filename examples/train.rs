@@ -134,6 +134,12 @@ struct Args {
     /// Randomly rotate (±10°), scale (±10 %) and shift (±2 px) the training images.
     #[arg(long)]
     distort: bool,
+    /// Random-resized crops of at least this fraction of the area (folders; 0.08 as torchvision).
+    #[arg(long)]
+    resized_crop: Option<f32>,
+    /// AlexNet's PCA colour jitter, σ 0.1 (RGB folders).
+    #[arg(long)]
+    pca_jitter: bool,
     #[command(flatten)]
     recipe: Recipe,
 }
@@ -184,6 +190,8 @@ struct Splits<'a> {
     test: Box<dyn Samples + 'a>,
     name: String,
     classes: Vec<String>,
+    /// The training images' colour components (RGB folders).
+    pca: Option<splotnet::data::PcaJitter>,
 }
 
 /// MNIST-format data is read into `mnist`, which the splits borrow.
@@ -212,6 +220,7 @@ fn load<'a>(
             .iter()
             .map(|c| c.to_string())
             .collect(),
+        pca: None,
     })
 }
 
@@ -220,6 +229,9 @@ fn load_folder(args: &Args, dims: &[usize]) -> Result<Splits<'static>, AnyError>
         .data
         .as_ref()
         .ok_or("--dataset folder needs --data DIR (with DIR/train and DIR/val or DIR/test)")?;
+    if !root.is_dir() {
+        return Err(format!("{}: no such directory", root.display()).into());
+    }
     let test_dir = ["val", "test"]
         .iter()
         .map(|d| root.join(d))
@@ -236,7 +248,8 @@ fn load_folder(args: &Args, dims: &[usize]) -> Result<Splits<'static>, AnyError>
         )
         .into());
     }
-    let (mean, std) = train.channel_stats()?;
+    let stats = train.statistics()?;
+    let (mean, std) = (stats.mean, stats.std);
     println!(
         "data: {} (train), {} (test); per channel mean {mean:.3?}, std {std:.3?}",
         root.join("train").display(),
@@ -248,6 +261,7 @@ fn load_folder(args: &Args, dims: &[usize]) -> Result<Splits<'static>, AnyError>
         test: Box::new(test.normalised_by(&mean, &std)?),
         name: format!("folder {}", root.display()),
         classes,
+        pca: stats.pca,
     })
 }
 
@@ -287,10 +301,17 @@ fn go<M: Classifier<Cpu> + Send + Sync>(
         data.test.len(),
         data.classes.join(", ")
     );
+    let pca = match (args.pca_jitter, data.pca) {
+        (false, _) => None,
+        (true, Some(pca)) => Some(pca),
+        (true, None) => return Err("--pca-jitter needs RGB images from --dataset folder".into()),
+    };
     let augment = Augment {
         distort: args.distort.then_some(Distortion::DEFAULT),
         crop_pad: args.crop_pad,
         flip: args.flip,
+        resized_crop: args.resized_crop,
+        pca,
     };
     let config = args.recipe.config(&data.name, augment, &out);
     // refuse bad settings, data the network cannot take and an occupied run

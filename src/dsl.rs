@@ -17,7 +17,8 @@
 //!         block_name: concat { b1: [layers], b2: [layers] },  (branches, channels stacked)
 //!         block_name: dense(layers = n) { layers },  (DenseNet: each sees all before)
 //!         block_name: highway { layers },        (gated: T·body(x) + (1-T)·x)
-//!         head_name: aux { layers },             (an extra output, from forward_train_aux)
+//!         head_name: aux { layers },             (an extra output, from forward_train_aux;
+//!                                                 `aux(weight = w)`: its loss weight in fit)
 //!         name: block(Generic) -> [C, H, W],     (a generic block; the output is stated)
 //!         name: block(Inception<64, 96>) -> [..], (a block with size parameters)
 //!         crop_concat(from = name),              (an earlier layer's maps, centre-cropped,
@@ -72,6 +73,11 @@
 //!   field and jump per layer;
 //! - with auxiliary heads, `forward_train_aux`, returning the main output and
 //!   a `NameAux` struct of the heads' outputs;
+//! - for a network whose input sizes are numbers and whose output (and
+//!   every head's) is a vector of class scores, an impl of
+//!   [`crate::train::Classifier`], so [`crate::train::fit`] trains it, each
+//!   head's cross-entropy weighted by its `aux(weight = ..)` (default 0.3,
+//!   GoogLeNet's);
 //! - for a generic `block`, a struct `Name<C, E, D>` implementing dfdx's
 //!   `Module` and `ModuleMut` for any batch, size and tape, and
 //!   `Name::<C, ..>::param_count()`.
@@ -189,6 +195,13 @@
 //! let loss = main.square().mean() + aux.side.square().mean() * 0.3;
 //! let grads = loss.backward();
 //! let _ = grads.get(&net.side.fc.weight);
+//!
+//! // `splotnet::train::fit` adds the head's cross-entropy times its weight
+//! use splotnet::train::Classifier;
+//! let rows = dev.zeros_like(&(2, 3 * 16 * 16));
+//! let scores = net.train_scores(rows.leaky_trace()).unwrap();
+//! assert_eq!(scores.aux.len(), 1);
+//! assert_eq!(scores.aux[0].1, 0.3);
 //! ```
 //!
 //! ## Example: a generic block

@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 
 use image::imageops::FilterType;
 use rand::rngs::StdRng;
+use rand::Rng;
 use rayon::prelude::*;
 
 use super::samples::{Augment, Samples};
+use super::PcaJitter;
 use crate::Error;
 
 /// The file extensions read as images (any case).
@@ -25,13 +27,24 @@ pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 /// ImageNet's per-channel RGB standard deviation on a 0–1 scale.
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
+/// What [`ImageFolder::statistics`] measures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FolderStats {
+    /// The mean intensity per channel (0–1 scale).
+    pub mean: Vec<f32>,
+    /// The standard deviation per channel.
+    pub std: Vec<f32>,
+    /// AlexNet's colour jitter from the RGB covariance; `None` for grey.
+    pub pca: Option<PcaJitter>,
+}
+
 /// A labelled image folder, read as samples of `[C, H, W]`.
 #[derive(Clone, Debug)]
 pub struct ImageFolder {
     root: PathBuf,
     classes: Vec<String>,
-    /// `(file, label)`, in label then name order.
-    files: Vec<(PathBuf, usize)>,
+    /// `(file, label, (width, height))`, in label then name order.
+    files: Vec<(PathBuf, usize, (u32, u32))>,
     dims: [usize; 3],
     mean: Vec<f32>,
     std: Vec<f32>,
@@ -71,8 +84,8 @@ impl ImageFolder {
             let before = files.len();
             for file in read_dir_sorted(class)? {
                 if file.is_file() && is_image(&file) {
-                    check_header(&file)?;
-                    files.push((file, label));
+                    let size = check_header(&file)?;
+                    files.push((file, label, size));
                 }
             }
             if files.len() == before {
@@ -132,44 +145,57 @@ impl ImageFolder {
     }
 
     /// Every image's mean and standard deviation per channel (0–1 scale)
-    /// at the sample size: the normalisation the folder's own pixels call
-    /// for (decodes every image once).
-    pub fn channel_stats(&self) -> crate::Result<(Vec<f32>, Vec<f32>)> {
+    /// at the sample size, and for RGB the principal components of the
+    /// pixels' colours: the normalisation the folder's own pixels call for,
+    /// and AlexNet's colour jitter (decodes every image once).
+    pub fn statistics(&self) -> crate::Result<FolderStats> {
         let c = self.dims[0];
         let plane = self.dims[1] * self.dims[2];
-        let sums = (0..self.files.len())
+        // per image: the channel sums, then the sums of products c_i·c_j
+        let moments = (0..self.files.len())
             .into_par_iter()
             .map(|i| {
-                let raw = self.decode(i)?;
-                let mut s = vec![0.0f64; 2 * c];
-                for (ch, values) in raw.chunks_exact(plane).enumerate() {
-                    for &v in values {
-                        s[ch] += v as f64;
-                        s[c + ch] += (v as f64) * (v as f64);
+                let raw = self.decode(i, None)?;
+                let mut m = vec![0.0f64; c + c * c];
+                for p in 0..plane {
+                    for a in 0..c {
+                        let va = raw[a * plane + p] as f64;
+                        m[a] += va;
+                        for b in 0..c {
+                            m[c + a * c + b] += va * raw[b * plane + p] as f64;
+                        }
                     }
                 }
-                Ok(s)
+                Ok(m)
             })
-            .collect::<crate::Result<Vec<_>>>()?;
+            .reduce(
+                || Ok(vec![0.0f64; c + c * c]),
+                |a: crate::Result<Vec<f64>>, b| Ok(a?.iter().zip(b?).map(|(x, y)| x + y).collect()),
+            )?;
         let n = (self.files.len() * plane).max(1) as f64;
-        let mut mean = vec![0.0; c];
-        let mut std = vec![0.0; c];
-        for ch in 0..c {
-            let (s, sq) = sums
-                .iter()
-                .fold((0.0, 0.0), |a, s| (a.0 + s[ch], a.1 + s[c + ch]));
-            let m = s / n;
-            mean[ch] = m as f32;
-            std[ch] = ((sq / n - m * m).max(0.0).sqrt() as f32).max(f32::MIN_POSITIVE);
-        }
-        Ok((mean, std))
+        let mean: Vec<f64> = moments[..c].iter().map(|s| s / n).collect();
+        let cov = |a: usize, b: usize| moments[c + a * c + b] / n - mean[a] * mean[b];
+        let std = (0..c)
+            .map(|a| (cov(a, a).max(0.0).sqrt() as f32).max(f32::MIN_POSITIVE))
+            .collect();
+        let pca = (c == 3)
+            .then(|| PcaJitter::from_covariance([0, 1, 2].map(|a| [0, 1, 2].map(|b| cov(a, b)))));
+        Ok(FolderStats {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+            pca,
+        })
     }
 
-    /// Image `i` at the sample size, channels first, intensities 0 to 1.
-    fn decode(&self, i: usize) -> crate::Result<Vec<f32>> {
+    /// Image `i` (or its `region`) at the sample size, channels first,
+    /// intensities 0 to 1.
+    fn decode(&self, i: usize, region: Option<Region>) -> crate::Result<Vec<f32>> {
         let path = &self.files[i].0;
-        let img =
+        let mut img =
             image::open(path).map_err(|e| Error::data(path, format!("cannot decode: {e}")))?;
+        if let Some((x, y, w, h)) = region {
+            img = img.crop_imm(x, y, w, h);
+        }
         let [c, h, w] = self.dims;
         let (w32, h32) = (w as u32, h as u32);
         let mut out = vec![0.0; c * h * w];
@@ -206,38 +232,50 @@ impl Samples for ImageFolder {
     fn batch_into(
         &self,
         indices: &[usize],
-        augment: Option<(&Augment, &mut StdRng)>,
+        mut augment: Option<(&Augment, &mut StdRng)>,
         out: &mut Vec<f32>,
     ) -> crate::Result<()> {
         let [c, h, w] = self.dims;
         let size = c * h * w;
-        let decoded = indices
-            .par_iter()
-            .map(|&i| self.decode(i))
-            .collect::<crate::Result<Vec<_>>>()?;
-        out.clear();
-        out.reserve(indices.len() * size);
-        for sample in decoded {
-            out.extend(
-                sample
-                    .chunks_exact(h * w)
-                    .enumerate()
-                    .flat_map(|(ch, plane)| {
-                        let (m, s) = (self.mean[ch], self.std[ch]);
-                        plane.iter().map(move |v| (v - m) / s)
-                    }),
-            );
-        }
-        if let Some((augment, rng)) = augment {
-            if augment.distort.is_some() {
+        if let Some((a, _)) = &augment {
+            if a.distort.is_some() || (a.pca.is_some() && c != 3) {
                 return Err(Error::shape(
                     "image folder",
                     format!(
-                        "{}: the digit distortions work on 28x28 grey digits; use crops and flips",
+                        "{}: the digit distortions work on 28x28 grey digits and the PCA colour jitter on RGB samples; use crops and flips",
                         self.root.display()
                     ),
                 ));
             }
+        }
+        // every random draw in sample order, so that a batch does not
+        // depend on how its decoding is scheduled
+        let draws: Vec<(Option<Region>, [f32; 3])> = indices
+            .iter()
+            .map(|&i| match &mut augment {
+                Some((a, rng)) => (
+                    a.resized_crop
+                        .map(|s| random_region(self.files[i].2, s, rng)),
+                    a.pca.map_or([0.0; 3], |p| p.draw(rng)),
+                ),
+                None => (None, [0.0; 3]),
+            })
+            .collect();
+        let decoded = indices
+            .par_iter()
+            .zip(&draws)
+            .map(|(&i, (region, _))| self.decode(i, *region))
+            .collect::<crate::Result<Vec<_>>>()?;
+        out.clear();
+        out.reserve(indices.len() * size);
+        for (sample, (_, shift)) in decoded.iter().zip(&draws) {
+            for (ch, plane) in sample.chunks_exact(h * w).enumerate() {
+                let (m, s) = (self.mean[ch], self.std[ch]);
+                let d = if c == 3 { shift[ch] } else { 0.0 };
+                out.extend(plane.iter().map(|v| (v + d - m) / s));
+            }
+        }
+        if let Some((augment, rng)) = augment {
             // the zero padding of a crop, per channel after normalisation
             let fill: Vec<f32> = self
                 .mean
@@ -281,8 +319,8 @@ fn is_image(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-/// Reads the header only: the format and the size.
-fn check_header(path: &Path) -> crate::Result<()> {
+/// Reads the header only: the format and the size, `(width, height)`.
+fn check_header(path: &Path) -> crate::Result<(u32, u32)> {
     let bad = |e: String| Error::data(path, format!("not a readable PNG or JPEG image: {e}"));
     let reader = image::ImageReader::open(path)
         .map_err(|e| bad(e.to_string()))?
@@ -292,7 +330,28 @@ fn check_header(path: &Path) -> crate::Result<()> {
     if w == 0 || h == 0 {
         return Err(bad(format!("it is {w}x{h}")));
     }
-    Ok(())
+    Ok((w, h))
+}
+
+/// A region of an image: left, top, width, height.
+type Region = (u32, u32, u32, u32);
+
+/// torchvision's `RandomResizedCrop` region of a `w x h` image: ten tries
+/// at an area of `[min_scale, 1]` of the image's and an aspect ratio of
+/// `[3/4, 4/3]` (uniform in its logarithm), else the whole image.
+fn random_region((w, h): (u32, u32), min_scale: f32, rng: &mut StdRng) -> Region {
+    let area = (w * h) as f32;
+    let (lo, hi) = ((3.0f32 / 4.0).ln(), (4.0f32 / 3.0).ln());
+    for _ in 0..10 {
+        let target = area * rng.gen_range(min_scale.clamp(0.0, 1.0)..=1.0);
+        let ratio = rng.gen_range(lo..=hi).exp();
+        let cw = (target * ratio).sqrt().round() as u32;
+        let ch = (target / ratio).sqrt().round() as u32;
+        if (1..=w).contains(&cw) && (1..=h).contains(&ch) {
+            return (rng.gen_range(0..=w - cw), rng.gen_range(0..=h - ch), cw, ch);
+        }
+    }
+    (0, 0, w, h)
 }
 
 #[cfg(test)]
@@ -402,6 +461,95 @@ mod tests {
         };
         let e = folder.batch_into(&[0], Some((&distort, &mut rng)), &mut flipped);
         assert!(e.unwrap_err().to_string().contains("digit distortions"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn random_regions_lie_inside_with_the_drawn_area_and_ratio() {
+        let mut rng = rand::SeedableRng::seed_from_u64(3);
+        for _ in 0..500 {
+            let (x, y, w, h) = random_region((60, 40), 0.2, &mut rng);
+            assert!(x + w <= 60 && y + h <= 40 && w > 0 && h > 0);
+            if (w, h) != (60, 40) {
+                let ratio = w as f32 / h as f32;
+                // rounding each side moves the ratio a little past its range
+                assert!((0.7..=1.4).contains(&ratio), "{w}x{h}");
+                assert!((w * h) as f32 >= 0.2 * 2400.0 * 0.9, "{w}x{h}");
+            }
+        }
+        // the whole of a square image at scale 1 and ratio 1 is the one fit
+        let mut whole = 0;
+        for _ in 0..50 {
+            let r = random_region((10, 10), 1.0, &mut rng);
+            assert!(r.0 + r.2 <= 10 && r.1 + r.3 <= 10);
+            whole += (r == (0, 0, 10, 10)) as usize;
+        }
+        assert!(whole > 0);
+    }
+
+    #[test]
+    fn statistics_pca_jitter_and_resized_crops() {
+        let root = make_folder("stats");
+        let folder = ImageFolder::open(&root, &[3, 4, 6]).unwrap();
+        let stats = folder.statistics().unwrap();
+        // the naive mean and deviation of every decoded value, per channel
+        let raw = folder.clone().normalised_by(&[0.0; 3], &[1.0; 3]).unwrap();
+        let mut all = Vec::new();
+        raw.batch_into(&[0, 1, 2, 3], None, &mut all).unwrap();
+        for ch in 0..3 {
+            let v: Vec<f32> = all
+                .chunks_exact(24)
+                .skip(ch)
+                .step_by(3)
+                .flatten()
+                .copied()
+                .collect();
+            let mean = v.iter().sum::<f32>() / v.len() as f32;
+            let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / v.len() as f32;
+            assert!(
+                (stats.mean[ch] - mean).abs() < 1e-5,
+                "{} vs {mean}",
+                stats.mean[ch]
+            );
+            assert!((stats.std[ch] - var.sqrt()).abs() < 1e-5);
+        }
+        // PCA jitter: one constant shift per channel of each image
+        let pca = stats.pca.unwrap();
+        let jitter = Augment {
+            pca: Some(PcaJitter { sigma: 1.0, ..pca }),
+            ..Augment::NONE
+        };
+        let mut rng = rand::SeedableRng::seed_from_u64(4);
+        let mut shifted = Vec::new();
+        raw.batch_into(&[0], Some((&jitter, &mut rng)), &mut shifted)
+            .unwrap();
+        for ch in 0..3 {
+            let d: Vec<f32> = (0..24)
+                .map(|p| shifted[ch * 24 + p] - all[ch * 24 + p])
+                .collect();
+            assert!(d.iter().all(|x| (x - d[0]).abs() < 1e-5), "{d:?}");
+        }
+        assert_ne!(shifted, all[..72].to_vec());
+        // a resized crop is a seeded function of the draw
+        let crop = Augment {
+            resized_crop: Some(0.3),
+            ..Augment::NONE
+        };
+        let draw = |seed| {
+            let mut out = Vec::new();
+            let mut rng = rand::SeedableRng::seed_from_u64(seed);
+            raw.batch_into(&[0, 1], Some((&crop, &mut rng)), &mut out)
+                .unwrap();
+            out
+        };
+        assert_eq!(draw(5), draw(5));
+        assert!((0..10).any(|s| draw(s) != all[..144].to_vec()));
+        // grey samples take no colour jitter
+        let grey = ImageFolder::open(&root, &[1, 4, 6]).unwrap();
+        let e = grey
+            .batch_into(&[0], Some((&jitter, &mut rng)), &mut shifted)
+            .unwrap_err();
+        assert!(e.to_string().contains("PCA colour jitter on RGB"), "{e}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -11,6 +11,7 @@
 
 mod augment;
 mod canvas;
+mod colour;
 mod dataset;
 mod folder;
 mod idx;
@@ -20,8 +21,9 @@ mod samples;
 pub use self::mnist::{embedded_sample, load_dir, Mnist, FILES};
 pub use augment::Distortion;
 pub use canvas::{export_canvases, CanvasSet, Canvases, CANVAS_CLASSES, CANVAS_CLASS_NAMES};
+pub use colour::PcaJitter;
 pub use dataset::{Dataset, FASHION_MNIST_DEBIAN_DIR};
-pub use folder::{ImageFolder, IMAGENET_MEAN, IMAGENET_STD, IMAGE_EXTENSIONS};
+pub use folder::{FolderStats, ImageFolder, IMAGENET_MEAN, IMAGENET_STD, IMAGE_EXTENSIONS};
 pub use idx::{validate, IdxKind};
 pub use samples::{Augment, Padded, Samples};
 

@@ -48,6 +48,13 @@ pub struct Augment {
     /// Mirror left to right with probability 1/2
     /// (`RandomHorizontalFlip`).
     pub flip: bool,
+    /// Crop a random part of the image, of at least this fraction of its
+    /// area and an aspect ratio between 3/4 and 4/3, and resize it to the
+    /// sample size (torchvision's `RandomResizedCrop(scale=(s, 1))`; the
+    /// usual `s` is 0.08). Image folders only.
+    pub resized_crop: Option<f32>,
+    /// AlexNet's PCA colour jitter. Image folders of RGB images only.
+    pub pca: Option<super::PcaJitter>,
 }
 
 impl Augment {
@@ -56,6 +63,8 @@ impl Augment {
         distort: None,
         crop_pad: 0,
         flip: false,
+        resized_crop: None,
+        pca: None,
     };
 
     /// Whether it transforms nothing.
@@ -160,6 +169,12 @@ impl Samples for Padded<'_> {
             self.split.batch_into(indices, self.pad, out);
             return Ok(());
         };
+        if augment.resized_crop.is_some() || augment.pca.is_some() {
+            return Err(Error::shape(
+                "augmentation",
+                "random-resized crops and PCA colour jitter need an image folder's images",
+            ));
+        }
         match &augment.distort {
             Some(d) => self
                 .split

@@ -33,9 +33,9 @@ pub struct TrainScores<D: Storage<f32>> {
 ///
 /// network! {
 ///     pub Tiny(input: [1, 8, 8]) {
-///         conv(4, k = 3), relu,
+///         c1: conv(4, k = 3), relu,
 ///         flatten,
-///         linear(3),
+///         fc: linear(3),
 ///     }
 /// }
 ///
