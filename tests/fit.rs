@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use splotnet::data::{Augment, Samples};
 use splotnet::prelude::*;
-use splotnet::train::{fit, Classifier, Progress, TrainConfig};
+use splotnet::train::{evaluate_on, fit, Classifier, Progress, TrainConfig};
 
 network! {
     /// Three classes of 2x6x6 samples, with an auxiliary head.
@@ -89,6 +89,18 @@ impl Samples for Bands {
     }
 }
 
+/// The mean over rows of `log Σ exp(s) - s[label]`, written out.
+fn mean_cross_entropy(scores: &[f32], labels: &[usize]) -> f32 {
+    let classes = scores.len() / labels.len();
+    let mut sum = 0.0;
+    for (row, &l) in scores.chunks_exact(classes).zip(labels) {
+        let max = row.iter().cloned().fold(f32::MIN, f32::max);
+        let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+        sum += lse - row[l];
+    }
+    sum / labels.len() as f32
+}
+
 fn config(epochs: usize) -> TrainConfig {
     TrainConfig {
         epochs,
@@ -138,15 +150,7 @@ fn the_loss_adds_each_heads_cross_entropy_times_its_weight() {
     let indices: Vec<usize> = (0..16).collect();
     let mut x = Vec::new();
     data.batch_into(&indices, None, &mut x).unwrap();
-    let ce = |scores: Vec<f32>| -> f32 {
-        let mut sum = 0.0;
-        for (row, &l) in scores.chunks_exact(3).zip(&data.labels) {
-            let max = row.iter().cloned().fold(f32::MIN, f32::max);
-            let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
-            sum += lse - row[l];
-        }
-        sum / 16.0
-    };
+    let ce = |scores: Vec<f32>| mean_cross_entropy(&scores, &data.labels);
     let mut probe = build();
     let x = Cpu::default().tensor_from_vec(x, (16, 72));
     let out = probe.train_scores(x.leaky_trace()).unwrap();
@@ -195,4 +199,23 @@ fn data_the_network_cannot_take_is_refused_with_both_shapes() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("71") && e.contains("72"), "{e}");
+}
+
+#[test]
+fn evaluation_measures_the_mean_cross_entropy_and_every_sample() {
+    let dev = Cpu::seed_from_u64(9);
+    let net = Tri::<f32, Cpu>::build(&dev);
+    let data = Bands::new(20, 3);
+    // batches of 7: the last one is short
+    let eval = evaluate_on(&net, &data, 7, &dev).unwrap();
+    let mut x = Vec::new();
+    let all: Vec<usize> = (0..20).collect();
+    data.batch_into(&all, None, &mut x).unwrap();
+    let scores = net
+        .scores(dev.tensor_from_vec(x, (20, 72)))
+        .unwrap()
+        .as_vec();
+    let want = mean_cross_entropy(&scores, &data.labels);
+    assert!((eval.loss - want).abs() < 1e-5, "{} vs {want}", eval.loss);
+    assert_eq!(eval.confusion.total(), 20);
 }

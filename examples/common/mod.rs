@@ -31,7 +31,10 @@ pub enum Sched {
     Constant,
     /// The rate times 0.3 every 3 epochs.
     Step,
+    /// Cosine, one rate per epoch.
     Cosine,
+    /// Cosine, moving every step.
+    CosineSteps,
 }
 
 /// How to train: the optimiser, its schedule, and the run directory.
@@ -120,6 +123,7 @@ impl Recipe {
                     gamma: 0.3,
                 },
                 Sched::Cosine => Schedule::Cosine,
+                Sched::CosineSteps => Schedule::CosineSteps,
             },
             seed: self.seed,
             checkpoint: Some(out.join("checkpoint.safetensors")),
@@ -272,7 +276,11 @@ pub fn pictures<M: Classifier<Cpu> + Sync>(
     history: &[EpochMetrics],
     out: &Path,
 ) -> Result<(), AnyError> {
-    training_curves(history).save_png(&out.join("curves.png"))?;
+    let title = out.file_name().map_or_else(
+        || out.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    training_curves(history, &title).save_png(&out.join("curves.png"))?;
     let mut written = vec!["curves.png"];
     if let Some((weights, [count, channels, kh, kw])) = first_filters(model) {
         let first_channel: Vec<f32> = weights

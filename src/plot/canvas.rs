@@ -19,6 +19,8 @@ pub const GRID: Rgb = [225, 225, 225];
 pub const BLUE: Rgb = [31, 119, 180];
 /// Orange, for the second series.
 pub const ORANGE: Rgb = [255, 127, 14];
+/// Green, for a third series.
+pub const GREEN: Rgb = [44, 160, 44];
 
 /// A width x height image, row-major.
 #[derive(Clone, Debug, PartialEq)]

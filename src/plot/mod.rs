@@ -19,7 +19,7 @@ mod canvas;
 mod font;
 mod segment;
 
-pub use canvas::{Canvas, Rgb, BLACK, BLUE, GRID, ORANGE, WHITE};
+pub use canvas::{Canvas, Rgb, BLACK, BLUE, GREEN, GRID, ORANGE, WHITE};
 pub use segment::{segmentation_curves, segmentation_grid, CLASS_COLOURS};
 
 use crate::train::EpochMetrics;
@@ -154,6 +154,25 @@ pub fn feature_maps(activations: &[Activation], max_maps: usize, tile_px: usize)
     c
 }
 
+/// Axis ticks covering `[lo, hi]` at a round step (1, 2 or 5 times a power
+/// of ten, about four steps), and the decimals their labels need.
+pub fn nice_ticks(lo: f32, hi: f32) -> (Vec<f32>, usize) {
+    let raw = ((hi - lo) / 4.0).max(1e-12);
+    let magnitude = 10f32.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= raw * 0.999)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step + 1e-4).floor();
+    let last = (hi / step - 1e-4).ceil();
+    let ticks = (0..=(last - first) as i64)
+        .map(|k| (first + k as f32) * step)
+        .collect();
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    (ticks, decimals)
+}
+
 /// A panel of series over epochs: `series` are (name, colour, values).
 fn panel(title: &str, series: &[(&str, Rgb, Vec<f32>)], width: usize, height: usize) -> Canvas {
     let mut c = Canvas::new(width, height, WHITE);
@@ -168,8 +187,11 @@ fn panel(title: &str, series: &[(&str, Rgb, Vec<f32>)], width: usize, height: us
         (lo, hi) = (0.0, 1.0);
     }
     if hi - lo < 1e-6 {
-        (lo, hi) = (lo - 0.5, hi + 0.5);
+        let pad = (lo.abs() * 0.1).max(1e-3);
+        (lo, hi) = (lo - pad, hi + pad);
     }
+    let (ticks, decimals) = nice_ticks(lo, hi);
+    (lo, hi) = (ticks[0], ticks[ticks.len() - 1]);
     let n = series.iter().map(|s| s.2.len()).max().unwrap_or(0);
     let to_x = |i: usize| {
         left + if n > 1 {
@@ -179,11 +201,10 @@ fn panel(title: &str, series: &[(&str, Rgb, Vec<f32>)], width: usize, height: us
         }
     };
     let to_y = |v: f32| top + ((hi - v) / (hi - lo) * ph as f32).round() as i64;
-    for k in 0..=4 {
-        let v = lo + (hi - lo) * k as f32 / 4.0;
+    for &v in &ticks {
         let y = to_y(v);
         c.line((left, y), (left + pw, y), 1, GRID);
-        let label = format!("{v:.3}");
+        let label = format!("{v:.decimals$}");
         c.text(
             left - 8 - Canvas::text_width(&label, 1),
             y - 3,
@@ -231,19 +252,21 @@ fn panel(title: &str, series: &[(&str, Rgb, Vec<f32>)], width: usize, height: us
     c
 }
 
-/// Training loss, and training and test accuracy (%), over the epochs.
-pub fn training_curves(history: &[EpochMetrics]) -> Canvas {
-    let (w, h) = (520, 360);
-    let loss = panel(
-        "LOSS",
-        &[(
-            "TRAIN",
-            BLUE,
-            history.iter().map(|m| m.train_loss).collect(),
-        )],
-        w,
-        h,
-    );
+/// Training and test loss, training and test accuracy (%), and the
+/// learning rate over the epochs, under the run's `title`.
+pub fn training_curves(history: &[EpochMetrics], title: &str) -> Canvas {
+    let (w, h, band) = (520, 360, 24);
+    let test_loss: Vec<f32> = history.iter().map(|m| m.test_loss).collect();
+    let mut losses = vec![(
+        "TRAIN",
+        BLUE,
+        history.iter().map(|m| m.train_loss).collect(),
+    )];
+    // runs resumed from metrics written before the test loss was kept
+    if test_loss.iter().all(|v| v.is_finite()) {
+        losses.push(("TEST", ORANGE, test_loss));
+    }
+    let loss = panel("LOSS", &losses, w, h);
     let acc = panel(
         "ACCURACY %",
         &[
@@ -261,9 +284,17 @@ pub fn training_curves(history: &[EpochMetrics]) -> Canvas {
         w,
         h,
     );
-    let mut c = Canvas::new(2 * w, h, WHITE);
-    c.blit(&loss, 0, 0);
-    c.blit(&acc, w as i64, 0);
+    let lr = panel(
+        "LEARNING RATE",
+        &[("LR", GREEN, history.iter().map(|m| m.lr).collect())],
+        w,
+        h,
+    );
+    let mut c = Canvas::new(3 * w, h + band, WHITE);
+    c.text(16, 6, title, 2, BLACK);
+    for (k, p) in [loss, acc, lr].iter().enumerate() {
+        c.blit(p, (k * w) as i64, band as i64);
+    }
     c
 }
 

@@ -9,6 +9,7 @@ fn metrics(epoch: usize, loss: f32, train: f32, test: f32) -> EpochMetrics {
         train_accuracy: train,
         test_accuracy: test,
         test_top5: 1.0,
+        test_loss: loss * 1.5,
         images_per_sec: 1.0,
         seconds: 1.0,
         confusion: Confusion::default(),
@@ -67,20 +68,40 @@ fn feature_maps_draw_a_row_per_layer_with_maps() {
 }
 
 #[test]
+fn ticks_are_round_and_cover_the_range() {
+    assert_eq!(nice_ticks(0.5, 1.5), (vec![0.5, 1.0, 1.5], 1));
+    let (t, d) = nice_ticks(0.0213, 0.0871);
+    assert_eq!((t.len(), d), (5, 2));
+    assert!(
+        (t[0] - 0.02).abs() < 1e-6 && (t[4] - 0.10).abs() < 1e-6,
+        "{t:?}"
+    );
+    assert_eq!(
+        nice_ticks(87.9, 93.86),
+        (vec![86.0, 88.0, 90.0, 92.0, 94.0], 0)
+    );
+}
+
+#[test]
 fn curves_put_points_at_their_values() {
-    let history = [metrics(1, 1.0, 0.5, 0.6), metrics(2, 0.5, 0.9, 0.95)];
-    let c = training_curves(&history);
-    assert_eq!((c.width(), c.height()), (1040, 360));
-    // the loss panel: epoch 1 at the top-left corner of the plot area (70, 40),
-    // epoch 2 at the bottom right (520 - 16, 360 - 40)
-    assert_eq!(c.get(70, 40), Some(BLUE));
-    assert_eq!(c.get(504, 320), Some(BLUE));
+    let mut history = [metrics(1, 1.0, 0.5, 0.6), metrics(2, 0.5, 0.9, 0.95)];
+    history[1].lr = 0.05;
+    let c = training_curves(&history, "run");
+    assert_eq!((c.width(), c.height()), (1560, 384));
+    // the loss panel below the 24-pixel title: losses 0.5 to 1.5 fill the
+    // axis exactly (round ticks); the test loss 1.5 of epoch 1 at the
+    // top-left corner of the plot area (70, 24 + 40), the training loss 0.5
+    // of epoch 2 at the bottom right (520 - 16, 24 + 360 - 40)
+    assert_eq!(c.get(70, 64), Some(ORANGE));
+    assert_eq!(c.get(504, 344), Some(BLUE));
+    // the learning-rate panel: 0.1 then 0.05 on an axis from 0.04 to 0.1
+    assert_eq!(c.get(1040 + 70, 64), Some(GREEN));
     // the file decodes back to the canvas, pixel for pixel
     let png = image::load_from_memory(&c.to_png().unwrap())
         .unwrap()
         .to_rgb8();
-    assert_eq!((png.width(), png.height()), (1040, 360));
-    for (x, y) in [(70, 40), (504, 320), (0, 0), (700, 200)] {
+    assert_eq!((png.width(), png.height()), (1560, 384));
+    for (x, y) in [(70, 64), (504, 344), (0, 0), (700, 200), (1110, 64)] {
         assert_eq!(Some(png.get_pixel(x, y).0), c.get(x as usize, y as usize));
     }
 }

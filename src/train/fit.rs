@@ -260,7 +260,7 @@ pub fn fit<D: SeededDevice, M: TrainOn<D>>(
             }
         }
         let train_seconds = start.elapsed().as_secs_f32();
-        let confusion = evaluate_on(model, test, 1000, &dev)?;
+        let Evaluation { confusion, loss } = evaluate_on(model, test, 1000, &dev)?;
         let metrics = EpochMetrics {
             epoch: epoch + 1,
             lr,
@@ -268,6 +268,7 @@ pub fn fit<D: SeededDevice, M: TrainOn<D>>(
             train_accuracy: correct as f32 / seen.max(1) as f32,
             test_accuracy: confusion.accuracy(),
             test_top5: confusion.top5_accuracy(),
+            test_loss: loss,
             images_per_sec: seen as f32 / train_seconds,
             seconds: start.elapsed().as_secs_f32(),
             confusion,
@@ -281,16 +282,34 @@ pub fn fit<D: SeededDevice, M: TrainOn<D>>(
     Ok(history)
 }
 
+/// What classifying a split measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The confusion matrix, with top-5.
+    pub confusion: Confusion,
+    /// The mean cross-entropy.
+    pub loss: f32,
+}
+
+/// The cross-entropy of one row of scores for class `truth`:
+/// `log Σ exp(s) - s[truth]`, computed from the largest score.
+fn cross_entropy(scores: &[f32], truth: usize) -> f64 {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let sum: f64 = scores.iter().map(|&s| (s as f64 - max).exp()).sum();
+    max + sum.ln() - scores[truth] as f64
+}
+
 /// Classifies every sample of `split` in batches of `batch` on `dev`: the
-/// confusion matrix (with top-5).
+/// confusion matrix (with top-5) and the mean cross-entropy.
 pub fn evaluate_on<D: Backend, M: TrainOn<D>>(
     model: &M,
     split: &dyn Samples,
     batch: usize,
     dev: &D,
-) -> crate::Result<Confusion> {
+) -> crate::Result<Evaluation> {
     let classes = M::classes();
     let mut confusion = Confusion::new(classes);
+    let mut loss = 0.0f64;
     let indices: Vec<usize> = (0..split.len()).collect();
     let mut pixels = Vec::new();
     for chunk in indices.chunks(batch.max(1)) {
@@ -300,7 +319,11 @@ pub fn evaluate_on<D: Backend, M: TrainOn<D>>(
         let scores = model.eval_scores(x)?.as_vec();
         for (s, &i) in scores.chunks_exact(classes).zip(chunk) {
             confusion.add_scores(split.label(i), s);
+            loss += cross_entropy(s, split.label(i));
         }
     }
-    Ok(confusion)
+    Ok(Evaluation {
+        confusion,
+        loss: (loss / split.len().max(1) as f64) as f32,
+    })
 }

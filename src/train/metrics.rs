@@ -116,6 +116,9 @@ pub struct EpochMetrics {
     pub test_accuracy: f32,
     /// Top-5 accuracy on the test split after the epoch.
     pub test_top5: f32,
+    /// Mean cross-entropy on the test split after the epoch (NaN when
+    /// read from a CSV written before it was recorded).
+    pub test_loss: f32,
     /// Training throughput (forward, loss, backward, update).
     pub images_per_sec: f32,
     /// Wall time of the epoch, evaluation included.
@@ -127,13 +130,18 @@ pub struct EpochMetrics {
 impl EpochMetrics {
     /// The CSV header matching [`EpochMetrics::csv_row`].
     pub const CSV_HEADER: &'static str =
-        "epoch,lr,train_loss,train_accuracy,test_accuracy,images_per_sec,seconds,test_top5";
+        "epoch,lr,train_loss,train_accuracy,test_accuracy,images_per_sec,seconds,test_top5,test_loss";
 
     /// Reads a line written by [`EpochMetrics::csv_row`] (the confusion
-    /// matrix is not in the CSV and comes back empty).
+    /// matrix is not in the CSV and comes back empty), or by an earlier
+    /// version without the test loss.
     pub fn from_csv_row(line: &str) -> Option<EpochMetrics> {
         let f: Vec<&str> = line.trim().split(',').collect();
-        let [epoch, lr, loss, train, test, ips, secs, top5] = f.as_slice() else {
+        let (fields, test_loss) = match f.as_slice() {
+            [rest @ .., test_loss] if rest.len() == 8 => (rest, test_loss.parse().ok()?),
+            rest => (rest, f32::NAN),
+        };
+        let [epoch, lr, loss, train, test, ips, secs, top5] = fields else {
             return None;
         };
         Some(EpochMetrics {
@@ -145,6 +153,7 @@ impl EpochMetrics {
             images_per_sec: ips.parse().ok()?,
             seconds: secs.parse().ok()?,
             test_top5: top5.parse().ok()?,
+            test_loss,
             confusion: Confusion::default(),
         })
     }
@@ -152,7 +161,7 @@ impl EpochMetrics {
     /// One CSV line.
     pub fn csv_row(&self) -> String {
         format!(
-            "{},{},{:.6},{:.6},{:.6},{:.1},{:.2},{:.6}",
+            "{},{},{:.6},{:.6},{:.6},{:.1},{:.2},{:.6},{:.6}",
             self.epoch,
             self.lr,
             self.train_loss,
@@ -160,7 +169,8 @@ impl EpochMetrics {
             self.test_accuracy,
             self.images_per_sec,
             self.seconds,
-            self.test_top5
+            self.test_top5,
+            self.test_loss
         )
     }
 }

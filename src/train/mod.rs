@@ -21,7 +21,9 @@ mod tests;
 pub use crate::io::write_atomically;
 pub use checkpoint::{optimizer_path, save_atomically};
 pub use classifier::{as_rows, check_rows, first_filters, Classifier, Rows, TrainScores};
-pub use fit::{check_fit, evaluate_on, fit, train_step, SeededDevice, StepResult, TrainOn};
+pub use fit::{
+    check_fit, evaluate_on, fit, train_step, Evaluation, SeededDevice, StepResult, TrainOn,
+};
 pub use metrics::{Confusion, EpochMetrics};
 pub use optim::Optimizer;
 pub use run_dir::{prepare_run_dir, RunStart};
@@ -72,8 +74,12 @@ pub enum Schedule {
         /// The decay factor.
         gamma: f32,
     },
-    /// Cosine from the base rate down to zero over the run.
+    /// Cosine from the base rate down to zero over the run, one rate per
+    /// epoch.
     Cosine,
+    /// The same cosine, moving every step (PyTorch's `CosineAnnealingLR`
+    /// stepped per batch): the last steps train at nearly zero.
+    CosineSteps,
 }
 
 impl Schedule {
@@ -82,12 +88,16 @@ impl Schedule {
         match *self {
             Schedule::Constant => base,
             Schedule::Step { every, gamma } => base * gamma.powi((epoch / every.max(1)) as i32),
-            Schedule::Cosine => {
-                let t = epoch as f32 / epochs.max(1) as f32;
-                base * 0.5 * (1.0 + (core::f32::consts::PI * t).cos())
+            Schedule::Cosine | Schedule::CosineSteps => {
+                cosine(base, epoch as f32 / epochs.max(1) as f32)
             }
         }
     }
+}
+
+/// The cosine schedule's rate at fraction `t` of the run.
+fn cosine(base: f32, t: f32) -> f32 {
+    base * 0.5 * (1.0 + (core::f32::consts::PI * t).cos())
 }
 
 /// Everything a training run needs besides the model and the data.
@@ -179,7 +189,13 @@ impl TrainConfig {
     /// scaled by `(s + 1) / warm-up steps` while the warm-up lasts (`s`
     /// counting steps from the start of the run).
     pub fn step_rate(&self, epoch: usize, step: usize, steps: usize) -> f32 {
-        let rate = self.schedule.rate(self.lr, epoch, self.epochs);
+        let rate = match self.schedule {
+            Schedule::CosineSteps => {
+                let t = (epoch * steps + step) as f32 / (self.epochs * steps).max(1) as f32;
+                cosine(self.lr, t)
+            }
+            _ => self.schedule.rate(self.lr, epoch, self.epochs),
+        };
         let warmup = self.warmup_epochs * steps;
         let s = epoch * steps + step;
         if s < warmup {
@@ -375,5 +391,5 @@ pub fn evaluate<M: Classifier<Cpu> + Send + Sync>(
     batch: usize,
 ) -> crate::Result<Confusion> {
     let samples = Padded::to_fit(split, &M::input_dims())?;
-    evaluate_on(model, &samples, batch, &Cpu::default())
+    Ok(evaluate_on(model, &samples, batch, &Cpu::default())?.confusion)
 }

@@ -235,6 +235,31 @@ fn the_warm_up_ramps_the_rate_step_by_step_then_hands_over_to_the_schedule() {
 }
 
 #[test]
+fn the_per_step_cosine_moves_every_step_and_meets_the_per_epoch_one_at_epoch_starts() {
+    let per_step = TrainConfig {
+        epochs: 3,
+        lr: 2.0,
+        schedule: Schedule::CosineSteps,
+        ..TrainConfig::default()
+    };
+    let per_epoch = TrainConfig {
+        schedule: Schedule::Cosine,
+        ..per_step.clone()
+    };
+    for epoch in 0..3 {
+        assert_eq!(
+            per_step.step_rate(epoch, 0, 10),
+            per_epoch.step_rate(epoch, 0, 10)
+        );
+    }
+    // half way through the run: half the base rate
+    assert!((per_step.step_rate(1, 5, 10) - 1.0).abs() < 1e-6);
+    let rates: Vec<f32> = (0..10).map(|s| per_step.step_rate(2, s, 10)).collect();
+    assert!(rates.windows(2).all(|w| w[1] < w[0]), "{rates:?}");
+    assert!(rates[9] < 0.01);
+}
+
+#[test]
 fn resuming_with_other_settings_or_a_bad_state_is_a_clear_error() {
     let data = small(64);
     let dir = std::env::temp_dir().join(format!("splotnet-badresume-{}", std::process::id()));

@@ -127,6 +127,7 @@ mod tests {
             train_accuracy: 0.9778,
             test_accuracy: 0.965,
             test_top5: 0.998,
+            test_loss: 0.105,
             images_per_sec: 4094.0,
             seconds: 1.6,
             confusion: Default::default(),
@@ -134,8 +135,12 @@ mod tests {
         let back = crate::train::EpochMetrics::from_csv_row(&m.csv_row()).unwrap();
         assert_eq!((back.epoch, back.lr, back.train_loss), (3, 0.0125, 0.074));
         assert_eq!((back.test_accuracy, back.seconds), (0.965, 1.6));
-        assert_eq!(back.test_top5, 0.998);
+        assert_eq!((back.test_top5, back.test_loss), (0.998, 0.105));
         assert!(crate::train::EpochMetrics::from_csv_row("epoch,lr").is_none());
+        // a row of a run written before the test loss was recorded
+        let old = "3,0.0125,0.074000,0.977800,0.965000,4094.0,1.60,0.998000";
+        let back = crate::train::EpochMetrics::from_csv_row(old).unwrap();
+        assert!(back.test_loss.is_nan() && back.test_top5 == 0.998);
     }
 
     #[test]
