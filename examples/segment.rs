@@ -13,8 +13,10 @@
 //! (test canvases: input | truth | prediction), and the checkpoint and
 //! optimiser state after every epoch (`--resume` continues exactly).
 
+#[path = "common/bar.rs"]
+mod bar;
+
 use clap::{Parser, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use splotnet::data::{export_canvases, load_or_sample, CanvasSet, Canvases, CANVAS_CLASS_NAMES};
 use splotnet::plot::{segmentation_curves, segmentation_grid};
 use splotnet::prelude::*;
@@ -175,13 +177,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         vec![]
     };
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30.cyan/blue}] {pos:>6}/{len} {msg} ({elapsed}, eta {eta})",
-        )?
-        .progress_chars("=> "),
-    );
+    let bar = bar::epoch_bar()?;
     let history = train_segmenter(&mut model, &train, &test, &config, |p| match p {
         SegmentProgress::Step {
             epoch,
@@ -190,18 +186,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             loss,
             pixel_accuracy,
             images_per_sec,
-        } => {
-            if bar.length() != Some(total as u64) || seen < bar.position() as usize {
-                bar.reset();
-                bar.set_length(total as u64);
-                bar.set_prefix(format!("epoch {epoch:>2}/{}", config.epochs));
-            }
-            bar.set_position(seen as u64);
-            bar.set_message(format!(
+        } => bar::show_step(
+            &bar,
+            (epoch, config.epochs),
+            seen,
+            total,
+            format!(
                 "loss {loss:.4} pixel acc {:>6.2}% {images_per_sec:>5.1} img/s",
                 pixel_accuracy * 100.0
-            ));
-        }
+            ),
+        ),
         SegmentProgress::Resumed(done) => {
             bar.suspend(|| println!("resuming after epoch {done} from {}", args.out.display()));
         }

@@ -2,8 +2,10 @@
 //! recipe's flags, the run's log (progress bar and `metrics.csv`), the
 //! closing report and the pictures.
 
+pub mod bar;
+
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use splotnet::data::{Augment, Samples};
 use splotnet::inspect::Activation;
 use splotnet::plot::{feature_maps, filter_grid, training_curves};
@@ -158,15 +160,8 @@ impl RunLog {
         } else {
             vec![]
         };
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix} [{bar:30.cyan/blue}] {pos:>6}/{len} {msg} ({elapsed}, eta {eta})",
-            )?
-            .progress_chars("=> "),
-        );
         Ok(RunLog {
-            bar,
+            bar: bar::epoch_bar()?,
             rows,
             csv_path,
             epochs,
@@ -185,18 +180,16 @@ impl RunLog {
                 loss,
                 accuracy,
                 images_per_sec,
-            } => {
-                if bar.length() != Some(total as u64) || seen < bar.position() as usize {
-                    bar.reset();
-                    bar.set_length(total as u64);
-                    bar.set_prefix(format!("epoch {epoch:>2}/{}", self.epochs));
-                }
-                bar.set_position(seen as u64);
-                bar.set_message(format!(
+            } => bar::show_step(
+                bar,
+                (epoch, self.epochs),
+                seen,
+                total,
+                format!(
                     "loss {loss:.4} acc {:>6.2}% {images_per_sec:>6.0} img/s",
                     accuracy * 100.0
-                ));
-            }
+                ),
+            ),
             Progress::Resumed(done) => {
                 // (suspend, not println: indicatif drops lines while hidden)
                 let out = self.out.display();
