@@ -297,14 +297,14 @@ pub fn pictures<M: Classifier<Cpu> + Sync>(
             values,
         },
     );
-    feature_maps(&acts, 16, 56).save_png(&out.join("feature_maps.png"))?;
-    written.push("feature_maps.png");
     let name = |c: usize| class_names.get(c).map_or(c.to_string(), |n| n.to_string());
-    println!(
-        "pictures: {} (test sample 0, a {}, predicted {})",
-        written.join(", "),
+    let caption = format!(
+        "test sample 0: a {}, predicted {}",
         name(test.label(0)),
         name(predicted)
     );
+    feature_maps(&acts, 16, 56, &caption).save_png(&out.join("feature_maps.png"))?;
+    written.push("feature_maps.png");
+    println!("pictures: {} ({caption})", written.join(", "));
     Ok(())
 }

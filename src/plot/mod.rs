@@ -1,9 +1,9 @@
-//! Pictures of a training run, as PNG: loss and accuracy curves, the
-//! first layer's filters, and a digit's feature maps at each layer.
+//! Pictures of a training run, as PNG: loss, accuracy and learning-rate
+//! curves, the first layer's filters, and a sample's outputs at every
+//! layer.
 //!
 //! Everything is drawn here on a small RGB [`Canvas`] with a 5x7 bitmap
-//! font and written by a minimal PNG encoder, so plots need no extra
-//! dependency.
+//! font, and encoded by the `image` crate.
 //!
 //! ```
 //! use splotnet::plot::{filter_grid, Canvas};
@@ -107,49 +107,83 @@ fn tile_fit(values: &[f32], h: usize, w: usize, size: usize, lo: f32, hi: f32) -
     c
 }
 
-/// A row per layer with 2D maps (`[C, H, W]`, larger than 1x1): its name
-/// and up to `max_maps` of its maps, each on its own grey scale, drawn
-/// `tile_px` pixels wide.
-pub fn feature_maps(activations: &[Activation], max_maps: usize, tile_px: usize) -> Canvas {
-    let rows: Vec<&Activation> = activations
-        .iter()
-        .filter(|a| matches!(a.shape.as_slice(), [_, h, w] if h * w > 1))
-        .collect();
-    let label_w = rows
+/// A row per layer, every layer of `activations`: its name and up to
+/// `max_maps` of its maps (`[C, H, W]` larger than 1x1) drawn `tile_px`
+/// pixels wide, or its values as one strip (vectors such as class scores,
+/// and 1x1 maps); each map and strip on its own grey scale, black its least
+/// value and white its greatest, drawn as a legend beside `caption` above
+/// the rows.
+pub fn feature_maps(
+    activations: &[Activation],
+    max_maps: usize,
+    tile_px: usize,
+    caption: &str,
+) -> Canvas {
+    let is_maps = |a: &Activation| matches!(a.shape.as_slice(), [_, h, w] if h * w > 1);
+    let (gap, band, strip_h) = (6usize, 28usize, (tile_px / 3).max(8));
+    let label_w = activations
         .iter()
         .map(|a| Canvas::text_width(&a.name, 2))
         .max()
         .unwrap_or(0) as usize
         + 16;
-    let gap = 6;
-    let most = rows
+    let most = activations
         .iter()
+        .filter(|a| is_maps(a))
         .map(|a| a.shape[0].min(max_maps))
         .max()
-        .unwrap_or(0);
-    let width = label_w + most * (tile_px + gap) + gap;
-    let height = rows.len() * (tile_px + gap) + gap;
-    let mut c = Canvas::new(width.max(1), height.max(1), WHITE);
-    for (r, a) in rows.iter().enumerate() {
-        let (h, w) = (a.shape[1], a.shape[2]);
-        let top = (gap + r * (tile_px + gap)) as i64;
+        .unwrap_or(0)
+        .max(4);
+    let legend_w = 120;
+    let caption_w = Canvas::text_width(caption, 2).max(0) as usize;
+    let width = (label_w + most * (tile_px + gap) + gap).max(16 + caption_w + 40 + legend_w + 80);
+    let row_h = |a: &Activation| if is_maps(a) { tile_px } else { strip_h };
+    let height = band + activations.iter().map(|a| row_h(a) + gap).sum::<usize>() + gap;
+    let mut c = Canvas::new(width, height, WHITE);
+    c.text(8, 8, caption, 2, BLACK);
+    // the legend: one grey ramp from a map's least to its greatest value
+    let lx = (16 + caption_w + 40) as i64;
+    c.text(lx, 10, "MIN", 1, BLACK);
+    let ramp_x = lx + Canvas::text_width("MIN", 1) + 6;
+    for x in 0..legend_w {
+        let g = grey(x as f32, 0.0, (legend_w - 1) as f32);
+        c.rect(ramp_x + x as i64, 8, 1, 12, g);
+    }
+    c.text(ramp_x + legend_w as i64 + 6, 10, "MAX", 1, BLACK);
+    let range = |v: &[f32]| {
+        v.iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, u), &x| {
+                (l.min(x), u.max(x))
+            })
+    };
+    let mut top = (band + gap) as i64;
+    for a in activations {
+        let h_row = row_h(a) as i64;
         c.text(
             8,
-            top + (tile_px as i64 - Canvas::text_height(2)) / 2,
+            top + (h_row - Canvas::text_height(2)) / 2,
             &a.name,
             2,
             BLACK,
         );
-        for m in 0..a.shape[0].min(max_maps) {
-            let map = &a.values[m * h * w..(m + 1) * h * w];
-            let (lo, hi) = map
-                .iter()
-                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, u), &v| {
-                    (l.min(v), u.max(v))
-                });
-            let t = tile_fit(map, h, w, tile_px, lo, hi);
-            c.blit(&t, (label_w + m * (tile_px + gap)) as i64, top);
+        if is_maps(a) {
+            let (h, w) = (a.shape[1], a.shape[2]);
+            for m in 0..a.shape[0].min(max_maps) {
+                let map = &a.values[m * h * w..(m + 1) * h * w];
+                let (lo, hi) = range(map);
+                let t = tile_fit(map, h, w, tile_px, lo, hi);
+                c.blit(&t, (label_w + m * (tile_px + gap)) as i64, top);
+            }
+        } else if !a.values.is_empty() {
+            let (lo, hi) = range(&a.values);
+            let strip_w = width - label_w - gap;
+            let n = a.values.len();
+            for x in 0..strip_w {
+                let v = a.values[x * n / strip_w];
+                c.rect((label_w + x) as i64, top, 1, h_row, grey(v, lo, hi));
+            }
         }
+        top += h_row + gap as i64;
     }
     c
 }

@@ -45,7 +45,7 @@ fn filters_share_one_grey_scale_centred_on_zero() {
 }
 
 #[test]
-fn feature_maps_draw_a_row_per_layer_with_maps() {
+fn feature_maps_draw_every_layer_maps_as_tiles_vectors_as_strips() {
     let acts = vec![
         Activation {
             name: "c1".into(),
@@ -55,16 +55,20 @@ fn feature_maps_draw_a_row_per_layer_with_maps() {
         Activation {
             name: "f6".into(),
             shape: vec![84],
-            values: vec![0.0; 84],
+            values: (0..84).map(|v| v as f32).collect(),
         },
     ];
-    let c = feature_maps(&acts, 8, 16);
-    // one row of 16-pixel tiles with 6-pixel gaps: the flat layer is left out
-    assert_eq!(c.height(), 16 + 2 * 6);
+    let c = feature_maps(&acts, 8, 16, "a 7");
+    // under a 28-pixel caption band: the maps' row (16), the strip (8), gaps of 6
+    assert_eq!(c.height(), 28 + 6 + 16 + 6 + 8 + 6);
     let left = Canvas::text_width("c1", 2) as usize + 16;
     // the first map's top-left value is its minimum (black), bottom-right its maximum
-    assert_eq!(c.get(left, 6), Some([0; 3]));
-    assert_eq!(c.get(left + 15, 6 + 15), Some([255; 3]));
+    assert_eq!(c.get(left, 34), Some([0; 3]));
+    assert_eq!(c.get(left + 15, 34 + 15), Some([255; 3]));
+    // the strip runs from the least value (black) to the greatest (white)
+    let strip_y = 34 + 16 + 6;
+    assert_eq!(c.get(left, strip_y), Some([0; 3]));
+    assert_eq!(c.get(c.width() - 7, strip_y + 7), Some([255; 3]));
 }
 
 #[test]
