@@ -752,3 +752,23 @@ fn the_summary_counts_each_layers_outputs_and_shows_a_batch() {
         "{text}"
     );
 }
+
+network! {
+    /// Ends in a concat whose branches end in unnamed layers.
+    EndsInConcat(input: [1, 4, 4]) {
+        cat: concat {
+            b1: [c: conv(2, k = 1), relu],
+            b2: [c: conv(3, k = 1), relu],
+        },
+    }
+}
+
+#[test]
+fn unnamed_members_of_a_block_are_labelled_by_it() {
+    let s = EndsInConcat::<f32, Cpu>::summary();
+    let names: Vec<&str> = s.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["cat", "cat.b1.c", "cat.b1.", "cat.b2.c", "cat.b2."]);
+    // the network's output is the concat's, not its last branch's
+    assert_eq!(s.output(), [Some(5), Some(4), Some(4)]);
+    assert_eq!(s.activation_values(), Some(2 * 16 * 2 + 3 * 16 * 2));
+}

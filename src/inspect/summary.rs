@@ -5,7 +5,9 @@ use core::fmt;
 /// One layer of a [`Summary`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    /// The layer's name in the declaration (empty for unnamed layers).
+    /// The layer's name in the declaration, under its blocks' names
+    /// (`r1.conv1`, `cat.b1.c`); for an unnamed layer, its block's name
+    /// and a dot (`r1.`), or nothing at the top level.
     pub name: String,
     /// What the layer is, with its kernel size.
     pub kind: String,

@@ -35,10 +35,12 @@ pub(super) fn shape_tokens(tys: &Tys, shape: &Shape) -> TokenStream {
 pub(super) fn summary_rows(tys: &Tys, steps: &[Step], prefix: &str, rows: &mut Vec<TokenStream>) {
     let cpu = quote!(f32, ::splotnet::dfdx::prelude::Cpu);
     for s in steps {
+        // an unnamed layer in a block is labelled by its block (`r1.`,
+        // `cat.b1.`), so every member of a block says whose it is
         let name = s
             .label
             .as_ref()
-            .map_or_else(String::new, |n| format!("{prefix}{n}"));
+            .map_or_else(|| prefix.to_string(), |n| format!("{prefix}{n}"));
         let kind = s.kind_name();
         let shape = match &s.op {
             Op::Aux { out, .. } => shape_tokens(tys, out),
