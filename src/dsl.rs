@@ -198,7 +198,7 @@
 //!
 //! // `splotnet::train::fit` adds the head's cross-entropy times its weight
 //! use splotnet::train::Classifier;
-//! let rows = dev.zeros_like(&(2, 3 * 16 * 16));
+//! let rows = dev.zeros_like(&(2, <Mixed<f32, Cpu> as Classifier<Cpu>>::sample_len()));
 //! let scores = net.train_scores(rows.leaky_trace()).unwrap();
 //! assert_eq!(scores.aux.len(), 1);
 //! assert_eq!(scores.aux[0].1, 0.3);

@@ -33,6 +33,11 @@ network! {
     }
 }
 
+/// One sample's values: `Tri`'s input, as its declaration computes it.
+fn sample_len() -> usize {
+    <Tri<f32, Cpu> as Classifier<Cpu>>::sample_len()
+}
+
 /// Class `c` lights up channel `c % 2` in band `c` of rows, on noise.
 struct Bands {
     labels: Vec<usize>,
@@ -43,7 +48,7 @@ struct Bands {
 impl Bands {
     fn new(n: usize, seed: u64) -> Self {
         let dims = vec![2, 6, 6];
-        let noise = splotnet::testing::values(n * 72, seed)
+        let noise = splotnet::testing::values(n * sample_len(), seed)
             .iter()
             .map(|v| v * 0.3)
             .collect();
@@ -77,7 +82,8 @@ impl Samples for Bands {
         out.clear();
         for &i in indices {
             let c = self.labels[i];
-            let mut s = self.noise[i * 72..(i + 1) * 72].to_vec();
+            let len = sample_len();
+            let mut s = self.noise[i * len..(i + 1) * len].to_vec();
             for x in 0..6 {
                 for y in 2 * c..2 * c + 2 {
                     s[(c % 2) * 36 + y * 6 + x] += 1.0;
@@ -152,7 +158,7 @@ fn the_loss_adds_each_heads_cross_entropy_times_its_weight() {
     data.batch_into(&indices, None, &mut x).unwrap();
     let ce = |scores: Vec<f32>| mean_cross_entropy(&scores, &data.labels);
     let mut probe = build();
-    let x = Cpu::default().tensor_from_vec(x, (16, 72));
+    let x = Cpu::default().tensor_from_vec(x, (16, sample_len()));
     let out = probe.train_scores(x.leaky_trace()).unwrap();
     assert_eq!(out.aux.len(), 1);
     let (head, weight) = &out.aux[0];
@@ -195,10 +201,14 @@ fn data_the_network_cannot_take_is_refused_with_both_shapes() {
     assert!(e.contains("sample 5 of the test split has label 3"), "{e}");
     // and a batch of the wrong row length is an error, not a panic
     let e = net
-        .scores(dev.zeros_like(&(2, 71)))
+        .scores(dev.zeros_like(&(2, sample_len() - 1)))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("71") && e.contains("72"), "{e}");
+    let (short, full) = (sample_len() - 1, sample_len());
+    assert!(
+        e.contains(&short.to_string()) && e.contains(&full.to_string()),
+        "{e}"
+    );
 }
 
 #[test]
@@ -212,7 +222,7 @@ fn evaluation_measures_the_mean_cross_entropy_and_every_sample() {
     let all: Vec<usize> = (0..20).collect();
     data.batch_into(&all, None, &mut x).unwrap();
     let scores = net
-        .scores(dev.tensor_from_vec(x, (20, 72)))
+        .scores(dev.tensor_from_vec(x, (20, sample_len())))
         .unwrap()
         .as_vec();
     let want = mean_cross_entropy(&scores, &data.labels);

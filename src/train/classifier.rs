@@ -43,10 +43,11 @@ pub struct TrainScores<D: Storage<f32>> {
 /// assert_eq!(<Tiny<f32, Cpu> as Classifier<Cpu>>::classes(), 3);
 /// let dev = Cpu::default();
 /// let net = Tiny::<f32, Cpu>::build(&dev);
-/// let x = dev.zeros_like(&(5, 64));
+/// let len = <Tiny<f32, Cpu> as Classifier<Cpu>>::sample_len(); // 1·8·8
+/// let x = dev.zeros_like(&(5, len));
 /// assert_eq!(net.scores(x).unwrap().shape().concrete(), [5, 3]);
 /// // a row that is not one sample is an error, not a panic
-/// assert!(net.scores(dev.zeros_like(&(5, 63))).is_err());
+/// assert!(net.scores(dev.zeros_like(&(5, len - 1))).is_err());
 /// ```
 pub trait Classifier<D: Backend>: TensorCollection<f32, D> {
     /// One sample's shape, `[C, H, W]` for maps.

@@ -227,8 +227,11 @@ pub fn fit<D: SeededDevice, M: TrainOn<D>>(
             lr = config.step_rate(epoch, step, steps);
             opt.lr = lr;
             train.batch_into(batch, augment.map(|a| (a, &mut rng)), &mut pixels)?;
-            let x =
-                dev.try_tensor_from_vec(pixels.clone(), (batch.len(), pixels.len() / batch.len()))?;
+            let x = {
+                // the batch's buffer becomes the tensor's: no copy
+                let len = pixels.len() / batch.len();
+                dev.try_tensor_from_vec(std::mem::take(&mut pixels), (batch.len(), len))?
+            };
             let labels: Vec<usize> = batch.iter().map(|&i| train.label(i)).collect();
             let targets = one_hot(&dev, &labels, classes)?;
             let done = model
@@ -314,8 +317,10 @@ pub fn evaluate_on<D: Backend, M: TrainOn<D>>(
     let mut pixels = Vec::new();
     for chunk in indices.chunks(batch.max(1)) {
         split.batch_into(chunk, None, &mut pixels)?;
-        let x =
-            dev.try_tensor_from_vec(pixels.clone(), (chunk.len(), pixels.len() / chunk.len()))?;
+        let x = {
+            let len = pixels.len() / chunk.len();
+            dev.try_tensor_from_vec(std::mem::take(&mut pixels), (chunk.len(), len))?
+        };
         let scores = model.eval_scores(x)?.as_vec();
         for (s, &i) in scores.chunks_exact(classes).zip(chunk) {
             confusion.add_scores(split.label(i), s);

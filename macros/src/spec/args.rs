@@ -160,6 +160,19 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// The layer named by `key` (`from = d1`); without one, `help` is
+    /// reported where the argument (or the argument list) is.
+    pub(super) fn word(&mut self, key: &str, help: impl std::fmt::Display) -> Option<Ident> {
+        match self.take(key) {
+            Some(Value::Word(w)) => Some(w.clone()),
+            other => {
+                let span = other.map_or(self.layer.args_span, |v| v.span());
+                self.error(span, help);
+                None
+            }
+        }
+    }
+
     pub(super) fn float(&mut self, key: &str, default: f64) -> f64 {
         match self.take(key) {
             Some(Value::Float(f, _)) => *f,

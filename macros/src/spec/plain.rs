@@ -145,17 +145,10 @@ pub(super) fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             LayerWhat::Unpool { kind, s }
         }
         "max_unpool" => {
-            let from = match args.take("from") {
-                Some(Value::Word(w)) => w.clone(),
-                other => {
-                    let span = other.map_or(layer.args_span, |v| v.span());
-                    args.error(
-                        span,
-                        "name the max pool whose switches this unpooling reads, e.g. `max_unpool(from = p1)`",
-                    );
-                    return None;
-                }
-            };
+            let from = args.word(
+                "from",
+                "name the max pool whose switches this unpooling reads, e.g. `max_unpool(from = p1)`",
+            )?;
             LayerWhat::MaxUnpool { from }
         }
         "crop_concat" | "add" => {
@@ -164,19 +157,10 @@ pub(super) fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             } else {
                 SkipJoin::CropConcat
             };
-            let from = match args.take("from") {
-                Some(Value::Word(w)) => w.clone(),
-                other => {
-                    let span = other.map_or(layer.args_span, |v| v.span());
-                    args.error(
-                        span,
-                        format!(
-                            "name the earlier layer whose maps join here, e.g. `{k}(from = d1)`"
-                        ),
-                    );
-                    return None;
-                }
-            };
+            let from = args.word(
+                "from",
+                format!("name the earlier layer whose maps join here, e.g. `{k}(from = d1)`"),
+            )?;
             LayerWhat::Skip {
                 join,
                 from,
@@ -184,17 +168,10 @@ pub(super) fn plain(args: &mut Args, kind: &str) -> Option<LayerWhat> {
             }
         }
         "crop" => {
-            let to = match args.take("to") {
-                Some(Value::Word(w)) => w.clone(),
-                other => {
-                    let span = other.map_or(layer.args_span, |v| v.span());
-                    args.error(
-                        span,
-                        "name the layer (or `input`) whose size to crop to, e.g. `crop(to = input)`",
-                    );
-                    return None;
-                }
-            };
+            let to = args.word(
+                "to",
+                "name the layer (or `input`) whose size to crop to, e.g. `crop(to = input)`",
+            )?;
             LayerWhat::Crop { to }
         }
         "global_avg_pool" => LayerWhat::GlobalPool(PoolKind::Avg),
