@@ -235,7 +235,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             last.epoch, last.confusion
         );
         std::fs::write(args.out.join("iou.txt"), last.confusion.to_string() + "\n")?;
-        segmentation_curves(&history).save_png(&args.out.join("curves.png"))?;
+        segmentation_curves(&history)?.save_png(&args.out.join("curves.png"))?;
         canvases_picture(&model, &test, &args.out.join("canvases.png"))?;
         println!(
             "final test mIoU {:.4}, pixel accuracy {:.2}%; run directory {} (curves.png, canvases.png, iou.txt, metrics.csv)",

@@ -273,7 +273,7 @@ pub fn pictures<M: Classifier<Cpu> + Sync>(
         || out.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    training_curves(history, &title).save_png(&out.join("curves.png"))?;
+    training_curves(history, &title)?.save_png(&out.join("curves.png"))?;
     let mut written = vec!["curves.png"];
     if let Some((weights, [count, channels, kh, kw])) = first_filters(model) {
         let first_channel: Vec<f32> = weights
@@ -303,7 +303,7 @@ pub fn pictures<M: Classifier<Cpu> + Sync>(
         name(test.label(0)),
         name(predicted)
     );
-    feature_maps(&acts, 16, 56, &caption).save_png(&out.join("feature_maps.png"))?;
+    feature_maps(&acts, 16, 56, &caption)?.save_png(&out.join("feature_maps.png"))?;
     written.push("feature_maps.png");
     println!("pictures: {} ({caption})", written.join(", "));
     Ok(())

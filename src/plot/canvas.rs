@@ -3,7 +3,10 @@
 use image::ImageEncoder;
 use std::path::Path;
 
-use super::font::{glyph, GLYPH_H, GLYPH_W};
+use plotters::coord::Shift;
+use plotters::prelude::{BitMapBackend, DrawingArea, IntoDrawingArea, RGBColor};
+
+use super::text::{drawing_error, font};
 use crate::Error;
 
 /// An RGB colour.
@@ -13,8 +16,6 @@ pub type Rgb = [u8; 3];
 pub const WHITE: Rgb = [255, 255, 255];
 /// Black.
 pub const BLACK: Rgb = [0, 0, 0];
-/// Light grey, for grid lines.
-pub const GRID: Rgb = [225, 225, 225];
 /// Blue, for the first series.
 pub const BLUE: Rgb = [31, 119, 180];
 /// Orange, for the second series.
@@ -71,57 +72,27 @@ impl Canvas {
         }
     }
 
-    /// A line of the given thickness (Bresenham, thickened with squares).
-    pub fn line(&mut self, (x0, y0): (i64, i64), (x1, y1): (i64, i64), thick: i64, c: Rgb) {
-        let (dx, dy) = ((x1 - x0).abs(), -(y1 - y0).abs());
-        let (sx, sy) = (if x0 < x1 { 1 } else { -1 }, if y0 < y1 { 1 } else { -1 });
-        let (mut x, mut y, mut err) = (x0, y0, dx + dy);
-        let half = thick / 2;
-        loop {
-            self.rect(x - half, y - half, thick.max(1), thick.max(1), c);
-            if x == x1 && y == y1 {
-                break;
-            }
-            let e2 = 2 * err;
-            if e2 >= dy {
-                err += dy;
-                x += sx;
-            }
-            if e2 <= dx {
-                err += dx;
-                y += sy;
-            }
-        }
+    /// A plotters drawing area over the canvas's pixels, for charts and
+    /// text: what it draws lands on the canvas.
+    pub fn area(&mut self) -> crate::Result<DrawingArea<BitMapBackend<'_>, Shift>> {
+        let size = (self.width as u32, self.height as u32);
+        BitMapBackend::with_buffer_and_format(self.pixels.as_flattened_mut(), size)
+            .map(IntoDrawingArea::into_drawing_area)
+            .map_err(drawing_error)
     }
 
-    /// `text` with its top-left at `(x, y)`, each font pixel `scale` pixels.
-    pub fn text(&mut self, x: i64, y: i64, text: &str, scale: i64, c: Rgb) {
-        for (i, ch) in text.chars().enumerate() {
-            let left = x + i as i64 * (GLYPH_W as i64 + 1) * scale;
-            for (row, bits) in glyph(ch).iter().enumerate() {
-                for col in 0..GLYPH_W {
-                    if bits >> (GLYPH_W - 1 - col) & 1 == 1 {
-                        self.rect(
-                            left + col as i64 * scale,
-                            y + row as i64 * scale,
-                            scale,
-                            scale,
-                            c,
-                        );
-                    }
-                }
-            }
-        }
+    /// `text` with its top-left at `(x, y)`, `px` pixels high, anti-aliased.
+    pub fn text(&mut self, x: i64, y: i64, text: &str, px: f64, c: Rgb) -> crate::Result<()> {
+        let style = font(px)?.color(&RGBColor(c[0], c[1], c[2]));
+        self.area()?
+            .draw_text(text, &style, (x as i32, y as i32))
+            .map_err(drawing_error)
     }
 
-    /// The width `text` takes at `scale`.
-    pub fn text_width(text: &str, scale: i64) -> i64 {
-        text.chars().count() as i64 * (GLYPH_W as i64 + 1) * scale
-    }
-
-    /// The height of a line of text at `scale`.
-    pub fn text_height(scale: i64) -> i64 {
-        GLYPH_H as i64 * scale
+    /// The width `text` takes at `px` pixels.
+    pub fn text_width(text: &str, px: f64) -> crate::Result<i64> {
+        let (w, _) = font(px)?.box_size(text).map_err(drawing_error)?;
+        Ok(w as i64)
     }
 
     /// Copies `other` with its top-left at `(x, y)`.

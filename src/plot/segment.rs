@@ -1,7 +1,11 @@
 //! Pictures of a segmentation run: canvases beside their true and
 //! predicted labels in a fixed colour per class, and the run's curves.
 
-use super::{panel, Canvas, Rgb, BLACK, BLUE, ORANGE, WHITE};
+use plotters::chart::SeriesLabelPosition;
+
+use super::curves::{panel, PANEL};
+use super::text::LABEL_PX;
+use super::{Canvas, Rgb, BLACK, BLUE, ORANGE, WHITE};
 use crate::train::segment::SegmentEpoch;
 use crate::Error;
 
@@ -66,8 +70,8 @@ pub fn segmentation_grid(
     let width = 3 * cell + 4 * gap;
     let height = top + count as i64 * (cell + gap) + legend;
     let mut c = Canvas::new(width as usize, height as usize, WHITE);
-    for (col, title) in ["INPUT", "TRUTH", "PREDICTED"].iter().enumerate() {
-        c.text(gap + col as i64 * (cell + gap), 8, title, 1, BLACK);
+    for (col, title) in ["input", "truth", "predicted"].iter().enumerate() {
+        c.text(gap + col as i64 * (cell + gap), 4, title, LABEL_PX, BLACK)?;
     }
     let s = scale as i64;
     for i in 0..count {
@@ -90,54 +94,44 @@ pub fn segmentation_grid(
         );
         c.rect(x, y, 14, 14, BLACK);
         c.rect(x + 1, y + 1, 12, 12, CLASS_COLOURS[k]);
-        c.text(x + 20, y + 4, name, 1, BLACK);
+        c.text(x + 20, y, name, LABEL_PX, BLACK)?;
     }
     Ok(c)
 }
 
 /// Training and test loss per pixel, and test pixel accuracy and mean IoU
 /// (%), over the epochs.
-pub fn segmentation_curves(history: &[SegmentEpoch]) -> Canvas {
-    let (w, h) = (520, 360);
-    let loss = panel(
-        "LOSS PER PIXEL",
-        &[
-            (
-                "TRAIN",
-                BLUE,
-                history.iter().map(|m| m.train_loss).collect(),
-            ),
-            (
-                "TEST",
-                ORANGE,
-                history.iter().map(|m| m.test_loss).collect(),
-            ),
-        ],
-        w,
-        h,
-    );
-    let scores = panel(
-        "TEST %",
-        &[
-            (
-                "PIXEL ACC",
-                BLUE,
-                history
-                    .iter()
-                    .map(|m| m.test_pixel_accuracy * 100.0)
-                    .collect(),
-            ),
-            (
-                "MEAN IOU",
-                ORANGE,
-                history.iter().map(|m| m.test_miou * 100.0).collect(),
-            ),
-        ],
-        w,
-        h,
-    );
+pub fn segmentation_curves(history: &[SegmentEpoch]) -> crate::Result<Canvas> {
+    let (w, h) = PANEL;
+    let of = |f: fn(&SegmentEpoch) -> f32| history.iter().map(f).collect();
+    let loss = [
+        ("train", BLUE, of(|m| m.train_loss)),
+        ("test", ORANGE, of(|m| m.test_loss)),
+    ];
+    let scores = [
+        (
+            "pixel accuracy",
+            BLUE,
+            of(|m| m.test_pixel_accuracy * 100.0),
+        ),
+        ("mean IoU", ORANGE, of(|m| m.test_miou * 100.0)),
+    ];
     let mut c = Canvas::new(2 * w, h, WHITE);
-    c.blit(&loss, 0, 0);
-    c.blit(&scores, w as i64, 0);
-    c
+    let area = c.area()?;
+    let panels = area.split_evenly((1, 2));
+    panel(
+        &panels[0],
+        "loss per pixel",
+        &loss,
+        SeriesLabelPosition::UpperRight,
+    )?;
+    panel(
+        &panels[1],
+        "test %",
+        &scores,
+        SeriesLabelPosition::LowerRight,
+    )?;
+    drop(panels);
+    drop(area);
+    Ok(c)
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::train::Confusion;
+use crate::train::{Confusion, EpochMetrics};
 
 fn metrics(epoch: usize, loss: f32, train: f32, test: f32) -> EpochMetrics {
     EpochMetrics {
@@ -17,17 +17,22 @@ fn metrics(epoch: usize, loss: f32, train: f32, test: f32) -> EpochMetrics {
 }
 
 #[test]
-fn text_draws_the_glyphs_pixels() {
-    let mut c = Canvas::new(20, 10, WHITE);
-    c.text(1, 1, "1", 1, BLACK);
-    // the 1's stem: column 2 of the glyph, rows 0..7
-    for y in 1..8 {
-        assert_eq!(c.get(3, y), Some(BLACK), "row {y}");
-    }
-    assert_eq!(c.get(0, 0), Some(WHITE));
-    // its foot spans columns 1..4 of the last row
-    assert_eq!(c.get(2, 7), Some(BLACK));
-    assert_eq!(c.get(6, 7), Some(WHITE));
+fn text_is_drawn_inside_its_box_and_monospaced() {
+    let mut c = Canvas::new(80, 40, WHITE);
+    let w = Canvas::text_width("1", 20.0).unwrap();
+    assert!(w > 4, "a glyph has width ({w})");
+    let three = Canvas::text_width("111", 20.0).unwrap();
+    assert!(
+        (three - 3 * w).abs() <= 2,
+        "Hack is monospaced: {three} against 3 x {w}"
+    );
+    c.text(4, 4, "1", 20.0, BLACK).unwrap();
+    let dark = |x: usize, y: usize| c.get(x, y).is_some_and(|p| p[0] < 128);
+    let inside = (4..4 + w as usize).any(|x| (4..24).any(|y| dark(x, y)));
+    assert!(inside, "the glyph's stem is inked");
+    let outside =
+        (0..80).any(|x| (0..40).any(|y| dark(x, y) && !(4..4 + w as usize + 1).contains(&x)));
+    assert!(!outside, "nothing is inked beside the glyph's box");
 }
 
 #[test]
@@ -38,6 +43,11 @@ fn filters_share_one_grey_scale_centred_on_zero() {
     assert_eq!(c.get(gap, gap), Some([255; 3]), "largest weight is white");
     assert_eq!(c.get(gap + 1, gap), Some([0; 3]), "most negative is black");
     assert_eq!(c.get(gap, gap + 1), Some([128; 3]), "zero is mid grey");
+    // the legend's ramp under the filters runs from black to white
+    let ramp_x = gap + Canvas::text_width("-1.000", text::LABEL_PX).unwrap() as usize + 6;
+    let ramp_y = 2 + 2 * gap + 2;
+    assert_eq!(c.get(ramp_x, ramp_y), Some([0; 3]));
+    assert_eq!(c.get(ramp_x + 119, ramp_y), Some([255; 3]));
     assert!(
         filter_grid(&w, 3, 2, 2, 1).is_err(),
         "4 weights are not 3 filters"
@@ -58,17 +68,25 @@ fn feature_maps_draw_every_layer_maps_as_tiles_vectors_as_strips() {
             values: (0..84).map(|v| v as f32).collect(),
         },
     ];
-    let c = feature_maps(&acts, 8, 16, "a 7");
-    // under a 28-pixel caption band: the maps' row (16), the strip (8), gaps of 6
-    assert_eq!(c.height(), 28 + 6 + 16 + 6 + 8 + 6);
-    let left = Canvas::text_width("c1", 2) as usize + 16;
-    // the first map's top-left value is its minimum (black), bottom-right its maximum
-    assert_eq!(c.get(left, 34), Some([0; 3]));
-    assert_eq!(c.get(left + 15, 34 + 15), Some([255; 3]));
-    // the strip runs from the least value (black) to the greatest (white)
-    let strip_y = 34 + 16 + 6;
-    assert_eq!(c.get(left, strip_y), Some([0; 3]));
-    assert_eq!(c.get(c.width() - 7, strip_y + 7), Some([255; 3]));
+    let c = feature_maps(&acts, 8, 16, "a 7").unwrap();
+    // under a 32-pixel caption band: the maps' row (16), the strip (8), gaps of 6
+    assert_eq!(c.height(), 32 + 6 + 16 + 6 + 8 + 6);
+    let left = Canvas::text_width("c1", text::LABEL_PX).unwrap() as usize + 16;
+    let (least, greatest) = (
+        ColourScale::Viridis.colour(0.0, 0.0, 1.0),
+        ColourScale::Viridis.colour(1.0, 0.0, 1.0),
+    );
+    assert_ne!(least, greatest);
+    // the first map's top-left value is its minimum, bottom-right its maximum
+    assert_eq!(c.get(left, 38), Some(least));
+    assert_eq!(c.get(left + 15, 38 + 15), Some(greatest));
+    // the second map is constant: the middle of the scale
+    let middle = ColourScale::Viridis.colour(0.5, 0.0, 1.0);
+    assert_eq!(c.get(left + 16 + 6, 38), Some(middle));
+    // the strip runs from the least value to the greatest
+    let strip_y = 38 + 16 + 6;
+    assert_eq!(c.get(left, strip_y), Some(least));
+    assert_eq!(c.get(c.width() - 7, strip_y + 7), Some(greatest));
 }
 
 #[test]
@@ -87,24 +105,67 @@ fn ticks_are_round_and_cover_the_range() {
 }
 
 #[test]
-fn curves_put_points_at_their_values() {
+fn a_panel_puts_points_at_their_values_on_round_ticks() {
+    let mut c = Canvas::new(520, 360, WHITE);
+    let series = [
+        ("train", BLUE, vec![1.0, 0.75, 0.5]),
+        ("test", ORANGE, vec![1.5, 1.25, f32::NAN]),
+    ];
+    let landed = {
+        let area = c.area().unwrap();
+        curves::panel(
+            &area,
+            "loss",
+            &series,
+            plotters::chart::SeriesLabelPosition::UpperRight,
+        )
+        .unwrap()
+    };
+    assert_eq!(landed[0].len(), 3);
+    assert_eq!(landed[1].len(), 2, "the NaN is left out");
+    for (points, colour) in landed.iter().zip([BLUE, ORANGE]) {
+        for &(x, y) in points {
+            assert_eq!(
+                c.get(x as usize, y as usize),
+                Some(colour),
+                "point at ({x}, {y})"
+            );
+        }
+    }
+    // equal epoch steps are equal pixel steps; equal value steps too (0.25
+    // per step on both lines), and greater values sit higher
+    let [b, o] = [&landed[0], &landed[1]];
+    assert_eq!(b[1].0 - b[0].0, b[2].0 - b[1].0);
+    assert_eq!(b[0].0, o[0].0);
+    let per_quarter = b[1].1 - b[0].1;
+    assert!(per_quarter > 10, "{b:?}");
+    assert!((b[2].1 - b[1].1 - per_quarter).abs() <= 1);
+    assert!(
+        (o[0].1 - (b[0].1 - 2 * per_quarter)).abs() <= 1,
+        "{o:?} against {b:?}"
+    );
+}
+
+#[test]
+fn training_curves_draw_three_panels_that_decode_back() {
     let mut history = [metrics(1, 1.0, 0.5, 0.6), metrics(2, 0.5, 0.9, 0.95)];
     history[1].lr = 0.05;
-    let c = training_curves(&history, "run");
-    assert_eq!((c.width(), c.height()), (1560, 384));
-    // the loss panel below the 24-pixel title: losses 0.5 to 1.5 fill the
-    // axis exactly (round ticks); the test loss 1.5 of epoch 1 at the
-    // top-left corner of the plot area (70, 24 + 40), the training loss 0.5
-    // of epoch 2 at the bottom right (520 - 16, 24 + 360 - 40)
-    assert_eq!(c.get(70, 64), Some(ORANGE));
-    assert_eq!(c.get(504, 344), Some(BLUE));
-    // the learning-rate panel: 0.1 then 0.05 on an axis from 0.04 to 0.1
-    assert_eq!(c.get(1040 + 70, 64), Some(GREEN));
-    // the file decodes back to the canvas, pixel for pixel
+    let c = training_curves(&history, "run").unwrap();
+    assert_eq!((c.width(), c.height()), (1560, 388));
+    let count = |colour: Rgb, x0: usize| {
+        (x0..x0 + 520)
+            .flat_map(|x| (0..388).map(move |y| (x, y)))
+            .filter(|&(x, y)| c.get(x, y) == Some(colour))
+            .count()
+    };
+    // loss and accuracy panels hold both series, the third the rate alone
+    assert!(count(BLUE, 0) > 20 && count(ORANGE, 0) > 20);
+    assert!(count(BLUE, 520) > 20 && count(ORANGE, 520) > 20);
+    assert!(count(GREEN, 1040) > 20 && count(BLUE, 1040) == 0);
     let png = image::load_from_memory(&c.to_png().unwrap())
         .unwrap()
         .to_rgb8();
-    assert_eq!((png.width(), png.height()), (1560, 384));
+    assert_eq!((png.width(), png.height()), (1560, 388));
     for (x, y) in [(70, 64), (504, 344), (0, 0), (700, 200), (1110, 64)] {
         assert_eq!(Some(png.get_pixel(x, y).0), c.get(x as usize, y as usize));
     }
