@@ -3,6 +3,8 @@
 use rayon::prelude::*;
 
 use super::{PoolGeom, PoolKind};
+#[cfg(doc)]
+use crate::ops::conv::AxisGeom;
 use crate::ops::simd::simd_dispatch;
 
 /// Planes per rayon task: small planes are grouped, so a task reads about
@@ -20,40 +22,188 @@ pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &
         .par_chunks_exact(ip)
         .zip(y.par_chunks_exact_mut(op))
         .with_min_len(planes_per_task(ip));
+    // one row of per-row window maxima per task, reused across its planes
+    let rows = || RowMax::new(g.x.output);
     match kind {
-        PoolKind::Max if argmax.is_empty() => planes.for_each(|(x, y)| max_plane(g, x, y, None)),
+        PoolKind::Max if argmax.is_empty() => {
+            planes.for_each_init(rows, |rows, (x, y)| max_plane(g, x, y, None, rows))
+        }
         PoolKind::Max => planes
             .zip(argmax.par_chunks_exact_mut(op))
-            .for_each(|((x, y), arg)| max_plane(g, x, y, Some(arg))),
+            .for_each_init(rows, |rows, ((x, y), arg)| {
+                max_plane(g, x, y, Some(arg), rows)
+            }),
         PoolKind::Avg | PoolKind::L2 => planes.for_each(|(x, y)| sum_plane(g, kind, x, y)),
     }
 }
 
-fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], mut arg: Option<&mut [u32]>) {
-    let wi = g.x.input;
-    for oy in 0..g.y.output {
+/// The maxima of one input row's windows, and the column each came from.
+struct RowMax {
+    value: Vec<f32>,
+    column: Vec<u32>,
+}
+
+impl RowMax {
+    fn new(outputs: usize) -> Self {
+        RowMax {
+            value: vec![0.0; outputs],
+            column: vec![0; outputs],
+        }
+    }
+}
+
+/// Whether `v` replaces `best` in PyTorch's scan of a window: a greater
+/// value does (so the first of equal values keeps its place), and a NaN
+/// does, so that a NaN anywhere in the window comes out.
+#[inline(always)]
+fn beats(v: f32, best: f32) -> bool {
+    v > best || v.is_nan()
+}
+
+simd_dispatch! {
+/// Max pooling of one plane in two steps: across each input row (the best
+/// of a window's taps in that row, with its column), then down the rows of
+/// each window. PyTorch scans a window row by row, left to right, with
+/// [`beats`]; reducing each row first and then the rows in order, with the
+/// same rule, picks the same tap (ties and NaN included), so the gradient
+/// takes the same route. Splitting the window also takes the per-output
+/// bounds arithmetic out of the inner loops: only the outputs whose window
+/// overhangs the row's ends go through [`AxisGeom::valid_taps`].
+fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, rows: &mut RowMax) {
+    let mut arg = arg;
+    let (wi, wo) = (g.x.input, g.x.output);
+    for (oy, out) in y.chunks_exact_mut(wo).enumerate() {
         let (ky0, ky1, sy) = g.y.valid_taps(oy);
-        for ox in 0..g.x.output {
-            let (kx0, kx1, sx) = g.x.valid_taps(ox);
-            let mut best = f32::NEG_INFINITY;
-            let mut at = usize::MAX;
-            for ky in ky0..ky1 {
-                let row = (sy + ky as isize) as usize * wi;
-                let first = (sx + kx0 as isize) as usize;
-                for (i, &v) in x[row + first..row + first + (kx1 - kx0)].iter().enumerate() {
-                    // a NaN wins too, so it propagates as in PyTorch
-                    if at == usize::MAX || v > best || v.is_nan() {
-                        best = v;
-                        at = row + first + i;
+        let mut route = arg.as_deref_mut().map(|a| &mut a[oy * wo..(oy + 1) * wo]);
+        for (n, ky) in (ky0..ky1).enumerate() {
+            let r = (sy + ky as isize) as usize;
+            let row = &x[r * wi..(r + 1) * wi];
+            row_max(g, row, rows);
+            let base = (r * wi) as u32;
+            if n == 0 {
+                out.copy_from_slice(&rows.value);
+                if let Some(route) = route.as_deref_mut() {
+                    for (to, &c) in route.iter_mut().zip(&rows.column) {
+                        *to = base + c;
+                    }
+                }
+                continue;
+            }
+            match route.as_deref_mut() {
+                Some(route) => {
+                    for ((best, to), (&v, &c)) in out
+                        .iter_mut()
+                        .zip(route.iter_mut())
+                        .zip(rows.value.iter().zip(&rows.column))
+                    {
+                        if beats(v, *best) {
+                            *best = v;
+                            *to = base + c;
+                        }
+                    }
+                }
+                None => {
+                    for (best, &v) in out.iter_mut().zip(&rows.value) {
+                        if beats(v, *best) {
+                            *best = v;
+                        }
                     }
                 }
             }
-            let o = oy * g.x.output + ox;
-            y[o] = best;
-            if let Some(arg) = arg.as_deref_mut() {
-                arg[o] = at as u32;
+        }
+    }
+}
+}
+
+/// The best tap of every window in one input row: `rows.value[ox]` and its
+/// column `rows.column[ox]`.
+#[inline(always)]
+fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax) {
+    let ax = &g.x;
+    let (k, s, p) = (ax.k, ax.s, ax.p);
+    // outputs whose window lies inside the row: start = ox*s - p >= 0 and
+    // start + k <= row.len()
+    let inner_lo = p.div_ceil(s).min(ax.output);
+    let inner_hi = if row.len() + p >= k {
+        ((row.len() + p - k) / s + 1).clamp(inner_lo, ax.output)
+    } else {
+        inner_lo
+    };
+    let edge = |ox: usize, rows: &mut RowMax| {
+        let (k0, k1, start) = ax.valid_taps(ox);
+        let mut best = f32::NEG_INFINITY;
+        let mut at = 0usize;
+        for (n, t) in (k0..k1).enumerate() {
+            let c = (start + t as isize) as usize;
+            if n == 0 || beats(row[c], best) {
+                best = row[c];
+                at = c;
             }
         }
+        rows.value[ox] = best;
+        rows.column[ox] = at as u32;
+    };
+    for ox in (0..inner_lo).chain(inner_hi..ax.output) {
+        edge(ox, rows);
+    }
+    if inner_lo == inner_hi {
+        return;
+    }
+    let first = inner_lo * s - p;
+    let (value, column) = (
+        &mut rows.value[inner_lo..inner_hi],
+        &mut rows.column[inner_lo..inner_hi],
+    );
+    match (k, s) {
+        (3, 2) => inner::<3, 2>(row, first, value, column),
+        (2, 2) => inner::<2, 2>(row, first, value, column),
+        (3, 1) => inner::<3, 1>(row, first, value, column),
+        _ => inner_any(row, first, s, k, value, column),
+    }
+}
+
+/// Windows of `K` taps from `first` on, every `S` columns. Tap-major: each
+/// tap is one pass over all the windows, so the passes have no dependence
+/// between iterations and the loads are at a constant stride. LLVM still
+/// compiles the selects to branches (also when written as bit masks), which
+/// mispredict on real data; vector blends written by hand are the next step.
+#[inline(always)]
+fn inner<const K: usize, const S: usize>(
+    row: &[f32],
+    first: usize,
+    value: &mut [f32],
+    column: &mut [u32],
+) {
+    let n = value.len();
+    let taps = &row[first..first + (n - 1) * S + K];
+    for (o, (v, c)) in value.iter_mut().zip(column.iter_mut()).enumerate() {
+        *v = taps[o * S];
+        *c = (first + o * S) as u32;
+    }
+    for t in 1..K {
+        for (o, (v, c)) in value.iter_mut().zip(column.iter_mut()).enumerate() {
+            let tap = taps[o * S + t];
+            if beats(tap, *v) {
+                *v = tap;
+                *c = (first + o * S + t) as u32;
+            }
+        }
+    }
+}
+
+/// [`inner`] for any window width.
+fn inner_any(row: &[f32], first: usize, s: usize, k: usize, value: &mut [f32], column: &mut [u32]) {
+    for (o, (v, c)) in value.iter_mut().zip(column.iter_mut()).enumerate() {
+        let start = first + o * s;
+        let (mut best, mut at) = (row[start], 0);
+        for (t, &tap) in row[start + 1..start + k].iter().enumerate() {
+            if beats(tap, best) {
+                best = tap;
+                at = t + 1;
+            }
+        }
+        *v = best;
+        *c = (start + at) as u32;
     }
 }
 

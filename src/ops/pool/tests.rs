@@ -278,3 +278,95 @@ fn ceil_mode_through_the_typed_api_and_its_limits() {
         "{err}"
     );
 }
+
+/// PyTorch's scan of each max window: row by row, left to right, a greater
+/// value or a NaN replacing the best so far. The value and its plane index
+/// per output.
+fn scanned_max(g: &PoolGeom, x: &[f32]) -> Vec<(f32, u32)> {
+    let mut out = Vec::new();
+    for plane in x.chunks(g.in_plane()) {
+        for oy in 0..g.y.output {
+            for ox in 0..g.x.output {
+                let mut best: Option<(f32, u32)> = None;
+                for ky in 0..g.y.k {
+                    for kx in 0..g.x.k {
+                        let iy = (oy * g.y.s + ky) as isize - g.y.p as isize;
+                        let ix = (ox * g.x.s + kx) as isize - g.x.p as isize;
+                        if iy < 0 || ix < 0 || iy as usize >= g.y.input || ix as usize >= g.x.input
+                        {
+                            continue;
+                        }
+                        let at = iy as usize * g.x.input + ix as usize;
+                        let v = plane[at];
+                        if best.is_none_or(|(b, _)| v > b || v.is_nan()) {
+                            best = Some((v, at as u32));
+                        }
+                    }
+                }
+                out.push(best.expect("every window holds an input"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn max_pool_picks_pytorchs_tap_among_ties_and_nans() {
+    use splotnet_sizes::Round;
+    let window = |input, k, s, p, round| AxisGeom::window(input, k, s, p, 1, round).unwrap();
+    let mut cases = grid();
+    cases.extend([
+        // ResNet's stem pool, the 2012 AlexNet's, a wide kernel on a tiny input
+        PoolGeom {
+            batch: 2,
+            channels: 3,
+            y: axis(12, 3, 2, 1),
+            x: axis(13, 3, 2, 1),
+        },
+        PoolGeom {
+            batch: 1,
+            channels: 2,
+            y: axis(13, 3, 2, 0),
+            x: axis(13, 3, 2, 0),
+        },
+        PoolGeom {
+            batch: 1,
+            channels: 1,
+            y: axis(1, 7, 2, 3),
+            x: axis(2, 7, 2, 3),
+        },
+        // GoogLeNet's ceil mode
+        PoolGeom {
+            batch: 1,
+            channels: 2,
+            y: window(14, 3, 2, 0, Round::Ceil),
+            x: window(15, 2, 2, 0, Round::Ceil),
+        },
+    ]);
+    for (i, g) in cases.iter().enumerate() {
+        // few distinct values, so most windows hold ties, and some NaNs
+        let x: Vec<f32> = values(g.planes() * g.in_plane(), 40 + i as u64)
+            .iter()
+            .map(|v| match (v.abs() * 10.0) as u32 % 5 {
+                0 => f32::NAN,
+                n => (n % 3) as f32,
+            })
+            .collect();
+        let expect = scanned_max(g, &x);
+        let mut y = vec![0.0; expect.len()];
+        let mut route = vec![0u32; expect.len()];
+        cpu::forward(g, PoolKind::Max, &x, &mut y, &mut route);
+        let mut inference = vec![0.0; expect.len()];
+        cpu::forward(g, PoolKind::Max, &x, &mut inference, &mut []);
+        for (o, &(v, at)) in expect.iter().enumerate() {
+            let same = |a: f32| a == v || (a.is_nan() && v.is_nan());
+            assert!(
+                same(y[o]) && same(inference[o]),
+                "case {i} output {o}: {} / {} against {v}",
+                y[o],
+                inference[o]
+            );
+            assert_eq!(route[o], at, "case {i} output {o}: the route");
+        }
+    }
+}
