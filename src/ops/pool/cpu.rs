@@ -41,15 +41,57 @@ pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &
 struct RowMax {
     value: Vec<f32>,
     column: Vec<u32>,
+    /// Whether the CPU has AVX2, for the loops in [`avx2`](super::avx2).
+    avx2: bool,
 }
 
 impl RowMax {
     fn new(outputs: usize) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         RowMax {
             value: vec![0.0; outputs],
             column: vec![0; outputs],
+            avx2,
         }
     }
+}
+
+/// How many of a row's 3-wide, stride-2 windows the AVX2 loop did (0 without
+/// AVX2); the portable loop does the rest.
+fn wide_rows_3s2(
+    avx2: bool,
+    row: &[f32],
+    first: usize,
+    value: &mut [f32],
+    column: &mut [u32],
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` was detected on this CPU (`RowMax::new`).
+        return unsafe { super::avx2::rows_3s2(row, first, value, column) };
+    }
+    let _ = (avx2, row, first, value, column);
+    0
+}
+
+/// How many outputs of a row fold the AVX2 loop did (0 without AVX2).
+fn wide_fold(
+    avx2: bool,
+    out: &mut [f32],
+    route: Option<&mut [u32]>,
+    rows: &RowMax,
+    base: u32,
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: as in `wide_rows_3s2`.
+        return unsafe { super::avx2::fold_row(out, route, &rows.value, &rows.column, base) };
+    }
+    let _ = (avx2, out, route, rows, base);
+    0
 }
 
 /// Whether `v` replaces `best` in PyTorch's scan of a window: a greater
@@ -89,12 +131,14 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, ro
                 }
                 continue;
             }
+            let done = wide_fold(rows.avx2, out, route.as_deref_mut(), rows, base);
+            let (out, value, column) = (&mut out[done..], &rows.value[done..], &rows.column[done..]);
             match route.as_deref_mut() {
                 Some(route) => {
                     for ((best, to), (&v, &c)) in out
                         .iter_mut()
-                        .zip(route.iter_mut())
-                        .zip(rows.value.iter().zip(&rows.column))
+                        .zip(route[done..].iter_mut())
+                        .zip(value.iter().zip(column))
                     {
                         if beats(v, *best) {
                             *best = v;
@@ -103,7 +147,7 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, ro
                     }
                 }
                 None => {
-                    for (best, &v) in out.iter_mut().zip(&rows.value) {
+                    for (best, &v) in out.iter_mut().zip(value) {
                         if beats(v, *best) {
                             *best = v;
                         }
@@ -150,12 +194,21 @@ fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax) {
         return;
     }
     let first = inner_lo * s - p;
+    let avx2 = rows.avx2;
     let (value, column) = (
         &mut rows.value[inner_lo..inner_hi],
         &mut rows.column[inner_lo..inner_hi],
     );
     match (k, s) {
-        (3, 2) => inner::<3, 2>(row, first, value, column),
+        (3, 2) => {
+            let done = wide_rows_3s2(avx2, row, first, value, column);
+            inner::<3, 2>(
+                row,
+                first + 2 * done,
+                &mut value[done..],
+                &mut column[done..],
+            )
+        }
         (2, 2) => inner::<2, 2>(row, first, value, column),
         (3, 1) => inner::<3, 1>(row, first, value, column),
         _ => inner_any(row, first, s, k, value, column),
@@ -166,7 +219,8 @@ fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax) {
 /// tap is one pass over all the windows, so the passes have no dependence
 /// between iterations and the loads are at a constant stride. LLVM still
 /// compiles the selects to branches (also when written as bit masks), which
-/// mispredict on real data; vector blends written by hand are the next step.
+/// mispredict on real data: the common 3-wide, stride-2 case has a
+/// hand-written AVX2 form with blends ([`avx2`](super::avx2)).
 #[inline(always)]
 fn inner<const K: usize, const S: usize>(
     row: &[f32],
@@ -175,6 +229,9 @@ fn inner<const K: usize, const S: usize>(
     column: &mut [u32],
 ) {
     let n = value.len();
+    if n == 0 {
+        return;
+    }
     let taps = &row[first..first + (n - 1) * S + K];
     for (o, (v, c)) in value.iter_mut().zip(column.iter_mut()).enumerate() {
         *v = taps[o * S];

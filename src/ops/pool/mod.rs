@@ -30,6 +30,8 @@
 //! assert_eq!(avg.as_vec(), [3.25, 5.25, 2.0, 2.0]);
 //! ```
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 pub(crate) mod cpu;
 pub mod generic;
 pub mod switches;

@@ -335,6 +335,19 @@ fn max_pool_picks_pytorchs_tap_among_ties_and_nans() {
             y: axis(1, 7, 2, 3),
             x: axis(2, 7, 2, 3),
         },
+        // rows wide enough for the eight-lane loops, odd and even widths
+        PoolGeom {
+            batch: 1,
+            channels: 2,
+            y: axis(9, 3, 2, 1),
+            x: axis(41, 3, 2, 1),
+        },
+        PoolGeom {
+            batch: 1,
+            channels: 2,
+            y: axis(7, 3, 2, 0),
+            x: axis(40, 3, 2, 0),
+        },
         // GoogLeNet's ceil mode
         PoolGeom {
             batch: 1,
