@@ -16,6 +16,7 @@ pub mod conv;
 pub mod conv3d;
 pub(crate) mod gemm;
 pub mod lrn;
+pub(crate) mod pages;
 pub mod pool;
 mod simd;
 pub mod tanh;

@@ -52,7 +52,8 @@ pub(crate) fn read_contiguous<S: Shape, T: Tape<f32, Cpu>>(
 ) -> crate::Result<(Tensor<S, f32, Cpu, T>, Vec<f32>)> {
     let shape = *t.shape();
     let t = t.try_reshape_like(&shape)?;
-    let mut values = vec![0.0f32; shape.num_elements()];
+    // a kept buffer when one fits: `copy_into` overwrites all of it
+    let mut values = crate::ops::pages::take_buffer(shape.num_elements());
     t.copy_into(&mut values);
     Ok((t, values))
 }

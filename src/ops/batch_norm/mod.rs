@@ -37,6 +37,7 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
+use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, read_param, record};
@@ -174,15 +175,15 @@ fn normalize_on_cpu<S: Shape, C: Dim, T: Tape<f32, Cpu>>(
     let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
     record(x.device(), tape, y, shape, move |dy, grads| {
         let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);
-        let dx = grads.get_or_alloc_mut(&xg)?;
+        let dx = writable(grads.get_or_alloc_mut(&xg)?);
         if train {
             cpu::backward_train(dims, &xs, &stats, &g, dy, &dg, &db, dx);
         } else {
             cpu::backward_eval(dims, &stats, &g, dy, dx);
         }
         let add = |acc: &mut [f32], d: Vec<f32>| acc.iter_mut().zip(d).for_each(|(a, d)| *a += d);
-        add(grads.get_or_alloc_mut(&gg)?, dg);
-        add(grads.get_or_alloc_mut(&bg)?, db);
+        add(writable(grads.get_or_alloc_mut(&gg)?), dg);
+        add(writable(grads.get_or_alloc_mut(&bg)?), db);
         Ok(())
     })
 }

@@ -5,6 +5,7 @@
 //! is kept for the weight gradient. The output is handed to dfdx without a
 //! copy; gradients are read and written in place (see [`record`](crate::ops::tape::record)).
 
+use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::cpu;
@@ -86,23 +87,22 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
         if !g.data_input {
-            cpu::backward_data(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+            cpu::backward_data(&g, &ws, dy, writable(grads.get_or_alloc_mut(&xg)?));
         }
         if g.flipped {
             let mut dw_corr = vec![0.0f32; g.weight_len()];
             cpu::backward_filter(&g, &xs, dy, &mut dw_corr);
-            for (d, k) in grads
-                .get_or_alloc_mut(&wg)?
+            for (d, k) in writable(grads.get_or_alloc_mut(&wg)?)
                 .chunks_exact_mut(g.taps())
                 .zip(dw_corr.chunks_exact(g.taps()))
             {
                 d.iter_mut().zip(k.iter().rev()).for_each(|(d, k)| *d += k);
             }
         } else {
-            cpu::backward_filter(&g, &xs, dy, grads.get_or_alloc_mut(&wg)?);
+            cpu::backward_filter(&g, &xs, dy, writable(grads.get_or_alloc_mut(&wg)?));
         }
         if let Some(bg) = &bg {
-            cpu::sum_planes(dy, g.out_plane(), grads.get_or_alloc_mut(bg)?);
+            cpu::sum_planes(dy, g.out_plane(), writable(grads.get_or_alloc_mut(bg)?));
         }
         Ok(())
     })
@@ -141,10 +141,17 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
     cpu::backward_data(&g, &ws, &xs, &mut y);
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
-        cpu::forward(&g, dy, &ws, None, grads.get_or_alloc_mut(&xg)?, true);
-        cpu::backward_filter(&g, dy, &xs, grads.get_or_alloc_mut(&wg)?);
+        cpu::forward(
+            &g,
+            dy,
+            &ws,
+            None,
+            writable(grads.get_or_alloc_mut(&xg)?),
+            true,
+        );
+        cpu::backward_filter(&g, dy, &xs, writable(grads.get_or_alloc_mut(&wg)?));
         if let Some(bg) = &bg {
-            cpu::sum_planes(dy, g.in_plane(), grads.get_or_alloc_mut(bg)?);
+            cpu::sum_planes(dy, g.in_plane(), writable(grads.get_or_alloc_mut(bg)?));
         }
         Ok(())
     })

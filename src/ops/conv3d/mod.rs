@@ -34,6 +34,7 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
+use crate::ops::pages::writable;
 use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::U1;
@@ -312,10 +313,10 @@ pub(crate) fn conv3d_cpu<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, C
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
         if let Some(bg) = &bg {
-            cpu::bias_backward(&g, dy, grads.get_or_alloc_mut(bg)?);
+            cpu::bias_backward(&g, dy, writable(grads.get_or_alloc_mut(bg)?));
         }
-        cpu::weight_backward(&g, &xs, dy, grads.get_or_alloc_mut(&wg)?);
-        cpu::input_backward(&g, &ws, dy, grads.get_or_alloc_mut(&xg)?);
+        cpu::weight_backward(&g, &xs, dy, writable(grads.get_or_alloc_mut(&wg)?));
+        cpu::input_backward(&g, &ws, dy, writable(grads.get_or_alloc_mut(&xg)?));
         Ok(())
     })
 }
@@ -334,7 +335,13 @@ pub(crate) fn pool3d_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let (x, tape) = x.split_tape();
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
-        cpu::pool_backward(&g, kind, &argmax, dy, grads.get_or_alloc_mut(&xg)?);
+        cpu::pool_backward(
+            &g,
+            kind,
+            &argmax,
+            dy,
+            writable(grads.get_or_alloc_mut(&xg)?),
+        );
         Ok(())
     })
 }

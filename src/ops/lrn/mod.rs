@@ -28,6 +28,7 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
+use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, record};
@@ -117,7 +118,14 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
     cpu::forward(&p, dims, &xs, &mut scale, &mut y);
     let xg = x.ghost();
     record(x.device(), tape, y, shape, move |dy, grads| {
-        cpu::backward(&p, dims, &xs, &scale, dy, grads.get_or_alloc_mut(&xg)?);
+        cpu::backward(
+            &p,
+            dims,
+            &xs,
+            &scale,
+            dy,
+            writable(grads.get_or_alloc_mut(&xg)?),
+        );
         Ok(())
     })
 }

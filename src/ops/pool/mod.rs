@@ -305,7 +305,12 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     // the backward pass of avg pooling needs neither x nor y; L2 needs both
     let keep = kind == PoolKind::L2;
     let ys = if keep { y.clone() } else { Vec::new() };
-    let xs = if keep { xs } else { Vec::new() };
+    let xs = if keep {
+        xs
+    } else {
+        crate::ops::pages::give_back(xs);
+        Vec::new()
+    };
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
         cpu::backward(
@@ -315,7 +320,7 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
             &ys,
             &argmax,
             dy,
-            grads.get_or_alloc_mut(&xg)?,
+            crate::ops::pages::writable(grads.get_or_alloc_mut(&xg)?),
         );
         Ok(())
     })

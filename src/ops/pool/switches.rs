@@ -33,6 +33,7 @@
 //! ]);
 //! ```
 
+use crate::ops::pages::writable;
 use std::sync::Arc;
 
 use dfdx::prelude::*;
@@ -161,7 +162,7 @@ pub(crate) fn cpu_switched<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let (x, tape) = x.split_tape();
     let (xg, n_in) = (x.ghost(), g.in_plane());
     let y = record(x.device(), tape, y, out, move |dy, grads| {
-        scatter(&idx, n_in, dy, grads.get_or_alloc_mut(&xg)?);
+        scatter(&idx, n_in, dy, writable(grads.get_or_alloc_mut(&xg)?));
         Ok(())
     })?;
     Ok((y, at))
@@ -221,7 +222,7 @@ pub(crate) fn cpu_gather<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let (x, tape) = x.split_tape();
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
-        scatter(&idx, n_in, dy, grads.get_or_alloc_mut(&xg)?);
+        scatter(&idx, n_in, dy, writable(grads.get_or_alloc_mut(&xg)?));
         Ok(())
     })
 }

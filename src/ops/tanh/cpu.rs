@@ -1,5 +1,6 @@
 //! The Cpu kernel of the scaled tanh: one pass that keeps the derivative.
 
+use crate::ops::pages::writable;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
@@ -109,8 +110,7 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
     }
     let xg = x.ghost();
     record(x.device(), tape, y, shape, move |dy, grads| {
-        grads
-            .get_or_alloc_mut(&xg)?
+        writable(grads.get_or_alloc_mut(&xg)?)
             .par_chunks_mut(CHUNK)
             .zip(dy.par_chunks(CHUNK))
             .zip(slope.par_chunks(CHUNK))

@@ -31,6 +31,7 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
+use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, record};
@@ -164,7 +165,7 @@ pub(crate) fn unpool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     cpu::forward(&g, kind, &xs, &mut y);
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
-        cpu::backward(&g, kind, dy, grads.get_or_alloc_mut(&xg)?);
+        cpu::backward(&g, kind, dy, writable(grads.get_or_alloc_mut(&xg)?));
         Ok(())
     })
 }
