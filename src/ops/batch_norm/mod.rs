@@ -37,11 +37,11 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
-use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, read_param, record};
 use super::Backend;
+use crate::ops::pages::writable;
 use crate::{Error, Result};
 
 /// Per-channel tensors of a batch norm: γ, β.

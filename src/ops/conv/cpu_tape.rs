@@ -5,11 +5,11 @@
 //! is kept for the weight gradient. The output is handed to dfdx without a
 //! copy; gradients are read and written in place (see [`record`](crate::ops::tape::record)).
 
-use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::cpu;
 use super::geom::ConvGeom;
+use crate::ops::pages::writable;
 use crate::ops::tape::{read_contiguous, read_param, record};
 use crate::{Error, Result};
 

@@ -34,7 +34,6 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
-use crate::ops::pages::writable;
 use core::marker::PhantomData;
 use dfdx::prelude::*;
 use typenum::U1;
@@ -44,6 +43,7 @@ use super::pool::PoolKind;
 use super::tape::{read_contiguous, read_param, record};
 use super::Backend;
 use crate::formula::{Floor, SlidingWindow};
+use crate::ops::pages::writable;
 use crate::{Error, Result};
 
 /// The runtime geometry of one 3D convolution or pooling.

@@ -28,11 +28,11 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
-use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, record};
 use super::Backend;
+use crate::ops::pages::writable;
 use crate::{Error, Result};
 
 /// The hyper-parameters of local response normalisation.

@@ -33,7 +33,6 @@
 //! ]);
 //! ```
 
-use crate::ops::pages::writable;
 use std::sync::Arc;
 
 use dfdx::prelude::*;
@@ -43,6 +42,7 @@ use typenum::{Unsigned, U1};
 use super::{cpu, geometry, Pool2dSpec, PoolGeom, PoolKind};
 use crate::dims::N;
 use crate::formula::{Rounding, SlidingWindow};
+use crate::ops::pages::writable;
 use crate::ops::tape::{read_contiguous, record};
 use crate::ops::Backend;
 use crate::{Error, Result};

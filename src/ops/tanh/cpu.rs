@@ -1,9 +1,9 @@
 //! The Cpu kernel of the scaled tanh: one pass that keeps the derivative.
 
-use crate::ops::pages::writable;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
+use crate::ops::pages::writable;
 use crate::ops::simd::simd_dispatch;
 use crate::ops::tape::{read_contiguous, record};
 

@@ -31,13 +31,13 @@ pub mod generic;
 #[cfg(test)]
 mod tests;
 
-use crate::ops::pages::writable;
 use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, record};
 use super::Backend;
 use crate::dims::Size;
 use crate::formula::Upscaled;
+use crate::ops::pages::writable;
 use crate::{Error, Result};
 
 /// How an unpooling fills each `s x s` block.
