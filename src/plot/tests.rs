@@ -170,3 +170,34 @@ fn training_curves_draw_three_panels_that_decode_back() {
         assert_eq!(Some(png.get_pixel(x, y).0), c.get(x as usize, y as usize));
     }
 }
+
+#[test]
+fn segmentation_curves_draw_both_panels() {
+    use crate::train::segment::{PixelConfusion, SegmentEpoch};
+    let epoch = |e: usize, loss: f32, score: f32| SegmentEpoch {
+        epoch: e,
+        lr: 0.01,
+        train_loss: loss,
+        train_pixel_accuracy: score,
+        test_loss: loss * 1.2,
+        test_pixel_accuracy: score,
+        test_miou: score * 0.8,
+        images_per_sec: 1.0,
+        seconds: 1.0,
+        confusion: PixelConfusion::new(2),
+    };
+    let c = segmentation_curves(&[epoch(1, 0.9, 0.6), epoch(2, 0.4, 0.9)]).unwrap();
+    assert_eq!((c.width(), c.height()), (1040, 360));
+    let count = |colour: Rgb, x0: usize| {
+        (x0..x0 + 520)
+            .flat_map(|x| (0..360).map(move |y| (x, y)))
+            .filter(|&(x, y)| c.get(x, y) == Some(colour))
+            .count()
+    };
+    for x0 in [0, 520] {
+        assert!(
+            count(BLUE, x0) > 20 && count(ORANGE, x0) > 20,
+            "panel at {x0}"
+        );
+    }
+}
