@@ -1,7 +1,7 @@
 //! ResNet-18 (torchvision's layout, built from the zoo's `BasicBlock`s) at
-//! 64x64: one training step at batch 32 (forward, cross-entropy, backward,
-//! SGD with momentum 0.9, the training loop's own optimiser) and inference
-//! at batch 32, to set beside
+//! 64x64: one training step at batch 32 (`train::train_step`, the step
+//! `fit` runs: forward, cross-entropy, backward, SGD with momentum 0.9) and
+//! inference at batch 32, to set beside
 //! `../shared/anchors/pytorch_zoo_bench.py --model resnet18 --batch 32 --size 64`.
 //! Throughput is in images per second ("elem/s"); each call runs inside one
 //! `rayon::scope`, as the training loop does.
@@ -12,7 +12,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use splotnet::network;
 use splotnet::prelude::*;
-use splotnet::train::{Optimizer, OptimizerKind};
+use splotnet::train::{train_step, Classifier, Optimizer, OptimizerKind, Rows};
 use splotnet::zoo::resnet::{BasicBlock, BasicBlockDown};
 use std::time::Duration;
 
@@ -44,12 +44,14 @@ fn resnet18(c: &mut Criterion) {
     let mut net = ResNet18At64::<f32, Cpu>::build(&dev);
     let mut opt = Optimizer::new(OptimizerKind::Sgd { momentum: 0.9 }, 0.01, 0.0);
     let mut grads = Some(net.alloc_grads());
-    let x = dev.sample_normal_like(&(BATCH, N::new(), N::new(), N::new()));
+    // one flattened sample per row, as the training loop passes them
+    let len = <ResNet18At64<f32, Cpu> as Classifier<Cpu>>::sample_len();
+    let x: Rows<Cpu> = dev.sample_normal_like(&(BATCH, len));
     let mut onehot = vec![0.0f32; BATCH * 1000];
     for i in 0..BATCH {
         onehot[i * 1000 + (i * 37) % 1000] = 1.0;
     }
-    let y = dev.tensor_from_vec(onehot, (BATCH, N::new()));
+    let y: Rows<Cpu> = dev.tensor_from_vec(onehot, (BATCH, 1000));
     let mut group = c.benchmark_group("resnet18 64x64");
     group
         .sample_size(10)
@@ -60,17 +62,13 @@ fn resnet18(c: &mut Criterion) {
         b.iter(|| {
             rayon::scope(|_| {
                 let g = grads.take().expect("the gradients come back each step");
-                let logits = net.forward_train(x.clone().traced(g)).expect("forward");
-                let loss = cross_entropy_with_logits_loss(logits, y.clone());
-                let mut g = loss.backward();
-                opt.update(&mut net, &g).expect("update");
-                net.zero_grads(&mut g);
-                grads = Some(g);
+                let step = train_step(&mut net, x.clone(), g, &y, &mut opt).expect("step");
+                grads = Some(step.grads);
             })
         })
     });
     group.bench_function("inference, batch 32", |b| {
-        b.iter(|| criterion::black_box(rayon::scope(|_| net.forward(x.clone())).expect("forward")))
+        b.iter(|| criterion::black_box(rayon::scope(|_| net.scores(x.clone())).expect("forward")))
     });
     group.finish();
 }
