@@ -16,6 +16,14 @@ fn metrics(epoch: usize, loss: f32, train: f32, test: f32) -> EpochMetrics {
     }
 }
 
+/// How many pixels of `colour` the `width` columns from `x0` hold.
+fn pixels_of(c: &Canvas, colour: Rgb, x0: usize, width: usize) -> usize {
+    (x0..x0 + width)
+        .flat_map(|x| (0..c.height()).map(move |y| (x, y)))
+        .filter(|&(x, y)| c.get(x, y) == Some(colour))
+        .count()
+}
+
 #[test]
 fn text_is_drawn_inside_its_box_and_monospaced() {
     let mut c = Canvas::new(80, 40, WHITE);
@@ -152,12 +160,7 @@ fn training_curves_draw_three_panels_that_decode_back() {
     history[1].lr = 0.05;
     let c = training_curves(&history, "run").unwrap();
     assert_eq!((c.width(), c.height()), (1560, 388));
-    let count = |colour: Rgb, x0: usize| {
-        (x0..x0 + 520)
-            .flat_map(|x| (0..388).map(move |y| (x, y)))
-            .filter(|&(x, y)| c.get(x, y) == Some(colour))
-            .count()
-    };
+    let count = |colour: Rgb, x0: usize| pixels_of(&c, colour, x0, 520);
     // loss and accuracy panels hold both series, the third the rate alone
     assert!(count(BLUE, 0) > 20 && count(ORANGE, 0) > 20);
     assert!(count(BLUE, 520) > 20 && count(ORANGE, 520) > 20);
@@ -188,12 +191,7 @@ fn segmentation_curves_draw_both_panels() {
     };
     let c = segmentation_curves(&[epoch(1, 0.9, 0.6), epoch(2, 0.4, 0.9)]).unwrap();
     assert_eq!((c.width(), c.height()), (1040, 360));
-    let count = |colour: Rgb, x0: usize| {
-        (x0..x0 + 520)
-            .flat_map(|x| (0..360).map(move |y| (x, y)))
-            .filter(|&(x, y)| c.get(x, y) == Some(colour))
-            .count()
-    };
+    let count = |colour: Rgb, x0: usize| pixels_of(&c, colour, x0, 520);
     for x0 in [0, 520] {
         assert!(
             count(BLUE, x0) > 20 && count(ORANGE, x0) > 20,
