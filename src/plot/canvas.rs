@@ -23,6 +23,11 @@ pub const ORANGE: Rgb = [255, 127, 14];
 /// Green, for a third series.
 pub const GREEN: Rgb = [44, 160, 44];
 
+/// `c` as plotters' colour type.
+pub(super) fn plotters_colour(c: Rgb) -> RGBColor {
+    RGBColor(c[0], c[1], c[2])
+}
+
 /// A width x height image, row-major.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Canvas {
@@ -83,7 +88,7 @@ impl Canvas {
 
     /// `text` with its top-left at `(x, y)`, `px` pixels high, anti-aliased.
     pub fn text(&mut self, x: i64, y: i64, text: &str, px: f64, c: Rgb) -> crate::Result<()> {
-        let style = font(px)?.color(&RGBColor(c[0], c[1], c[2]));
+        let style = font(px)?.color(&plotters_colour(c));
         self.area()?
             .draw_text(text, &style, (x as i32, y as i32))
             .map_err(drawing_error)

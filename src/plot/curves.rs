@@ -1,9 +1,11 @@
 //! Line charts of a run's numbers over its epochs, drawn with plotters.
 
 use plotters::chart::SeriesLabelPosition;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::canvas::plotters_colour;
 use super::text::{drawing_error, font, LABEL_PX, TITLE_PX};
 use super::{Canvas, Rgb, BLUE, GREEN, ORANGE, WHITE};
 use crate::train::EpochMetrics;
@@ -54,8 +56,32 @@ fn value_range(series: &[Series]) -> (f32, f32) {
     (lo, hi)
 }
 
-fn colour(c: Rgb) -> RGBColor {
-    RGBColor(c[0], c[1], c[2])
+/// An axis from `lo` to `hi` whose labels and grid lines are exactly
+/// `ticks`. plotters' own float axis picks its key points itself, and could
+/// drop one of the round ticks the range was rounded to (the top one of a
+/// learning-rate panel was seen missing), or put a tick between epochs.
+struct Ticked {
+    lo: f32,
+    hi: f32,
+    ticks: Vec<f32>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f32;
+
+    fn map(&self, v: &f32, (from, to): (i32, i32)) -> i32 {
+        let t = (v - self.lo) / (self.hi - self.lo);
+        from + ((to - from) as f32 * t).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _: Hint) -> Vec<f32> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> core::ops::Range<f32> {
+        self.lo..self.hi
+    }
 }
 
 /// Draws `series` over the epochs on `area` under `title`: round ticks
@@ -71,29 +97,25 @@ pub(super) fn panel(
     let (ticks, decimals) = nice_ticks(lo, hi);
     let (lo, hi) = (ticks[0], ticks[ticks.len() - 1]);
     let epochs = series.iter().map(|s| s.2.len()).max().unwrap_or(0).max(1);
+    // at most a dozen epoch labels, at a whole step
+    let epoch_ticks = (1..=epochs).step_by(epochs.div_ceil(12));
+    let x = Ticked {
+        lo: 0.5,
+        hi: epochs as f32 + 0.5,
+        ticks: epoch_ticks.map(|e| e as f32).collect(),
+    };
+    let y = Ticked { lo, hi, ticks };
     let mut chart = ChartBuilder::on(area)
         .caption(title, font(TITLE_PX)?)
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(64)
-        .build_cartesian_2d(0.5f32..epochs as f32 + 0.5, lo..hi)
+        .build_cartesian_2d(x, y)
         .map_err(drawing_error)?;
-    // plotters picks its own round key points; asked for no more labels
-    // than `ticks` holds, it lands on the same ones, so `decimals` fits
     chart
         .configure_mesh()
         .x_desc("epoch")
-        .x_labels(epochs.min(12) + 1)
-        .x_label_formatter(&|&e| {
-            // epochs are whole: a half-way key point gets no label
-            let whole = (e - e.round()).abs() < 1e-3;
-            if whole {
-                format!("{e:.0}")
-            } else {
-                String::new()
-            }
-        })
-        .y_labels(ticks.len())
+        .x_label_formatter(&|e| format!("{e:.0}"))
         .y_label_formatter(&|v| format!("{v:.decimals$}"))
         .label_style(font(LABEL_PX)?)
         .axis_desc_style(font(LABEL_PX)?)
@@ -103,7 +125,7 @@ pub(super) fn panel(
         .map_err(drawing_error)?;
     let mut landed = Vec::with_capacity(series.len());
     for &(name, rgb, ref values) in series {
-        let c = colour(rgb);
+        let c = plotters_colour(rgb);
         let points: Vec<(f32, f32)> = (1..)
             .zip(values)
             .filter(|(_, v)| v.is_finite())
@@ -123,7 +145,7 @@ pub(super) fn panel(
         .configure_series_labels()
         .position(legend)
         .label_font(font(LABEL_PX)?)
-        .background_style(colour(WHITE).mix(0.85))
+        .background_style(plotters_colour(WHITE).mix(0.85))
         .border_style(BLACK)
         .draw()
         .map_err(drawing_error)?;
@@ -152,25 +174,25 @@ pub fn training_curves(history: &[EpochMetrics], title: &str) -> crate::Result<C
     ];
     let lr = [("lr", GREEN, history.iter().map(|m| m.lr).collect())];
     let mut c = Canvas::new(3 * w, h + band, WHITE);
-    let area = c.area()?;
-    let panels = area
-        .titled(title, font(TITLE_PX)?)
-        .map_err(drawing_error)?
-        .split_evenly((1, 3));
-    panel(&panels[0], "loss", &losses, SeriesLabelPosition::UpperRight)?;
-    panel(
-        &panels[1],
-        "accuracy %",
-        &accuracy,
-        SeriesLabelPosition::LowerRight,
-    )?;
-    panel(
-        &panels[2],
-        "learning rate",
-        &lr,
-        SeriesLabelPosition::UpperRight,
-    )?;
-    drop(panels);
-    drop(area);
+    {
+        let area = c.area()?;
+        let panels = area
+            .titled(title, font(TITLE_PX)?)
+            .map_err(drawing_error)?
+            .split_evenly((1, 3));
+        panel(&panels[0], "loss", &losses, SeriesLabelPosition::UpperRight)?;
+        panel(
+            &panels[1],
+            "accuracy %",
+            &accuracy,
+            SeriesLabelPosition::LowerRight,
+        )?;
+        panel(
+            &panels[2],
+            "learning rate",
+            &lr,
+            SeriesLabelPosition::UpperRight,
+        )?;
+    }
     Ok(c)
 }

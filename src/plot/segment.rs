@@ -117,21 +117,21 @@ pub fn segmentation_curves(history: &[SegmentEpoch]) -> crate::Result<Canvas> {
         ("mean IoU", ORANGE, of(|m| m.test_miou * 100.0)),
     ];
     let mut c = Canvas::new(2 * w, h, WHITE);
-    let area = c.area()?;
-    let panels = area.split_evenly((1, 2));
-    panel(
-        &panels[0],
-        "loss per pixel",
-        &loss,
-        SeriesLabelPosition::UpperRight,
-    )?;
-    panel(
-        &panels[1],
-        "test %",
-        &scores,
-        SeriesLabelPosition::LowerRight,
-    )?;
-    drop(panels);
-    drop(area);
+    {
+        let area = c.area()?;
+        let panels = area.split_evenly((1, 2));
+        panel(
+            &panels[0],
+            "loss per pixel",
+            &loss,
+            SeriesLabelPosition::UpperRight,
+        )?;
+        panel(
+            &panels[1],
+            "test %",
+            &scores,
+            SeriesLabelPosition::LowerRight,
+        )?;
+    }
     Ok(c)
 }

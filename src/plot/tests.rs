@@ -152,6 +152,10 @@ fn a_panel_puts_points_at_their_values_on_round_ticks() {
         (o[0].1 - (b[0].1 - 2 * per_quarter)).abs() <= 1,
         "{o:?} against {b:?}"
     );
+    // the round tick 1.0 has its grid line, where no series passes
+    // (between epochs 2 and 3, the blue line runs below 1.0)
+    let between = ((b[1].0 + b[2].0) / 2) as usize;
+    assert_eq!(c.get(between, b[0].1 as usize), Some([225; 3]));
 }
 
 #[test]
