@@ -22,8 +22,8 @@ pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &
         .par_chunks_exact(ip)
         .zip(y.par_chunks_exact_mut(op))
         .with_min_len(planes_per_task(ip));
-    // one row of per-row window maxima per task, reused across its planes
-    let rows = || RowMax::new(g.x.output);
+    // per-row window maxima per task, reused across its planes
+    let rows = || RowCache::new(g);
     match kind {
         PoolKind::Max if argmax.is_empty() => {
             planes.for_each_init(rows, |rows, (x, y)| max_plane(g, x, y, None, rows))
@@ -41,21 +41,50 @@ pub fn forward(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32], argmax: &
 struct RowMax {
     value: Vec<f32>,
     column: Vec<u32>,
+}
+
+/// The [`RowMax`] of the last `k` input rows of a plane, so that a row that
+/// overlapping windows share (one in three for 3x3 at stride 2) is reduced
+/// once. Slot `r % k` holds row `r`: a window's `k` rows never collide.
+struct RowCache {
+    rows: Vec<RowMax>,
+    /// The input row each slot holds, `usize::MAX` for none.
+    holds: Vec<usize>,
     /// Whether the CPU has AVX2, for the loops in [`avx2`](super::avx2).
     avx2: bool,
 }
 
-impl RowMax {
-    fn new(outputs: usize) -> Self {
+impl RowCache {
+    fn new(g: &PoolGeom) -> Self {
         #[cfg(target_arch = "x86_64")]
         let avx2 = std::is_x86_feature_detected!("avx2");
         #[cfg(not(target_arch = "x86_64"))]
         let avx2 = false;
-        RowMax {
-            value: vec![0.0; outputs],
-            column: vec![0; outputs],
+        let k = g.y.k.max(1);
+        let row = || RowMax {
+            value: vec![0.0; g.x.output],
+            column: vec![0; g.x.output],
+        };
+        RowCache {
+            rows: (0..k).map(|_| row()).collect(),
+            holds: vec![usize::MAX; k],
             avx2,
         }
+    }
+
+    /// Forgets the rows held: the next plane's rows have the same numbers.
+    fn new_plane(&mut self) {
+        self.holds.fill(usize::MAX);
+    }
+
+    /// Row `r`'s window maxima, reduced from `row` unless already held.
+    fn row(&mut self, g: &PoolGeom, r: usize, row: &[f32]) -> &RowMax {
+        let slot = r % self.rows.len();
+        if self.holds[slot] != r {
+            row_max(g, row, &mut self.rows[slot], self.avx2);
+            self.holds[slot] = r;
+        }
+        &self.rows[slot]
     }
 }
 
@@ -70,7 +99,7 @@ fn wide_rows_3s2(
 ) -> usize {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
-        // SAFETY: `avx2` was detected on this CPU (`RowMax::new`).
+        // SAFETY: `avx2` was detected on this CPU (`RowCache::new`).
         return unsafe { super::avx2::rows_3s2(row, first, value, column) };
     }
     let _ = (avx2, row, first, value, column);
@@ -102,25 +131,31 @@ fn beats(v: f32, best: f32) -> bool {
     v > best || v.is_nan()
 }
 
-simd_dispatch! {
 /// Max pooling of one plane in two steps: across each input row (the best
 /// of a window's taps in that row, with its column), then down the rows of
 /// each window. PyTorch scans a window row by row, left to right, with
 /// [`beats`]; reducing each row first and then the rows in order, with the
 /// same rule, picks the same tap (ties and NaN included), so the gradient
 /// takes the same route. Splitting the window also takes the per-output
-/// bounds arithmetic out of the inner loops: only the outputs whose window
-/// overhangs the row's ends go through [`AxisGeom::valid_taps`].
-fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, rows: &mut RowMax) {
-    let mut arg = arg;
+/// bounds arithmetic out of the inner loops (only the outputs whose window
+/// overhangs the row's ends go through [`AxisGeom::valid_taps`]), and lets
+/// overlapping windows share their rows' reductions ([`RowCache`]).
+fn max_plane(
+    g: &PoolGeom,
+    x: &[f32],
+    y: &mut [f32],
+    mut arg: Option<&mut [u32]>,
+    cache: &mut RowCache,
+) {
     let (wi, wo) = (g.x.input, g.x.output);
+    let avx2 = cache.avx2;
+    cache.new_plane();
     for (oy, out) in y.chunks_exact_mut(wo).enumerate() {
         let (ky0, ky1, sy) = g.y.valid_taps(oy);
         let mut route = arg.as_deref_mut().map(|a| &mut a[oy * wo..(oy + 1) * wo]);
         for (n, ky) in (ky0..ky1).enumerate() {
             let r = (sy + ky as isize) as usize;
-            let row = &x[r * wi..(r + 1) * wi];
-            row_max(g, row, rows);
+            let rows = cache.row(g, r, &x[r * wi..(r + 1) * wi]);
             let base = (r * wi) as u32;
             if n == 0 {
                 out.copy_from_slice(&rows.value);
@@ -131,8 +166,9 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, ro
                 }
                 continue;
             }
-            let done = wide_fold(rows.avx2, out, route.as_deref_mut(), rows, base);
-            let (out, value, column) = (&mut out[done..], &rows.value[done..], &rows.column[done..]);
+            let done = wide_fold(avx2, out, route.as_deref_mut(), rows, base);
+            let (out, value, column) =
+                (&mut out[done..], &rows.value[done..], &rows.column[done..]);
             match route.as_deref_mut() {
                 Some(route) => {
                     for ((best, to), (&v, &c)) in out
@@ -157,12 +193,11 @@ fn max_plane(g: &PoolGeom, x: &[f32], y: &mut [f32], arg: Option<&mut [u32]>, ro
         }
     }
 }
-}
 
 /// The best tap of every window in one input row: `rows.value[ox]` and its
 /// column `rows.column[ox]`.
 #[inline(always)]
-fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax) {
+fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax, avx2: bool) {
     let ax = &g.x;
     let (k, s, p) = (ax.k, ax.s, ax.p);
     // outputs whose window lies inside the row: start = ox*s - p >= 0 and
@@ -194,7 +229,6 @@ fn row_max(g: &PoolGeom, row: &[f32], rows: &mut RowMax) {
         return;
     }
     let first = inner_lo * s - p;
-    let avx2 = rows.avx2;
     let (value, column) = (
         &mut rows.value[inner_lo..inner_hi],
         &mut rows.column[inner_lo..inner_hi],
