@@ -30,20 +30,21 @@ mod linux {
     }
 }
 
-/// Maps the whole pages inside `buf` writable, without changing a value.
-pub(crate) fn prefault_for_write(buf: &mut [f32]) {
-    let bytes = core::mem::size_of_val(buf);
+/// `grad` with its whole pages mapped writable and its values unchanged,
+/// for kernels that add into it: `writable(grads.get_or_alloc_mut(&xg)?)`.
+pub(crate) fn writable(grad: &mut [f32]) -> &mut [f32] {
+    let bytes = core::mem::size_of_val(grad);
     if bytes < WORTH_IT {
-        return;
+        return grad;
     }
     #[cfg(target_os = "linux")]
     {
         const PAGE: usize = 4096;
-        let start = buf.as_mut_ptr() as usize;
+        let start = grad.as_mut_ptr() as usize;
         let first = start.next_multiple_of(PAGE);
         let end = (start + bytes) / PAGE * PAGE;
         if end > first {
-            // SAFETY: `[first, end)` lies inside `buf`, which we borrow
+            // SAFETY: `[first, end)` lies inside `grad`, which we borrow
             // mutably, and is page aligned; POPULATE_WRITE only faults the
             // pages in, as a write would, and keeps their contents. A
             // kernel without it answers EINVAL, which changes nothing, so
@@ -53,12 +54,6 @@ pub(crate) fn prefault_for_write(buf: &mut [f32]) {
             }
         }
     }
-}
-
-/// `grad` with its pages writable, for kernels that add into it:
-/// `writable(grads.get_or_alloc_mut(&xg)?)`.
-pub(crate) fn writable(grad: &mut [f32]) -> &mut [f32] {
-    prefault_for_write(grad);
     grad
 }
 
@@ -115,20 +110,56 @@ impl Spare {
     }
 }
 
-/// The process's spare input copies: two, enough for an op's input and
-/// the next op's while one is in use.
+/// The process's spare buffers behind [`Copied`]: two, enough for an op's
+/// input and the next op's while one is in use.
 static SPARE: Spare = Spare::new(2);
 
-/// A buffer of `len` values whose contents are unspecified (a previous
-/// call's, or zeros): for callers that overwrite all of it.
-pub(crate) fn take_buffer(len: usize) -> Vec<f32> {
-    SPARE.take(len)
+/// A copy of a tensor's values that goes back to the spare buffers when
+/// dropped: when the op that made it is done with it, in its forward pass
+/// or, kept for the backward pass, when the tape runs or is dropped.
+pub(crate) struct Copied {
+    values: Vec<f32>,
+    home: &'static Spare,
 }
 
-/// Keeps `buf` for a later [`take_buffer`]; buffers under 1 MiB are simply
-/// dropped, and the smallest kept one goes when too many would be held.
-pub(crate) fn give_back(buf: Vec<f32>) {
-    SPARE.give(buf)
+impl Copied {
+    /// A copy of `len` values whose contents are unspecified (a previous
+    /// call's, or zeros): for callers that overwrite all of it.
+    pub(crate) fn uninit(len: usize) -> Self {
+        Self::uninit_from(&SPARE, len)
+    }
+
+    fn uninit_from(home: &'static Spare, len: usize) -> Self {
+        Copied {
+            values: home.take(len),
+            home,
+        }
+    }
+
+    /// The values as a plain vector, which will not go back (an output
+    /// handed to dfdx, which frees it).
+    pub(crate) fn into_vec(mut self) -> Vec<f32> {
+        core::mem::take(&mut self.values)
+    }
+}
+
+impl core::ops::Deref for Copied {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.values
+    }
+}
+
+impl core::ops::DerefMut for Copied {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.values
+    }
+}
+
+impl Drop for Copied {
+    fn drop(&mut self) {
+        self.home.give(core::mem::take(&mut self.values));
+    }
 }
 
 #[cfg(test)]
@@ -167,15 +198,32 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_copy_goes_back_and_one_turned_into_a_vector_does_not() {
+        static HOME: Spare = Spare::new(2);
+        let len = (2 << 20) / 4;
+        let copy = Copied::uninit_from(&HOME, len);
+        let at = copy.as_ptr();
+        drop(copy);
+        let again = Copied::uninit_from(&HOME, len);
+        assert_eq!(again.as_ptr(), at, "the dropped copy's buffer is reused");
+        let owned = again.into_vec();
+        assert_eq!(owned.as_ptr(), at);
+        assert!(
+            HOME.buffers.lock().unwrap().is_empty(),
+            "an owned vector stays out"
+        );
+    }
+
+    #[test]
     fn prefaulting_keeps_every_value() {
         // large enough to be prefaulted, with values in and around its pages
         let mut buf: Vec<f32> = (0..(3 << 20) / 4 + 7).map(|i| i as f32 * 0.5).collect();
         let before = buf.clone();
-        prefault_for_write(&mut buf[3..]);
+        writable(&mut buf[3..]);
         assert_eq!(buf, before);
         // a fresh zeroed buffer stays zero and takes writes
         let mut zeros = vec![0.0f32; 2 << 20];
-        prefault_for_write(&mut zeros);
+        writable(&mut zeros);
         assert!(zeros.iter().all(|&v| v == 0.0));
         zeros[12345] += 1.0;
         assert_eq!(zeros.iter().sum::<f32>(), 1.0);

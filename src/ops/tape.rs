@@ -3,6 +3,8 @@
 use dfdx::prelude::*;
 use dfdx::tensor::{CpuError, Gradients};
 
+use crate::ops::pages::Copied;
+
 /// Hands `y`, the values an op computed from an input whose tape is `tape`,
 /// to dfdx as a tensor of `shape` (no copy), and, when the tape is owned,
 /// records `backward(dy, grads)`: given the output's gradient `dy`, it adds
@@ -49,16 +51,16 @@ pub(crate) fn record<S: Shape, T: Tape<f32, Cpu>>(
 /// buffer, which equals the logical order only for contiguous tensors.
 pub(crate) fn read_contiguous<S: Shape, T: Tape<f32, Cpu>>(
     t: Tensor<S, f32, Cpu, T>,
-) -> crate::Result<(Tensor<S, f32, Cpu, T>, Vec<f32>)> {
+) -> crate::Result<(Tensor<S, f32, Cpu, T>, Copied)> {
     let shape = *t.shape();
     let t = t.try_reshape_like(&shape)?;
-    // a kept buffer when one fits: `copy_into` overwrites all of it
-    let mut values = crate::ops::pages::take_buffer(shape.num_elements());
+    // a spare buffer when one fits: `copy_into` overwrites all of it
+    let mut values = Copied::uninit(shape.num_elements());
     t.copy_into(&mut values);
     Ok((t, values))
 }
 
 /// [`read_contiguous`] for a parameter held by reference.
 pub(crate) fn read_param<S: Shape>(t: &Tensor<S, f32, Cpu>) -> crate::Result<Vec<f32>> {
-    Ok(read_contiguous(t.clone())?.1)
+    Ok(read_contiguous(t.clone())?.1.into_vec())
 }

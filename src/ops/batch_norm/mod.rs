@@ -42,6 +42,7 @@ use dfdx::prelude::*;
 use super::tape::{read_contiguous, read_param, record};
 use super::Backend;
 use crate::ops::pages::writable;
+use crate::ops::pages::Copied;
 use crate::{Error, Result};
 
 /// Per-channel tensors of a batch norm: γ, β.
@@ -160,7 +161,7 @@ impl BatchNormKernel for Cpu {
 /// they are the batch's, `train`). `xs` holds `x`'s values.
 fn normalize_on_cpu<S: Shape, C: Dim, T: Tape<f32, Cpu>>(
     x: Tensor<S, f32, Cpu, T>,
-    xs: Vec<f32>,
+    xs: Copied,
     gamma: &Channels<C, Cpu>,
     beta: &Channels<C, Cpu>,
     stats: cpu::Stats,

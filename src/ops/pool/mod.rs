@@ -305,18 +305,14 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     // the backward pass of avg pooling needs neither x nor y; L2 needs both
     let keep = kind == PoolKind::L2;
     let ys = if keep { y.clone() } else { Vec::new() };
-    let xs = if keep {
-        xs
-    } else {
-        crate::ops::pages::give_back(xs);
-        Vec::new()
-    };
+    // (a copy not kept goes back to the spare buffers here)
+    let xs = keep.then_some(xs);
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
         cpu::backward(
             &g,
             kind,
-            &xs,
+            xs.as_deref().unwrap_or_default(),
             &ys,
             &argmax,
             dy,

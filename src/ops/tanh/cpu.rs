@@ -90,7 +90,9 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
     s: f32,
 ) -> crate::Result<Tensor<S, f32, Cpu, T>> {
     let shape = *x.shape();
-    let (x, mut y) = read_contiguous(x)?;
+    let (x, y) = read_contiguous(x)?;
+    // the copy becomes the output, which dfdx owns and frees
+    let mut y = y.into_vec();
     let (x, tape) = x.split_tape();
     let mut slope = if T::OWNS_TAPE {
         vec![0.0f32; y.len()]
