@@ -64,22 +64,29 @@ fn tile(
     c
 }
 
-/// A legend: `left` label, the scale's ramp, `right` label, from `(x, y)`;
-/// returns the width it took.
+/// The legend's ramp, and the gap on each side of it.
+const RAMP: (usize, usize) = (120, 12);
+const RAMP_GAP: i64 = 6;
+
+/// The width of a [`legend`] with these labels.
+fn legend_width(left: &str, right: &str) -> crate::Result<usize> {
+    let labels = Canvas::text_width(left, LABEL_PX)? + Canvas::text_width(right, LABEL_PX)?;
+    Ok((labels + 2 * RAMP_GAP) as usize + RAMP.0)
+}
+
+/// A legend: `left` label, the scale's ramp, `right` label, from `(x, y)`.
 fn legend(
     c: &mut Canvas,
     (x, y): (i64, i64),
     scale: ColourScale,
     left: &str,
     right: &str,
-) -> crate::Result<i64> {
-    const RAMP: (usize, usize) = (120, 12);
+) -> crate::Result<()> {
     c.text(x, y, left, LABEL_PX, BLACK)?;
-    let ramp_x = x + Canvas::text_width(left, LABEL_PX)? + 6;
+    let ramp_x = x + Canvas::text_width(left, LABEL_PX)? + RAMP_GAP;
     c.blit(&scale.ramp(RAMP.0, RAMP.1), ramp_x, y + 1);
-    let right_x = ramp_x + RAMP.0 as i64 + 6;
-    c.text(right_x, y, right, LABEL_PX, BLACK)?;
-    Ok(right_x + Canvas::text_width(right, LABEL_PX)? - x)
+    let right_x = ramp_x + RAMP.0 as i64 + RAMP_GAP;
+    c.text(right_x, y, right, LABEL_PX, BLACK)
 }
 
 /// The `count` filters of `kh x kw` in `weights` (one input channel each,
@@ -110,8 +117,7 @@ pub fn filter_grid(
     let gap = 2 * scale;
     let (tw, th) = (kw * scale, kh * scale);
     let (low, high) = (format!("{:.3}", -max), format!("{max:.3}"));
-    let legend_w = Canvas::text_width(&low, LABEL_PX)? + Canvas::text_width(&high, LABEL_PX)? + 140;
-    let width = (count * (tw + gap) + gap).max(legend_w as usize + 2 * gap);
+    let width = (count * (tw + gap) + gap).max(legend_width(&low, &high)? + 2 * gap);
     let mut c = Canvas::new(width, th + 2 * gap + 24, WHITE);
     for i in 0..count {
         let filter = &weights[i * per..i * per + kh * kw];
@@ -155,7 +161,8 @@ pub fn feature_maps(
         .max(4);
     let caption_w = Canvas::text_width(caption, TITLE_PX)?.max(0) as usize;
     let legend_x = 16 + caption_w + 32;
-    let width = (label_w + most * (tile_px + gap) + gap).max(legend_x + 260);
+    let width =
+        (label_w + most * (tile_px + gap) + gap).max(legend_x + legend_width("min", "max")? + gap);
     let row_h = |a: &Activation| if is_maps(a) { tile_px } else { strip_h };
     let height = band + activations.iter().map(|a| row_h(a) + gap).sum::<usize>() + gap;
     let mut c = Canvas::new(width, height, WHITE);
