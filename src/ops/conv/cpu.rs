@@ -14,7 +14,7 @@
 
 use super::geom::ConvGeom;
 use super::strategy::Plan;
-use super::{batched, per_image, rotated};
+use super::{batched, per_image, rotated, winograd};
 use crate::ops::simd::simd_dispatch;
 
 /// `y = conv(x, w) + b` for the whole batch; `y` is overwritten, or added to
@@ -40,7 +40,9 @@ pub(crate) fn forward_with(
     y: &mut [f32],
     accumulate: bool,
 ) {
-    if plan.images_per_gemm > 1 {
+    if plan.winograd && winograd::fits(g) {
+        winograd::forward(plan, g, x, w, b, y, accumulate)
+    } else if plan.images_per_gemm > 1 {
         batched::forward(plan, g, x, w, b, y, accumulate)
     } else {
         per_image::forward(plan, g, x, w, b, y, accumulate)
@@ -87,7 +89,9 @@ pub(crate) fn backward_filter_with(
     dy: &[f32],
     dw: &mut [f32],
 ) {
-    if plan.images_per_gemm > 1 {
+    if plan.winograd && winograd::fits(g) {
+        winograd::backward_filter(plan, g, x, dy, dw)
+    } else if plan.images_per_gemm > 1 {
         batched::backward_filter(plan, g, x, dy, dw)
     } else {
         per_image::backward_filter(plan, g, x, dy, dw)

@@ -31,6 +31,7 @@ mod per_image;
 mod rotated;
 mod scratch;
 pub(crate) mod strategy;
+mod winograd;
 
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,7 @@ use typenum::{Unsigned, U0, U1};
 
 pub use channels::{ChannelsMatch, GroupInputOf, TimesGroups};
 pub use geom::{AxisGeom, ConvGeom};
+pub use strategy::{set_winograd, winograd_enabled};
 
 use super::Backend;
 use crate::formula::{Floor, Rounding, SlidingWindow, TransposedWindow};

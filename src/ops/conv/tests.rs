@@ -540,6 +540,7 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
         gemm_threads: 1,
         images_per_gemm: 1,
         rotated_data_grad: false,
+        winograd: false,
     };
     use strategy::Plan;
     vec![
@@ -578,6 +579,15 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
             "rotated input gradient",
             Plan {
                 rotated_data_grad: true,
+                ..one
+            },
+        ),
+        (
+            "Winograd where it fits, rotated input gradient",
+            Plan {
+                images_per_task: 2,
+                rotated_data_grad: true,
+                winograd: true,
                 ..one
             },
         ),
@@ -631,4 +641,71 @@ fn every_route_matches_the_oracle_and_finite_differences() {
         rotated_runs >= 3,
         "the grid reaches the rotated route: {rotated_runs}"
     );
+}
+
+/// Winograd on maps of many tiles: blocks that span images, partial tiles
+/// at the right and bottom edges, padding 0 to 2, and enough channels for
+/// [`Plan::choose`](strategy::Plan::choose) to pick it.
+///
+/// F(4x4, 3x3) rounds more than the direct sum (see
+/// [`set_winograd`](super::set_winograd)), and its error scales with the
+/// sums' terms, not with each result: a weight gradient that cancels to
+/// near zero keeps the error of its large terms. So the tolerance is
+/// relative to the largest value of each result.
+#[test]
+fn winograd_matches_the_oracle_over_blocks_edges_and_padding() {
+    let geom = |batch, c_in, c_out, y, x| ConvGeom {
+        batch,
+        c_in,
+        c_out,
+        groups: 1,
+        y,
+        x,
+        flipped: false,
+        data_input: false,
+    };
+    let cases = [
+        geom(3, 16, 17, axis(30, 3, 1, 1, 1), axis(21, 3, 1, 0, 1)),
+        geom(2, 16, 16, axis(9, 3, 1, 2, 1), axis(14, 3, 1, 1, 1)),
+        geom(5, 3, 20, axis(5, 3, 1, 1, 1), axis(3, 3, 1, 1, 1)),
+    ];
+    for (i, g) in cases.iter().enumerate() {
+        let (x, w, b) = tensors(g, 300 + i as u64);
+        let r = values(g.batch * g.out_len(), 400 + i as u64);
+        let plan = strategy::Plan {
+            images_per_task: 2,
+            gemm_threads: 1,
+            images_per_gemm: 1,
+            rotated_data_grad: true,
+            winograd: true,
+        };
+        let direct = strategy::Plan {
+            winograd: false,
+            ..plan
+        };
+        let what = |t: &str| format!("case {i}: {t}");
+        let assert_close = |a: &[f32], b: &[f32], what: &str| {
+            let largest = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+            assert_close(a, b, 2e-5 * largest, what)
+        };
+        let mut y = vec![f32::NAN; g.batch * g.out_len()];
+        cpu::forward_with(&plan, g, &x, &w, Some(&b), &mut y, false);
+        assert_close(&y, &naive_conv(g, &x, &w, Some(&b)), &what("y"));
+        let mut dx = vec![0.5; x.len()];
+        cpu::backward_data_with(&plan, g, &w, &r, &mut dx);
+        let want: Vec<f32> = naive_conv_transpose(g, &r, &w, None)
+            .iter()
+            .map(|v| v + 0.5)
+            .collect();
+        assert_close(&dx, &want, &what("dx"));
+        // the direct route's weight gradient is checked against finite
+        // differences in `every_route_matches_the_oracle_and_finite_differences`
+        let mut dw = vec![0.25; w.len()];
+        cpu::backward_filter_with(&plan, g, &x, &r, &mut dw);
+        let mut want = vec![0.25; w.len()];
+        cpu::backward_filter_with(&direct, g, &x, &r, &mut want);
+        assert_close(&dw, &want, &what("dw"));
+    }
+    let chosen = strategy::Plan::choose(&cases[0]);
+    assert!(chosen.winograd, "16 channels each way take Winograd");
 }
