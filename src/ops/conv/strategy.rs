@@ -114,7 +114,18 @@ fn rotation_pays(g: &ConvGeom) -> bool {
 }
 
 /// Winograd pays where its GEMMs have enough rows and inner dimension for
-/// the transforms (linear in channels) to be small beside them (quadratic).
+/// the transforms (linear in channels) to be small beside them (quadratic),
+/// and where the maps fill their 4x4 tiles: a 2x2 map computes 16 outputs
+/// to keep 4, which leaves it as many multiplies as the direct sum and the
+/// transforms on top (ResNet-18's last stage at 64x64 input).
 fn winograd_pays(g: &ConvGeom) -> bool {
-    winograd_enabled() && winograd::fits(g) && g.c_in >= 16 && g.c_out >= 16
+    winograd_enabled()
+        && winograd::fits(g)
+        && g.c_in >= 16
+        && g.c_out >= 16
+        && g.y.output.min(g.x.output) >= MIN_WINOGRAD_MAP
 }
+
+/// The smallest output side that takes Winograd (measured on ResNet-18 at
+/// 64x64, BENCHMARKS.md).
+const MIN_WINOGRAD_MAP: usize = 8;

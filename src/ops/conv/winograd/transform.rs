@@ -12,6 +12,8 @@
 
 use std::ops::{Add, Mul, Sub};
 
+use rayon::prelude::*;
+
 /// Output tile side.
 pub(super) const TILE: usize = 4;
 /// Kernel side.
@@ -175,39 +177,50 @@ pub(super) fn both_axes<V: Num, const I: usize, const O: usize>(
 }
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every 3x3 kernel of `w` (`(O, C, 3, 3)`),
-/// `pairs = O·C` of them.
+/// `pairs = O·C` of them. Kernels are transformed in parallel (512x512
+/// channels make 9.4M values), then laid out by position for the GEMMs.
 pub(super) fn transform_kernels(w: &[f32], pairs: usize) -> Vec<f32> {
+    let transformed: Vec<[f32; POSITIONS]> = w[..pairs * TAPS * TAPS]
+        .par_chunks_exact(TAPS * TAPS)
+        .with_min_len(MIN_KERNELS_PER_TASK)
+        .map(|k| {
+            let mut tile = [[0.0f32; TAPS]; TAPS];
+            for (i, row) in tile.iter_mut().enumerate() {
+                row.copy_from_slice(&k[i * TAPS..][..TAPS]);
+            }
+            let t = both_axes(&tile, kernel_1d);
+            std::array::from_fn(|pos| t[pos / SPAN][pos % SPAN])
+        })
+        .collect();
     let mut u = vec![0.0f32; POSITIONS * pairs];
-    for (pair, k) in w[..pairs * TAPS * TAPS]
-        .chunks_exact(TAPS * TAPS)
+    u.par_chunks_exact_mut(pairs)
         .enumerate()
-    {
-        let mut tile = [[0.0f32; TAPS]; TAPS];
-        for (i, row) in tile.iter_mut().enumerate() {
-            row.copy_from_slice(&k[i * TAPS..][..TAPS]);
-        }
-        let t = both_axes(&tile, kernel_1d);
-        for (pos, v) in t.iter().flatten().enumerate() {
-            u[pos * pairs + pair] = *v;
-        }
-    }
+        .for_each(|(pos, row)| {
+            for (v, t) in row.iter_mut().zip(&transformed) {
+                *v = t[pos];
+            }
+        });
     u
 }
 
 /// `dw[pair] += Gᵀ S[pair] G` for every kernel: the transformed gradients
 /// `s` (`[ξ][pair]`) back to 3x3 taps.
 pub(super) fn add_kernel_gradients(s: &[f32], pairs: usize, dw: &mut [f32]) {
-    for (pair, k) in dw[..pairs * TAPS * TAPS]
-        .chunks_exact_mut(TAPS * TAPS)
+    dw[..pairs * TAPS * TAPS]
+        .par_chunks_exact_mut(TAPS * TAPS)
+        .with_min_len(MIN_KERNELS_PER_TASK)
         .enumerate()
-    {
-        let mut tile = [[0.0f32; SPAN]; SPAN];
-        for (pos, v) in tile.iter_mut().flatten().enumerate() {
-            *v = s[pos * pairs + pair];
-        }
-        let t = both_axes(&tile, kernel_grad_1d);
-        for (d, v) in k.iter_mut().zip(t.iter().flatten()) {
-            *d += v;
-        }
-    }
+        .for_each(|(pair, k)| {
+            let mut tile = [[0.0f32; SPAN]; SPAN];
+            for (pos, v) in tile.iter_mut().flatten().enumerate() {
+                *v = s[pos * pairs + pair];
+            }
+            let t = both_axes(&tile, kernel_grad_1d);
+            for (d, v) in k.iter_mut().zip(t.iter().flatten()) {
+                *d += v;
+            }
+        });
 }
+
+/// Kernels per rayon task: each is ~200 flops, too little to schedule alone.
+const MIN_KERNELS_PER_TASK: usize = 1024;
