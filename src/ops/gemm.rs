@@ -7,51 +7,65 @@
 
 use gemm::Parallelism;
 
-/// A dense row-major matrix view, read as stored or transposed.
+/// A matrix view of a slice: element `(i, j)` at `i·row_stride + j·col_stride`.
+/// Dense row-major matrices, their transposes (a transpose costs nothing)
+/// and every `k`-th column of one ([`Mat::strided`]) are all views.
 #[derive(Clone, Copy)]
 pub(crate) struct Mat<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
-    transposed: bool,
+    row_stride: usize,
+    col_stride: usize,
 }
 
 impl<'a> Mat<'a> {
     /// `data` holds a `rows x cols` row-major matrix.
     pub(crate) fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        assert!(data.len() >= rows * cols, "matrix slice too short");
+        Self::strided(data, rows, cols, cols, 1)
+    }
+
+    /// `rows x cols` elements at `i·row_stride + j·col_stride` in `data`.
+    pub(crate) fn strided(
+        data: &'a [f32],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Self {
+        let last = match (rows, cols) {
+            (0, _) | (_, 0) => 0,
+            _ => (rows - 1) * row_stride + (cols - 1) * col_stride + 1,
+        };
+        assert!(data.len() >= last, "matrix slice too short");
         Mat {
             data,
             rows,
             cols,
-            transposed: false,
+            row_stride,
+            col_stride,
         }
     }
 
     /// The same storage read as its transpose.
     pub(crate) fn t(self) -> Self {
         Mat {
-            transposed: !self.transposed,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
             ..self
         }
     }
 
     /// (rows, cols) as read.
     fn dims(&self) -> (usize, usize) {
-        if self.transposed {
-            (self.cols, self.rows)
-        } else {
-            (self.rows, self.cols)
-        }
+        (self.rows, self.cols)
     }
 
     /// (row stride, column stride) as read.
     fn strides(&self) -> (isize, isize) {
-        if self.transposed {
-            (1, self.cols as isize)
-        } else {
-            (self.cols as isize, 1)
-        }
+        (self.row_stride as isize, self.col_stride as isize)
     }
 }
 
@@ -77,7 +91,7 @@ pub(crate) fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool, threads:
     } else {
         Parallelism::None
     };
-    // SAFETY: the asserts above and in `Mat::new` guarantee that every index
+    // SAFETY: the asserts above and in `Mat::strided` guarantee that every index
     // gemm forms from (m, n, k) and these strides lies inside its slice, and
     // `dst` is borrowed mutably, so it aliases neither input.
     unsafe {
@@ -166,6 +180,22 @@ mod tests {
             let doubled: Vec<f32> = expect.iter().map(|v| 2.0 * v).collect();
             assert_close(&c, &doubled);
         }
+    }
+
+    /// Every third column of a wider matrix, as a convolution's weights
+    /// are read one tap at a time.
+    #[test]
+    fn strided_views_read_every_kth_column() {
+        let (m, k, n, every) = (4, 6, 3, 3);
+        let wide: Vec<f32> = (0..m * k * every)
+            .map(|i| (i as f32 * 0.23).sin())
+            .collect();
+        let a: Vec<f32> = (0..m * k).map(|i| wide[i * every + 1]).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.7).cos()).collect();
+        let mut c = vec![0.0; m * n];
+        let view = Mat::strided(&wide[1..], m, k, k * every, every);
+        matmul(&mut c, view, Mat::new(&b, k, n), false, 1);
+        assert_close(&c, &naive(&a, &b, m, k, n));
     }
 
     fn assert_close(a: &[f32], b: &[f32]) {

@@ -14,7 +14,7 @@
 
 use super::geom::ConvGeom;
 use super::strategy::Plan;
-use super::{batched, per_image, rotated, winograd};
+use super::{batched, per_image, rotated, tapwise, winograd};
 use crate::ops::simd::simd_dispatch;
 
 /// `y = conv(x, w) + b` for the whole batch; `y` is overwritten, or added to
@@ -42,6 +42,8 @@ pub(crate) fn forward_with(
 ) {
     if plan.winograd && winograd::fits(g) {
         winograd::forward(plan, g, x, w, b, y, accumulate)
+    } else if plan.tapwise && tapwise::fits(g) {
+        tapwise::forward(plan, g, x, w, b, y, accumulate)
     } else if plan.images_per_gemm > 1 {
         batched::forward(plan, g, x, w, b, y, accumulate)
     } else {
@@ -63,6 +65,9 @@ pub fn backward_data(g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
 
 /// [`backward_data`] by the routes of `plan`.
 pub(crate) fn backward_data_with(plan: &Plan, g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
+    if plan.tapwise && tapwise::fits(g) {
+        return tapwise::backward_data(plan, g, w, dy, dx);
+    }
     if plan.rotated_data_grad {
         if let Some(full) = rotated::geometry(g) {
             let inner = plan.for_geometry(&full);
@@ -91,6 +96,8 @@ pub(crate) fn backward_filter_with(
 ) {
     if plan.winograd && winograd::fits(g) {
         winograd::backward_filter(plan, g, x, dy, dw)
+    } else if plan.tapwise && tapwise::fits(g) {
+        tapwise::backward_filter(plan, g, x, dy, dw)
     } else if plan.images_per_gemm > 1 {
         batched::backward_filter(plan, g, x, dy, dw)
     } else {

@@ -31,6 +31,7 @@ mod per_image;
 mod rotated;
 mod scratch;
 pub(crate) mod strategy;
+mod tapwise;
 mod winograd;
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::geom::ConvGeom;
-use super::winograd;
+use super::{tapwise, winograd};
 
 /// Whether [`Plan::choose`] may pick Winograd; see [`set_winograd`].
 static WINOGRAD: AtomicBool = AtomicBool::new(true);
@@ -58,6 +58,9 @@ pub(crate) struct Plan {
     /// Whether 3x3 stride-1 convolutions run by Winograd's F(4x4, 3x3)
     /// ([`winograd`](super::winograd)) rather than im2col + GEMM.
     pub winograd: bool,
+    /// Whether small padded maps run one GEMM per kernel tap over only the
+    /// outputs it reaches ([`tapwise`](super::tapwise)).
+    pub tapwise: bool,
 }
 
 impl Plan {
@@ -75,6 +78,7 @@ impl Plan {
             images_per_gemm: images_per_gemm(g, images_per_task),
             rotated_data_grad: rotation_pays(g),
             winograd: winograd_pays(g),
+            tapwise: tapwise_pays(g),
         }
     }
 
@@ -129,3 +133,17 @@ fn winograd_pays(g: &ConvGeom) -> bool {
 /// The smallest output side that takes Winograd (measured on ResNet-18 at
 /// 64x64, BENCHMARKS.md).
 const MIN_WINOGRAD_MAP: usize = 8;
+
+/// Tap by tap pays where padding is a large share of im2col's products
+/// (maps of a few positions), and the channels make each tap's GEMM worth
+/// its own call.
+fn tapwise_pays(g: &ConvGeom) -> bool {
+    tapwise::fits(g)
+        && g.c_in >= 16
+        && g.c_out >= 16
+        && g.out_plane() <= MAX_TAPWISE_MAP
+        && tapwise::valid_share(g) <= 0.8
+}
+
+/// The largest output map (positions) that goes tap by tap: 4x4.
+const MAX_TAPWISE_MAP: usize = 16;

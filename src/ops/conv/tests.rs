@@ -541,6 +541,7 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
         images_per_gemm: 1,
         rotated_data_grad: false,
         winograd: false,
+        tapwise: false,
     };
     use strategy::Plan;
     vec![
@@ -592,6 +593,14 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
             },
         ),
         (
+            "tap by tap where there is padding",
+            Plan {
+                images_per_task: 2,
+                tapwise: true,
+                ..one
+            },
+        ),
+        (
             "rotated input gradient, batched",
             Plan {
                 images_per_task: g.batch,
@@ -605,7 +614,7 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
 
 #[test]
 fn every_route_matches_the_oracle_and_finite_differences() {
-    let mut rotated_runs = 0;
+    let (mut rotated_runs, mut tapwise_runs) = (0, 0);
     for (i, g) in grid().iter().enumerate() {
         let (x, w, b) = tensors(g, 40 + i as u64);
         let r = values(g.batch * g.out_len(), 90 + i as u64);
@@ -618,6 +627,9 @@ fn every_route_matches_the_oracle_and_finite_differences() {
         let fd_dx = numeric_grad(&x, 1e-2, loss_x);
         if super::rotated::geometry(g).is_some() {
             rotated_runs += 1;
+        }
+        if super::tapwise::fits(g) {
+            tapwise_runs += 1;
         }
         for (route, plan) in every_route(g) {
             let what = |t: &str| format!("geometry {i}, {route}: {t}");
@@ -640,6 +652,10 @@ fn every_route_matches_the_oracle_and_finite_differences() {
     assert!(
         rotated_runs >= 3,
         "the grid reaches the rotated route: {rotated_runs}"
+    );
+    assert!(
+        tapwise_runs >= 3,
+        "the grid reaches the tap-by-tap route: {tapwise_runs}"
     );
 }
 
@@ -678,6 +694,7 @@ fn winograd_matches_the_oracle_over_blocks_edges_and_padding() {
             images_per_gemm: 1,
             rotated_data_grad: true,
             winograd: true,
+            tapwise: false,
         };
         let direct = strategy::Plan {
             winograd: false,
