@@ -83,7 +83,7 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let ws = oriented(read_param(w)?, &g);
     let bs = bias.map(read_param).transpose()?;
     let mut y = vec![0.0f32; g.batch * g.out_len()];
-    cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
+    cpu::forward(&g, &xs, &ws, bs.as_deref(), writable(&mut y), false);
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
         if !g.data_input {
@@ -130,6 +130,7 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
     let (x, tape) = x.split_tape();
     let ws = read_param(w)?;
     let mut y = vec![0.0f32; g.batch * g.in_len()];
+    writable(&mut y);
     if let Some(b) = bias {
         let b = read_param(b)?;
         for img in y.chunks_exact_mut(g.in_len()) {
