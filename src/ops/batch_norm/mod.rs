@@ -172,7 +172,7 @@ fn normalize_on_cpu<S: Shape, C: Dim, T: Tape<f32, Cpu>>(
     let (x, tape) = x.split_tape();
     let g = read_param(gamma)?;
     let mut y = vec![0.0f32; xs.len()];
-    cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, &mut y);
+    cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, writable(&mut y));
     let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
     record(x.device(), tape, y, shape, move |dy, grads| {
         let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);

@@ -95,7 +95,9 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
     let mut y = y.into_vec();
     let (x, tape) = x.split_tape();
     let mut slope = if T::OWNS_TAPE {
-        vec![0.0f32; y.len()]
+        let mut slope = vec![0.0f32; y.len()];
+        writable(&mut slope);
+        slope
     } else {
         Vec::new()
     };
