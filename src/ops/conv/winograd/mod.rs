@@ -33,8 +33,6 @@ use super::scratch::with_cols;
 use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
 mod tiles;
 mod transform;
 

@@ -70,33 +70,3 @@ fn tiles_number_row_by_row_then_image_by_image() {
     let t = grid.locate(10);
     assert_eq!((t.image, t.row, t.col), (1, 4, 4));
 }
-
-/// The AVX2 gather (whole rows, transposed) fills the transformed matrix
-/// exactly as the portable one does, on a map where most tiles touch an
-/// edge, with a last lane group that is partial.
-#[test]
-fn gathers_agree_at_edges_and_partial_groups() {
-    use super::tiles::{row_stride, transform_input, transform_input_portable};
-    let axis = |n, p| AxisGeom::sliding(n, 3, 1, p, 1).expect("valid axis");
-    for (h, w, p) in [(9, 11, 1), (6, 7, 2), (13, 6, 0)] {
-        let g = ConvGeom {
-            batch: 2,
-            c_in: 3,
-            c_out: 1,
-            groups: 1,
-            y: axis(h, p),
-            x: axis(w, p),
-            flipped: false,
-            data_input: false,
-        };
-        let grid = TileGrid::new(&g);
-        let at: Vec<_> = (0..2 * grid.per_image).map(|t| grid.locate(t)).collect();
-        let x: Vec<f32> = (0..2 * g.in_len()).map(|i| (i % 17) as f32 - 8.0).collect();
-        let n = row_stride(at.len());
-        let mut fast = vec![f32::NAN; POSITIONS * g.c_in * n];
-        let mut portable = fast.clone();
-        transform_input(&g, &at, &x[..g.batch * g.in_len()], &mut fast, n);
-        transform_input_portable(&g, &at, &x[..g.batch * g.in_len()], &mut portable, n);
-        assert_eq!(fast, portable, "{h}x{w} padded {p}");
-    }
-}

@@ -58,24 +58,23 @@ fn load(m: &[f32], at: usize) -> Lanes {
 /// Where row `i` of tile `t`'s input patch in channel `c` starts in `x`,
 /// when its six values all lie inside the map.
 #[inline(always)]
-pub(super) fn inside_start(g: &ConvGeom, t: &TileAt, c: usize, i: usize) -> Option<usize> {
+fn inside_start(g: &ConvGeom, t: &TileAt, c: usize, i: usize) -> Option<usize> {
     let (h, w) = (g.y.input, g.x.input);
     let iy = (t.row + i).checked_sub(g.y.p).filter(|&iy| iy < h)?;
     let ix = t.col.checked_sub(g.x.p).filter(|&ix| ix + SPAN <= w)?;
     Some(((t.image * g.c_in + c) * h + iy) * w + ix)
 }
 
-/// Row `i` of tile `t`'s input patch in channel `c`, zero beyond the map
-/// (eight values, of which the first six are the patch's).
+/// Row `i` of tile `t`'s input patch in channel `c`, zero beyond the map.
 #[inline(always)]
-pub(super) fn edge_row(g: &ConvGeom, t: &TileAt, x: &[f32], c: usize, i: usize) -> [f32; LANES] {
+fn edge_row(g: &ConvGeom, t: &TileAt, x: &[f32], c: usize, i: usize) -> [f32; SPAN] {
     let (h, w) = (g.y.input, g.x.input);
-    let mut row = [0.0f32; LANES];
+    let mut row = [0.0f32; SPAN];
     let Some(iy) = (t.row + i).checked_sub(g.y.p).filter(|&iy| iy < h) else {
         return row;
     };
     let line = &x[((t.image * g.c_in + c) * h + iy) * w..][..w];
-    for (j, r) in row.iter_mut().take(SPAN).enumerate() {
+    for (j, r) in row.iter_mut().enumerate() {
         if let Some(ix) = (t.col + j).checked_sub(g.x.p).filter(|&ix| ix < w) {
             *r = line[ix];
         }
@@ -84,8 +83,8 @@ pub(super) fn edge_row(g: &ConvGeom, t: &TileAt, x: &[f32], c: usize, i: usize) 
 }
 
 /// Row `i` of the input patches of up to eight tiles, one per lane: column
-/// `j` of the result holds every tile's `j`-th value. The portable form;
-/// [`avx2`](super::avx2) transposes whole rows instead.
+/// `j` of the result holds every tile's `j`-th value. (Whole-row loads
+/// transposed in registers measured no faster: the time is in the loads.)
 #[inline(always)]
 fn patch_row(g: &ConvGeom, tiles: &[TileAt], x: &[f32], c: usize, i: usize) -> [Lanes; SPAN] {
     let mut d = [Lanes::ZERO; SPAN];
@@ -106,54 +105,21 @@ fn patch_row(g: &ConvGeom, tiles: &[TileAt], x: &[f32], c: usize, i: usize) -> [
     d
 }
 
-/// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for the tiles `at`, each input patch
-/// starting `p` before its output tile, its rows gathered by `rows`.
-#[inline(always)]
-pub(super) fn input_tiles(
-    g: &ConvGeom,
-    at: &[TileAt],
-    v: &mut [f32],
-    stride: usize,
-    rows: impl Fn(&[TileAt], usize, usize) -> [Lanes; SPAN],
-) {
-    for c in 0..g.c_in {
-        for (group, tiles) in at.chunks(LANES).enumerate() {
-            let d: [[Lanes; SPAN]; SPAN] = std::array::from_fn(|i| rows(tiles, c, i));
-            let out = both_axes(&d, input_1d);
-            for (pos, val) in out.iter().flatten().enumerate() {
-                let at = (pos * g.c_in + c) * stride + group * LANES;
-                v[at..][..LANES].copy_from_slice(&val.0);
+simd_dispatch! {
+    /// `V[ξ][c][t] = (Bᵀ d B)[ξ]` for the tiles `at` of the images `x`,
+    /// each input patch starting `p` before its output tile.
+    pub(super) fn transform_input(g: &ConvGeom, at: &[TileAt], x: &[f32], v: &mut [f32], stride: usize) {
+        for c in 0..g.c_in {
+            for (group, tiles) in at.chunks(LANES).enumerate() {
+                let d: [[Lanes; SPAN]; SPAN] = std::array::from_fn(|i| patch_row(g, tiles, x, c, i));
+                let out = both_axes(&d, input_1d);
+                for (pos, val) in out.iter().flatten().enumerate() {
+                    let at = (pos * g.c_in + c) * stride + group * LANES;
+                    v[at..][..LANES].copy_from_slice(&val.0);
+                }
             }
         }
     }
-}
-
-/// [`input_tiles`] by the fastest gather this CPU has.
-pub(super) fn transform_input(
-    g: &ConvGeom,
-    at: &[TileAt],
-    x: &[f32],
-    v: &mut [f32],
-    stride: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the features it needs were just detected.
-        return unsafe { super::avx2::transform_input(g, at, x, v, stride) };
-    }
-    input_tiles(g, at, v, stride, |tiles, c, i| patch_row(g, tiles, x, c, i));
-}
-
-/// [`input_tiles`] with the portable gather, for tests to compare against.
-#[cfg(test)]
-pub(super) fn transform_input_portable(
-    g: &ConvGeom,
-    at: &[TileAt],
-    x: &[f32],
-    v: &mut [f32],
-    stride: usize,
-) {
-    input_tiles(g, at, v, stride, |tiles, c, i| patch_row(g, tiles, x, c, i));
 }
 
 simd_dispatch! {
