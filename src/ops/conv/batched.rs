@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::geom::ConvGeom;
 use super::im2col::{col2im_from, im2col_into};
-use super::scratch::with_cols;
+use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
 
@@ -152,34 +152,25 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
     let dy_len = g.c_out * chunk * l;
     let tasks = g.batch.div_ceil(plan.images_per_task);
     let all = runs(g, plan, chunk);
-    let partials: Vec<Vec<f32>> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let mut local = vec![0.0f32; g.weight_len()];
-            with_cols(col_len + dy_len, |buf| {
-                let (cols, dys) = buf.split_at_mut(col_len);
-                for &(first, count) in all.iter().filter(|(f, _)| f / plan.images_per_task == task)
-                {
-                    let cl = count * l;
-                    fill_cols(g, x, first, count, cols);
-                    gather(g, dy, first, count, dys);
-                    for grp in 0..g.groups {
-                        matmul(
-                            &mut local[grp * og * rows..(grp + 1) * og * rows],
-                            Mat::new(&dys[grp * og * cl..], og, cl),
-                            Mat::new(&cols[grp * rows * cl..], rows, cl).t(),
-                            true,
-                            plan.gemm_threads,
-                        );
-                    }
+    add_task_sums(tasks, &mut dw[..g.weight_len()], |task, local| {
+        with_cols(col_len + dy_len, |buf| {
+            let (cols, dys) = buf.split_at_mut(col_len);
+            for &(first, count) in all.iter().filter(|(f, _)| f / plan.images_per_task == task) {
+                let cl = count * l;
+                fill_cols(g, x, first, count, cols);
+                gather(g, dy, first, count, dys);
+                for grp in 0..g.groups {
+                    matmul(
+                        &mut local[grp * og * rows..(grp + 1) * og * rows],
+                        Mat::new(&dys[grp * og * cl..], og, cl),
+                        Mat::new(&cols[grp * rows * cl..], rows, cl).t(),
+                        true,
+                        plan.gemm_threads,
+                    );
                 }
-            });
-            local
-        })
-        .collect();
-    for part in partials {
-        dw.iter_mut().zip(&part).for_each(|(d, p)| *d += p);
-    }
+            }
+        });
+    });
 }
 
 /// `dx += Wᵀ ⋆ dy` through col2im, a run of images per GEMM.

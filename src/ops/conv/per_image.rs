@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::geom::ConvGeom;
 use super::im2col::{col2im, im2col};
-use super::scratch::with_cols;
+use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
 
@@ -157,27 +157,17 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
         g.c_in * g.taps() * g.out_plane()
     };
     let tasks = g.batch.div_ceil(plan.images_per_task);
-    let partials: Vec<Vec<f32>> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let mut local = vec![0.0f32; g.weight_len()];
-            let first = task * plan.images_per_task;
-            let last = (first + plan.images_per_task).min(g.batch);
-            with_cols(col_len, |cols| {
-                for n in first..last {
-                    let x_img = &x[n * il..(n + 1) * il];
-                    let dy_img = &dy[n * ol..(n + 1) * ol];
-                    backward_filter_image(g, x_img, dy_img, &mut local, cols, plan.gemm_threads);
-                }
-            });
-            local
-        })
-        .collect();
-    for part in partials {
-        for (d, p) in dw.iter_mut().zip(&part) {
-            *d += p;
-        }
-    }
+    add_task_sums(tasks, &mut dw[..g.weight_len()], |task, local| {
+        let first = task * plan.images_per_task;
+        let last = (first + plan.images_per_task).min(g.batch);
+        with_cols(col_len, |cols| {
+            for n in first..last {
+                let x_img = &x[n * il..(n + 1) * il];
+                let dy_img = &dy[n * ol..(n + 1) * ol];
+                backward_filter_image(g, x_img, dy_img, local, cols, plan.gemm_threads);
+            }
+        });
+    });
 }
 
 fn backward_filter_image(

@@ -21,7 +21,7 @@
 use rayon::prelude::*;
 
 use super::geom::ConvGeom;
-use super::scratch::with_cols;
+use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
 
@@ -202,41 +202,33 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
     let most = plan.images_per_task * l;
     let pairs = g.c_out * g.c_in;
     let tasks = g.batch.div_ceil(plan.images_per_task);
-    let partials: Vec<Vec<f32>> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let first = task * plan.images_per_task;
-            let count = plan.images_per_task.min(g.batch - first);
-            let xs = &x[first * il..(first + count) * il];
-            let dys = &dy[first * ol..(first + count) * ol];
-            let mut local = vec![0.0f32; g.weight_len()];
-            with_cols((g.c_in + g.c_out) * most + pairs, |buf| {
-                let (xt, rest) = buf.split_at_mut(g.c_in * most);
-                let (dyt, tap_grad) = rest.split_at_mut(g.c_out * most);
-                for tap in &taps {
-                    let cols = count * tap.outputs.len();
-                    gather(xs, g.c_in, g.in_plane(), &tap.inputs, xt);
-                    gather(dys, g.c_out, l, &tap.outputs, dyt);
-                    matmul(
-                        tap_grad,
-                        Mat::new(dyt, g.c_out, cols),
-                        Mat::new(xt, g.c_in, cols).t(),
-                        false,
-                        plan.gemm_threads,
-                    );
-                    for (d, v) in local[tap.index..]
-                        .iter_mut()
-                        .step_by(g.taps())
-                        .zip(&*tap_grad)
-                    {
-                        *d += v;
-                    }
+    add_task_sums(tasks, &mut dw[..g.weight_len()], |task, local| {
+        let first = task * plan.images_per_task;
+        let count = plan.images_per_task.min(g.batch - first);
+        let xs = &x[first * il..(first + count) * il];
+        let dys = &dy[first * ol..(first + count) * ol];
+        with_cols((g.c_in + g.c_out) * most + pairs, |buf| {
+            let (xt, rest) = buf.split_at_mut(g.c_in * most);
+            let (dyt, tap_grad) = rest.split_at_mut(g.c_out * most);
+            for tap in &taps {
+                let cols = count * tap.outputs.len();
+                gather(xs, g.c_in, g.in_plane(), &tap.inputs, xt);
+                gather(dys, g.c_out, l, &tap.outputs, dyt);
+                matmul(
+                    tap_grad,
+                    Mat::new(dyt, g.c_out, cols),
+                    Mat::new(xt, g.c_in, cols).t(),
+                    false,
+                    plan.gemm_threads,
+                );
+                for (d, v) in local[tap.index..]
+                    .iter_mut()
+                    .step_by(g.taps())
+                    .zip(&*tap_grad)
+                {
+                    *d += v;
                 }
-            });
-            local
-        })
-        .collect();
-    for part in partials {
-        dw.iter_mut().zip(&part).for_each(|(d, p)| *d += p);
-    }
+            }
+        });
+    });
 }

@@ -29,7 +29,7 @@
 use rayon::prelude::*;
 
 use super::geom::{AxisGeom, ConvGeom};
-use super::scratch::with_cols;
+use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
 use crate::ops::gemm::{matmul, Mat};
 
@@ -119,40 +119,30 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
     let pairs = c_out * c_in;
     let most = row_stride(BLOCK_TILES);
     let tasks = g.batch.div_ceil(plan.images_per_task);
-    let partials: Vec<Vec<f32>> = (0..tasks)
-        .into_par_iter()
-        .map(|task| {
-            let first = task * plan.images_per_task;
-            let images = plan.images_per_task.min(g.batch - first);
-            let xs = &x[first * il..(first + images) * il];
-            let dys = &dy[first * ol..(first + images) * ol];
-            let mut s = vec![0.0f32; POSITIONS * pairs];
-            with_cols(matrix_len(c_in + c_out, most), |buf| {
-                let (v, wt) = buf.split_at_mut(matrix_len(c_in, most));
-                for_each_block(g, images, |at, n| {
-                    transform_input(g, at, xs, v, n);
-                    transform_output_grad(g, at, dys, wt, n);
-                    for pos in 0..POSITIONS {
-                        matmul(
-                            &mut s[pos * pairs..][..pairs],
-                            Mat::new(&wt[pos * c_out * n..], c_out, n),
-                            Mat::new(&v[pos * c_in * n..], c_in, n).t(),
-                            true,
-                            plan.gemm_threads,
-                        );
-                    }
-                })
-            });
-            s
-        })
-        .collect();
-    let mut parts = partials.into_iter();
-    if let Some(mut total) = parts.next() {
-        for part in parts {
-            total.iter_mut().zip(&part).for_each(|(t, p)| *t += p);
-        }
-        add_kernel_gradients(&total, pairs, dw);
-    }
+    let mut total = vec![0.0f32; POSITIONS * pairs];
+    add_task_sums(tasks, &mut total, |task, s| {
+        let first = task * plan.images_per_task;
+        let images = plan.images_per_task.min(g.batch - first);
+        let xs = &x[first * il..(first + images) * il];
+        let dys = &dy[first * ol..(first + images) * ol];
+        with_cols(matrix_len(c_in + c_out, most), |buf| {
+            let (v, wt) = buf.split_at_mut(matrix_len(c_in, most));
+            for_each_block(g, images, |at, n| {
+                transform_input(g, at, xs, v, n);
+                transform_output_grad(g, at, dys, wt, n);
+                for pos in 0..POSITIONS {
+                    matmul(
+                        &mut s[pos * pairs..][..pairs],
+                        Mat::new(&wt[pos * c_out * n..], c_out, n),
+                        Mat::new(&v[pos * c_in * n..], c_in, n).t(),
+                        true,
+                        plan.gemm_threads,
+                    );
+                }
+            })
+        });
+    });
+    add_kernel_gradients(&total, pairs, dw);
 }
 
 #[cfg(test)]
