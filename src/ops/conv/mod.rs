@@ -4,6 +4,11 @@
 //! transposed convolution is the backward-data pass of the convolution it
 //! inverts, and conv1d is conv2d on one row.
 //!
+//! Each kernel runs by the route its shape makes fastest: Winograd's
+//! F(4x4, 3x3) for 3x3 stride-1 convolutions on maps of 8x8 and more (see
+//! [`set_winograd`] for its rounding), one GEMM per kernel tap for small
+//! padded maps, and im2col + GEMM otherwise.
+//!
 //! ```
 //! use splotnet::prelude::*;
 //! use splotnet::ops::{conv2d, Conv2dSpec};
