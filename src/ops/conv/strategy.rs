@@ -1,8 +1,10 @@
 //! Which route a Cpu convolution takes, decided in one place.
 //!
-//! The routes compute the same values; they differ in speed by the shape
-//! of the GEMMs they make. [`Plan::choose`] picks the one measured fastest
-//! (BENCHMARKS.md); tests build plans by hand to run every route.
+//! The routes compute the same sums (Winograd's rounding differs, see
+//! [`set_winograd`]); they differ in speed by the multiplies they skip and
+//! the shape of the GEMMs they make. [`Plan::choose`] picks the one
+//! measured fastest (BENCHMARKS.md); tests build plans by hand to run
+//! every route.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
