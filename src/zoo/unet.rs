@@ -2,7 +2,7 @@
 //! biomedical image segmentation", MICCAI 2015), and a padded variant for
 //! small images.
 //!
-//! [`UNet`] is the paper's Figure 1: a contracting path of two unpadded
+//! `UNet` is the paper's Figure 1: a contracting path of two unpadded
 //! 3x3 convolutions with ReLU per level and 2x2 max pools (64 to 1024
 //! maps); an expanding path of 2x2 up-convolutions, each followed by the
 //! contracting path's map of that level, centre-cropped and concatenated
