@@ -41,8 +41,7 @@ use dfdx::prelude::*;
 
 use super::tape::{read_contiguous, read_param, record};
 use super::Backend;
-use crate::ops::pages::writable;
-use crate::ops::pages::Copied;
+use crate::ops::pages::{writable, zeroed, Copied};
 use crate::{Error, Result};
 
 /// Per-channel tensors of a batch norm: γ, β.
@@ -171,8 +170,8 @@ fn normalize_on_cpu<S: Shape, C: Dim, T: Tape<f32, Cpu>>(
     let shape = *x.shape();
     let (x, tape) = x.split_tape();
     let g = read_param(gamma)?;
-    let mut y = vec![0.0f32; xs.len()];
-    cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, writable(&mut y));
+    let mut y = zeroed(xs.len());
+    cpu::normalize(dims, &xs, &stats, &g, &read_param(beta)?, &mut y);
     let (xg, gg, bg) = (x.ghost(), gamma.ghost(), beta.ghost());
     record(x.device(), tape, y, shape, move |dy, grads| {
         let (dg, db) = cpu::param_grads(dims, &xs, &stats, dy);

@@ -9,7 +9,7 @@ use dfdx::prelude::*;
 
 use super::cpu;
 use super::geom::ConvGeom;
-use crate::ops::pages::writable;
+use crate::ops::pages::{writable, zeroed};
 use crate::ops::tape::{read_contiguous, read_param, record};
 use crate::{Error, Result};
 
@@ -82,8 +82,8 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let (x, tape) = x.split_tape();
     let ws = oriented(read_param(w)?, &g);
     let bs = bias.map(read_param).transpose()?;
-    let mut y = vec![0.0f32; g.batch * g.out_len()];
-    cpu::forward(&g, &xs, &ws, bs.as_deref(), writable(&mut y), false);
+    let mut y = zeroed(g.batch * g.out_len());
+    cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
         if !g.data_input {
@@ -129,8 +129,7 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
     let (x, xs) = read_contiguous(x)?;
     let (x, tape) = x.split_tape();
     let ws = read_param(w)?;
-    let mut y = vec![0.0f32; g.batch * g.in_len()];
-    writable(&mut y);
+    let mut y = zeroed(g.batch * g.in_len());
     if let Some(b) = bias {
         let b = read_param(b)?;
         for img in y.chunks_exact_mut(g.in_len()) {

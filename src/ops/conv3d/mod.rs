@@ -43,7 +43,7 @@ use super::pool::PoolKind;
 use super::tape::{read_contiguous, read_param, record};
 use super::Backend;
 use crate::formula::{Floor, SlidingWindow};
-use crate::ops::pages::writable;
+use crate::ops::pages::{writable, zeroed};
 use crate::{Error, Result};
 
 /// The runtime geometry of one 3D convolution or pooling.
@@ -307,7 +307,7 @@ pub(crate) fn conv3d_cpu<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, C
     let (x, xs) = read_contiguous(x)?;
     let ws = read_param(w)?;
     let bs = bias.map(read_param).transpose()?;
-    let mut y = vec![0.0f32; g.batch * g.c_out * g.out_vol()];
+    let mut y = zeroed(g.batch * g.c_out * g.out_vol());
     cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y);
     let (x, tape) = x.split_tape();
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
@@ -329,7 +329,7 @@ pub(crate) fn pool3d_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
 ) -> Result<Tensor<So, f32, Cpu, T>> {
     let g = *g;
     let (x, xs) = read_contiguous(x)?;
-    let mut y = vec![0.0f32; g.batch * g.c_out * g.out_vol()];
+    let mut y = zeroed(g.batch * g.c_out * g.out_vol());
     let mut argmax = vec![0u32; if kind == PoolKind::Max { y.len() } else { 0 }];
     cpu::pool_forward(&g, kind, &xs, &mut y, &mut argmax);
     let (x, tape) = x.split_tape();

@@ -113,8 +113,8 @@ pub(crate) fn lrn_cpu<S: Shape, T: Tape<f32, Cpu>>(
     let shape = *x.shape();
     let (x, xs) = read_contiguous(x)?;
     let (x, tape) = x.split_tape();
-    let mut y = vec![0.0f32; xs.len()];
-    let mut scale = vec![0.0f32; xs.len()];
+    let mut y = crate::ops::pages::zeroed(xs.len());
+    let mut scale = crate::ops::pages::zeroed(xs.len());
     cpu::forward(&p, dims, &xs, &mut scale, &mut y);
     let xg = x.ghost();
     record(x.device(), tape, y, shape, move |dy, grads| {

@@ -294,8 +294,7 @@ pub(crate) fn pool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     }
     let (x, xs) = read_contiguous(x)?;
     let (x, tape) = x.split_tape();
-    let mut y = vec![0.0f32; g.planes() * g.out_plane()];
-    crate::ops::pages::writable(&mut y);
+    let mut y = crate::ops::pages::zeroed(g.planes() * g.out_plane());
     // the route of the gradient is only needed when a tape will run backward
     let mut argmax = if kind == PoolKind::Max && T::OWNS_TAPE {
         vec![0u32; y.len()]

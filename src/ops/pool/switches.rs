@@ -155,7 +155,7 @@ pub(crate) fn cpu_switched<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     out: So,
 ) -> Result<(Tensor<So, f32, Cpu, T>, Vec<u32>)> {
     let (x, xs) = read_contiguous(x)?;
-    let mut y = vec![0.0f32; g.planes() * g.out_plane()];
+    let mut y = crate::ops::pages::zeroed(g.planes() * g.out_plane());
     let mut at = vec![0u32; y.len()];
     cpu::forward(g, PoolKind::Max, &xs, &mut y, &mut at);
     let idx = Arc::new(at.clone());
@@ -176,7 +176,7 @@ pub(crate) fn generic_switched<D: crate::ops::F32Device, Si: Shape, So: Shape, T
     out: So,
 ) -> Result<(Tensor<So, f32, D, T>, Vec<u32>)> {
     let xs = x.as_vec();
-    let mut y = vec![0.0f32; g.planes() * g.out_plane()];
+    let mut y = crate::ops::pages::zeroed(g.planes() * g.out_plane());
     let mut at = vec![0u32; y.len()];
     cpu::forward(g, PoolKind::Max, &xs, &mut y, &mut at);
     let pooled = generic_gather(x, &at, g.in_plane(), out)?;
@@ -208,7 +208,7 @@ pub(crate) fn cpu_gather<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let (x, xs) = read_contiguous(x)?;
     let planes = xs.len() / n_in.max(1);
     let n_out = idx.len() / planes.max(1);
-    let mut y = vec![0.0f32; idx.len()];
+    let mut y = crate::ops::pages::zeroed(idx.len());
     y.par_chunks_exact_mut(n_out.max(1))
         .zip(xs.par_chunks_exact(n_in.max(1)))
         .zip(idx.par_chunks_exact(n_out.max(1)))

@@ -3,7 +3,7 @@
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-use crate::ops::pages::writable;
+use crate::ops::pages::{writable, zeroed};
 use crate::ops::simd::simd_dispatch;
 use crate::ops::tape::{read_contiguous, record};
 
@@ -95,9 +95,7 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
     let mut y = y.into_vec();
     let (x, tape) = x.split_tape();
     let mut slope = if T::OWNS_TAPE {
-        let mut slope = vec![0.0f32; y.len()];
-        writable(&mut slope);
-        slope
+        zeroed(y.len())
     } else {
         Vec::new()
     };

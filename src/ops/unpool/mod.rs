@@ -161,7 +161,7 @@ pub(crate) fn unpool_cpu<Si: Shape, So: Shape, T: Tape<f32, Cpu>>(
     let g = *g;
     let (x, xs) = read_contiguous(x)?;
     let (x, tape) = x.split_tape();
-    let mut y = vec![0.0f32; out.num_elements()];
+    let mut y = crate::ops::pages::zeroed(out.num_elements());
     cpu::forward(&g, kind, &xs, &mut y);
     let xg = x.ghost();
     record(x.device(), tape, y, out, move |dy, grads| {
