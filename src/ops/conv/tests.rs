@@ -97,8 +97,16 @@ fn axis(input: usize, k: usize, s: usize, p: usize, d: usize) -> AxisGeom {
 
 /// Geometries covering stride, padding, dilation, groups, rectangular
 /// kernels, 1x1, odd sizes, batch 1 and 3.
-fn grid() -> Vec<ConvGeom> {
-    let geom = |batch, c_in, c_out, groups, y, x| ConvGeom {
+/// A correlation's geometry (neither flipped nor on data).
+fn geom(
+    batch: usize,
+    c_in: usize,
+    c_out: usize,
+    groups: usize,
+    y: AxisGeom,
+    x: AxisGeom,
+) -> ConvGeom {
+    ConvGeom {
         batch,
         c_in,
         c_out,
@@ -107,7 +115,10 @@ fn grid() -> Vec<ConvGeom> {
         x,
         flipped: false,
         data_input: false,
-    };
+    }
+}
+
+fn grid() -> Vec<ConvGeom> {
     vec![
         geom(1, 1, 1, 1, axis(3, 2, 1, 0, 1), axis(4, 2, 1, 0, 1)),
         geom(3, 2, 3, 1, axis(7, 3, 1, 1, 1), axis(6, 3, 1, 1, 1)),
@@ -298,16 +309,6 @@ fn transposed_grid() -> Vec<ConvGeom> {
             p,
             d,
         }
-    };
-    let geom = |batch, c_in, c_out, groups, y, x| ConvGeom {
-        batch,
-        c_in,
-        c_out,
-        groups,
-        y,
-        x,
-        flipped: false,
-        data_input: false,
     };
     vec![
         geom(1, 1, 1, 1, t(2, 2, 1, 0, 1, 0), t(2, 2, 1, 0, 1, 0)),
@@ -670,20 +671,10 @@ fn every_route_matches_the_oracle_and_finite_differences() {
 /// relative to the largest value of each result.
 #[test]
 fn winograd_matches_the_oracle_over_blocks_edges_and_padding() {
-    let geom = |batch, c_in, c_out, y, x| ConvGeom {
-        batch,
-        c_in,
-        c_out,
-        groups: 1,
-        y,
-        x,
-        flipped: false,
-        data_input: false,
-    };
     let cases = [
-        geom(3, 16, 17, axis(30, 3, 1, 1, 1), axis(21, 3, 1, 0, 1)),
-        geom(2, 16, 16, axis(9, 3, 1, 2, 1), axis(14, 3, 1, 1, 1)),
-        geom(5, 3, 20, axis(5, 3, 1, 1, 1), axis(3, 3, 1, 1, 1)),
+        geom(3, 16, 17, 1, axis(30, 3, 1, 1, 1), axis(21, 3, 1, 0, 1)),
+        geom(2, 16, 16, 1, axis(9, 3, 1, 2, 1), axis(14, 3, 1, 1, 1)),
+        geom(5, 3, 20, 1, axis(5, 3, 1, 1, 1), axis(3, 3, 1, 1, 1)),
     ];
     for (i, g) in cases.iter().enumerate() {
         let (x, w, b) = tensors(g, 300 + i as u64);
