@@ -21,6 +21,7 @@ mod classifier;
 mod generic;
 mod network;
 mod scope;
+mod shape;
 mod structs;
 mod summary;
 mod types;
@@ -211,6 +212,17 @@ impl Tys {
                 let p = self.net_params.iter().map(|(p, _)| p);
                 quote!(<#ed #(, #p)*>)
             }
+        }
+    }
+
+    /// A generic block's own parameters as arguments: `C, P..,`.
+    pub fn own_args(&self) -> TokenStream {
+        match &self.generic {
+            Some(g) => {
+                let (c, p) = (&g.channels, &g.size_params);
+                quote!(#c, #(#p,)*)
+            }
+            None => quote!(),
         }
     }
 

@@ -4,9 +4,8 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::Ident;
 
-use super::scope::{block_type, Bounds, Heads, Pass};
+use super::scope::{Heads, Pass};
 use super::summary::{shape_tokens, summary_rows};
 use super::{check_fn_path, Tys};
 use crate::ir::*;
@@ -17,21 +16,16 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let input_ty = tys.tensor(&plan.input);
     let output_ty = tys.tensor(plan.output());
     let (impl_param, self_args) = (tys.impl_param(), tys.args(quote!(f32, D)));
-    let child = |n: &Ident| {
-        let ty = block_type(name, &[n.to_string()]);
-        let args = tys.args(quote!(f32, D));
-        quote!(#ty #args)
-    };
+    let this = quote!(self);
     let pass = |mutable: bool, on_data: bool, heads: Heads| {
         let pass = Pass {
             tys,
             mutable,
             on_data,
             heads,
-            child: &child,
+            this: &this,
         };
-        pass.run(&plan.steps, input_ty.clone(), None, &mut Bounds::default())
-            .0
+        pass.run(&plan.steps)
     };
     let infer = pass(false, false, Heads::Skip);
     let train = pass(true, true, Heads::Skip);

@@ -9,7 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Ident;
 
-use super::structs::{child_type, shortcut_field, struct_of};
+use super::structs::{shortcut_field, struct_of};
 use super::Tys;
 use crate::ir::*;
 use crate::parse::Network;
@@ -67,8 +67,7 @@ pub(super) fn all(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let attrs = &net.attrs;
     let mut out = struct_of(net, tys, &top, quote!(#(#attrs)*));
     if tys.is_generic() {
-        out.extend(module_impl(net, tys, &top, false));
-        out.extend(module_impl(net, tys, &top, true));
+        out.extend(impls(net, tys, &top));
     }
     nested(net, tys, &plan.steps, &[], &mut out);
     out
@@ -137,8 +136,7 @@ fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut T
         let p = scope.path.clone();
         let hidden = quote!(#[doc(hidden)] #[allow(non_camel_case_types)]);
         out.extend(struct_of(net, tys, &scope, hidden.clone()));
-        out.extend(module_impl(net, tys, &scope, false));
-        out.extend(module_impl(net, tys, &scope, true));
+        out.extend(impls(net, tys, &scope));
         // the children of containers are scopes of their own
         let children: Vec<(String, &[Step], Shape)> = match &step.op {
             Op::Concat { branches, .. } => branches
@@ -178,26 +176,9 @@ fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut T
                 join: Join::Sequence(steps),
             };
             out.extend(struct_of(net, tys, &child, hidden.clone()));
-            out.extend(module_impl(net, tys, &child, false));
-            out.extend(module_impl(net, tys, &child, true));
+            out.extend(impls(net, tys, &child));
             nested(net, tys, steps, &cp, out);
         }
-    }
-}
-
-/// What a pass through steps needs beyond its statements: in a generic
-/// block, one bound per layer and the impl's extra size parameters.
-#[derive(Default)]
-pub(super) struct Bounds {
-    pub bounds: Vec<TokenStream>,
-    pub params: Vec<Ident>,
-}
-
-impl Bounds {
-    fn fresh(&mut self, base: &str) -> Ident {
-        let id = format_ident!("{}{}", base, self.params.len());
-        self.params.push(id.clone());
-        id
     }
 }
 
@@ -216,36 +197,28 @@ pub(super) struct Pass<'a> {
     /// The input is data, whose gradient a first convolution skips.
     pub on_data: bool,
     pub heads: Heads,
-    /// The type of the nested scope a named block step opens.
-    pub child: &'a dyn Fn(&Ident) -> TokenStream,
+    /// What holds the fields: `self` in a method.
+    pub this: &'a TokenStream,
 }
 
 impl Pass<'_> {
-    /// The pass through `steps` from input type `x0`: one statement per
-    /// step (empty for a skipped head), and the output type. `pin` states
-    /// the last step's output type (a join needs it).
-    pub(super) fn run(
-        &self,
-        steps: &[Step],
-        x0: TokenStream,
-        pin: Option<TokenStream>,
-        b: &mut Bounds,
-    ) -> (Vec<TokenStream>, TokenStream) {
+    /// The pass through `steps`: one statement per step (empty for a
+    /// skipped head). A network states each output's type, where the type
+    /// system re-derives its shape; a generic block's types follow from the
+    /// size rules of its hidden shape trait (`shape`).
+    pub(super) fn run(&self, steps: &[Step]) -> Vec<TokenStream> {
         let Pass {
             tys,
             mutable,
             on_data,
             heads,
-            child,
+            this,
         } = *self;
         let module = quote!(::splotnet::dfdx::nn::Module);
         let module_mut = quote!(::splotnet::dfdx::nn::ModuleMut);
         let wet =
             |x: TokenStream| quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&#x));
-        let ed = quote!(f32, D);
-        let mut x = x0;
         let mut stmts = Vec::new();
-        let last = steps.len().saturating_sub(1);
         // the outputs a later skip connection reads, kept beside the main path
         let kept: Vec<&Ident> = steps
             .iter()
@@ -282,13 +255,11 @@ impl Pass<'_> {
                             ::splotnet::ops::max_pool2d_switched(x, <#spec as ::core::default::Default>::default())?;
                         #save
                     ));
-                    x = ty;
                     continue;
                 }
                 (Op::MaxUnpool { from }, _) => {
                     let (var, save, ty) = (switch_var(from), keep(s), tys.tensor(&s.out));
                     stmts.push(quote_spanned!(s.span=> let x: #ty = ::splotnet::ops::max_unpool2d(x, &#var)?; #save));
-                    x = ty;
                     continue;
                 }
                 _ => {}
@@ -298,7 +269,6 @@ impl Pass<'_> {
                 let (ty, save) = (tys.tensor(&s.out), keep(s));
                 let dims = quote!((::splotnet::dims::N::new(), ::splotnet::dims::N::new()));
                 stmts.push(quote_spanned!(s.span=> let x: #ty = ::splotnet::layers::crop_at::<#oy, #ox, _, _, _, _, _, _, _, _>(x, #dims)?; #save));
-                x = ty;
                 continue;
             }
             if let Op::Skip {
@@ -312,10 +282,10 @@ impl Pass<'_> {
                 let earlier = wet(skip_var(from).into_token_stream());
                 let skip = match body {
                     Some((name, _)) if mutable => {
-                        quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut self.#name, #earlier)?)
+                        quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #this.#name, #earlier)?)
                     }
                     Some((name, _)) => {
-                        quote!(::splotnet::dfdx::nn::Module::try_forward(&self.#name, #earlier)?)
+                        quote!(::splotnet::dfdx::nn::Module::try_forward(&#this.#name, #earlier)?)
                     }
                     None => earlier,
                 };
@@ -324,37 +294,26 @@ impl Pass<'_> {
                 stmts.push(
                     quote_spanned!(s.span=> let x: #ty = ::splotnet::layers::#f(#skip, x)?; #save),
                 );
-                x = ty;
                 continue;
             }
-            let is_field = s.field_name().is_some();
-            let (m, recv, mut_call) = match (s.field_name(), tys.stateless(&s.op)) {
-                (Some(n), _) => {
-                    let m = tys.field_type(s, || child(n), &ed).unwrap_or_default();
-                    (m, quote!(self.#n), mutable)
-                }
-                (None, Some((m, value))) => (m, value, mutable && matches!(s.op, Op::Dropout(_))),
+            let (recv, mut_call) = match (s.field_name(), tys.stateless(&s.op)) {
+                (Some(n), _) => (quote!(#this.#n), mutable),
+                (None, Some((_, value))) => (value, mutable && matches!(s.op, Op::Dropout(_))),
                 (None, None) => continue,
             };
-            let (tr, call) = if mut_call {
-                (
-                    &module_mut,
-                    quote_spanned!(s.span=> ::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #recv, x)?),
-                )
+            let call = if mut_call {
+                quote_spanned!(s.span=> ::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #recv, x)?)
             } else {
-                (
-                    &module,
-                    quote_spanned!(s.span=> ::splotnet::dfdx::nn::Module::try_forward(&#recv, x)?),
-                )
+                quote_spanned!(s.span=> ::splotnet::dfdx::nn::Module::try_forward(&#recv, x)?)
             };
             if let Op::Aux { name, out, .. } = &s.op {
                 if heads == Heads::Compute {
                     let ty = tys.tensor(out);
                     let input = wet(quote!(x));
                     let call = if mutable {
-                        quote!(#module_mut::try_forward_mut(&mut self.#name, #input)?)
+                        quote!(#module_mut::try_forward_mut(&mut #this.#name, #input)?)
                     } else {
-                        quote!(#module::try_forward(&self.#name, #input)?)
+                        quote!(#module::try_forward(&#this.#name, #input)?)
                     };
                     stmts.push(quote_spanned!(s.span=> let #name: #ty = #call;));
                 } else {
@@ -379,7 +338,7 @@ impl Pass<'_> {
                     Op::Conv {
                         name, table: None, ..
                     } if mutable && on_data && i == 0 && !seq => {
-                        quote!(self.#name.try_forward_data(x)?)
+                        quote!(#this.#name.try_forward_data(x)?)
                     }
                     Op::Block { .. } => {
                         let out = tys.tensor(&s.out);
@@ -409,28 +368,12 @@ impl Pass<'_> {
                 // the stated type is where the type system re-checks the shape
                 let save = keep(s);
                 stmts.push(quote_spanned!(s.span=> let x: #ty = #expr; #save));
-                x = ty;
                 continue;
             }
-            let pinned = match (&pin, &s.op) {
-                (Some(p), _) if i == last => Some(p.clone()),
-                (_, Op::Block { .. }) => Some(match &s.out {
-                    Shape::Flat(_) => generic_tensor(tys, &s.out, &quote!(), &quote!()),
-                    _ => {
-                        let (h, w) = (b.fresh("HB"), b.fresh("WB"));
-                        generic_tensor(tys, &s.out, &quote!(#h), &quote!(#w))
-                    }
-                }),
-                _ => None,
-            };
-            let out = pinned.as_ref().map(|p| quote!(, Output = #p));
-            let tr = if is_field || mut_call { tr } else { &module };
-            b.bounds
-                .push(quote_spanned!(s.span=> #m: #tr<#x, Error = ::splotnet::Error #out>));
+            // a generic block's types follow from its shape trait's rules
             stmts.push(quote!(let x = #call;));
-            x = pinned.unwrap_or_else(|| quote!(<#m as #tr<#x>>::Output));
         }
-        (stmts, x)
+        stmts
     }
 }
 
@@ -444,180 +387,118 @@ fn switch_var(label: &Ident) -> Ident {
     format_ident!("switches_{}", label)
 }
 
-/// A batch of `shape` in a generic block: channels named, spatial sizes
-/// the impl's parameters `h`, `w`.
-fn generic_tensor(tys: &Tys, shape: &Shape, h: &TokenStream, w: &TokenStream) -> TokenStream {
-    let c = tys.chan(shape.channels());
-    match shape {
-        Shape::Flat(_) => {
-            quote!(::splotnet::dfdx::prelude::Tensor<(B, ::splotnet::dims::N<#c>), f32, D, T>)
-        }
-        _ => {
-            quote!(::splotnet::dfdx::prelude::Tensor<(B, ::splotnet::dims::N<#c>, #h, #w), f32, D, T>)
-        }
+/// The `Module` and `ModuleMut` impls of a scope's struct: for a network's
+/// scope with every type stated, for a generic block's through its shape
+/// trait.
+fn impls(net: &Network, tys: &Tys, scope: &Scope) -> TokenStream {
+    if tys.is_generic() {
+        return super::shape::generic_impls(net, tys, scope);
+    }
+    let mut out = module_impl(tys, scope, false);
+    out.extend(module_impl(tys, scope, true));
+    out
+}
+
+/// The shape a scope's pass ends with.
+pub(super) fn scope_output<'a>(scope: &'a Scope) -> &'a Shape {
+    match &scope.join {
+        Join::Sequence(steps) => steps.last().map_or(&scope.input, |s| &s.out),
+        Join::Highway { .. } => &scope.input,
+        Join::Residual { out, .. } | Join::Concat { out, .. } | Join::Dense { out, .. } => out,
     }
 }
 
-/// `Module` (or, when `mutable`, `ModuleMut`) for a scope's struct.
-fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenStream {
+/// The statements of a scope's pass (`Module`, or `ModuleMut` when
+/// `mutable`) on input `x`, reading the fields of `this`; they end in the
+/// pass's `Result`.
+pub(super) fn scope_body(
+    tys: &Tys,
+    scope: &Scope,
+    mutable: bool,
+    this: &TokenStream,
+) -> TokenStream {
     let generic = tys.is_generic();
-    let mut b = Bounds::default();
     let module = quote!(::splotnet::dfdx::nn::Module);
-    let tr = if mutable {
-        quote!(::splotnet::dfdx::nn::ModuleMut)
+    let (tr, method) = if mutable {
+        (
+            quote!(::splotnet::dfdx::nn::ModuleMut),
+            quote!(try_forward_mut),
+        )
     } else {
-        module.clone()
-    };
-    let method = if mutable {
-        quote!(try_forward_mut)
-    } else {
-        quote!(try_forward)
+        (module.clone(), quote!(try_forward))
     };
     let recv = |field: TokenStream| {
         if mutable {
-            quote!(&mut self.#field)
+            quote!(&mut #this.#field)
         } else {
-            quote!(&self.#field)
+            quote!(&#this.#field)
         }
     };
     let wet = quote!(::splotnet::dfdx::tensor::WithEmptyTape::with_empty_tape(&x));
-    let child = |n: &Ident| child_type(net, tys, &scope.path, &n.to_string(), &quote!(f32, D));
     let pass = Pass {
         tys,
         mutable,
         on_data: false,
         heads: Heads::Skip,
-        child: &child,
+        this,
     };
-    let (hw, x0) = match (&scope.input, generic) {
-        (_, false) => (false, tys.tensor(&scope.input)),
-        (Shape::Flat(_), true) => (
-            false,
-            generic_tensor(tys, &scope.input, &quote!(), &quote!()),
-        ),
-        (_, true) => (
-            true,
-            generic_tensor(tys, &scope.input, &quote!(H), &quote!(W)),
-        ),
-    };
-    // the type after the join: stated in a network, named from fresh size
-    // parameters bound by a layer's output in a block
-    let out_type = |shape: &Shape, b: &mut Bounds| {
-        if !generic {
-            return tys.tensor(shape);
-        }
-        let (h, w) = (b.fresh("HO"), b.fresh("WO"));
-        generic_tensor(tys, shape, &quote!(#h), &quote!(#w))
-    };
-    let (body, output) = match &scope.join {
+    match &scope.join {
         Join::Sequence(steps) => {
-            let (stmts, x) = pass.run(steps, x0.clone(), None, &mut b);
-            let output = if generic {
-                x
-            } else {
-                tys.tensor(steps.last().map_or(&scope.input, |s| &s.out))
-            };
-            (quote!(#(#stmts)* Ok(x)), output)
+            let stmts = pass.run(steps);
+            quote!(#(#stmts)* Ok(x))
         }
         Join::Residual {
-            body,
-            projection,
-            out,
+            body, projection, ..
         } => {
-            let joined = match projection {
-                None => x0.clone(),
-                Some(_) => out_type(out, &mut b),
-            };
             let shortcut = match projection {
                 None => quote!(let shortcut = #wet;),
                 Some(p) => {
-                    let s = tys.shortcut(p, &quote!(f32, D));
                     let (field, _) = shortcut_field(p);
                     // a downsample's batch norm trains with the block
-                    let (tr, call) = if mutable && p.norm {
-                        (
-                            &tr,
-                            quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut self.#field, #wet)?),
-                        )
+                    let call = if mutable && p.norm {
+                        quote!(::splotnet::dfdx::nn::ModuleMut::try_forward_mut(&mut #this.#field, #wet)?)
                     } else {
-                        (&module, quote!(#module::try_forward(&self.#field, #wet)?))
+                        quote!(#module::try_forward(&#this.#field, #wet)?)
                     };
-                    if generic {
-                        b.bounds.push(
-                            quote!(#s: #tr<#x0, Error = ::splotnet::Error, Output = #joined>),
-                        );
-                    }
                     quote!(let shortcut = #call;)
                 }
             };
-            let (stmts, _) = pass.run(body, x0.clone(), Some(joined.clone()), &mut b);
-            (
-                quote!(#shortcut #(#stmts)* ::splotnet::layers::residual_add(x, shortcut)),
-                joined,
-            )
+            let stmts = pass.run(body);
+            quote!(#shortcut #(#stmts)* ::splotnet::layers::residual_add(x, shortcut))
         }
-        Join::Highway {
-            body,
-            gate_k,
-            gate_bias_milli,
-        } => {
-            let gate = tys.gate(&scope.input, *gate_k, *gate_bias_milli, &quote!(f32, D));
-            if generic {
-                b.bounds
-                    .push(quote!(#gate: #module<#x0, Error = ::splotnet::Error, Output = #x0>));
+        Join::Highway { body, .. } => {
+            let stmts = pass.run(body);
+            quote! {
+                let carry = #wet;
+                let gate = #module::try_forward(&#this.gate, #wet)?;
+                #(#stmts)*
+                ::splotnet::layers::highway_mix(x, gate, carry)
             }
-            let (stmts, _) = pass.run(body, x0.clone(), Some(x0.clone()), &mut b);
-            (
-                quote! {
-                    let carry = #wet;
-                    let gate = #module::try_forward(&self.gate, #wet)?;
-                    #(#stmts)*
-                    ::splotnet::layers::highway_mix(x, gate, carry)
-                },
-                x0.clone(),
-            )
         }
-        Join::Concat { branches, out } => {
-            let joined = out_type(out, &mut b);
-            let (ho, wo) = match b.params.as_slice() {
-                [.., h, w] => (quote!(#h), quote!(#w)),
-                _ => (quote!(), quote!()),
-            };
+        Join::Concat { branches, .. } => {
             let n = branches.len();
             let mut stmts = Vec::new();
-            let mut acc = Size::Fixed(0);
             for (i, (bname, steps)) in branches.iter().enumerate() {
-                let shape = steps.last().map_or(&scope.input, |s| &s.out);
                 let var = format_ident!("branch{}", i);
                 let input = if i + 1 == n { quote!(x) } else { wet.clone() };
                 let r = recv(quote!(#bname));
                 let call = quote!(#tr::#method(#r, #input)?);
-                if generic {
-                    let bt = child_type(net, tys, &scope.path, &bname.to_string(), &quote!(f32, D));
-                    let t = generic_tensor(tys, shape, &ho, &wo);
-                    b.bounds
-                        .push(quote!(#bt: #tr<#x0, Error = ::splotnet::Error, Output = #t>));
-                    stmts.push(quote!(let #var = #call;));
+                // a network states each branch's type; a block's shape trait
+                // has the rules that give it
+                let stated = (!generic).then(|| {
+                    let t = tys.tensor(steps.last().map_or(&scope.input, |s| &s.out));
+                    quote!(: #t)
+                });
+                stmts.push(quote!(let #var #stated = #call;));
+                stmts.push(if i == 0 {
+                    quote!(let y = #var;)
                 } else {
-                    let t = tys.tensor(shape);
-                    stmts.push(quote!(let #var: #t = #call;));
-                }
-                let c = shape.channels().clone();
-                let next = acc.add(&c);
-                if i == 0 {
-                    stmts.push(quote!(let y = #var;));
-                } else {
-                    if generic {
-                        let (a, g, s) = (tys.chan(&acc), tys.chan(&c), tys.chan(&next));
-                        b.bounds.push(quote!(::splotnet::dims::N<#a>: ::core::ops::Add<::splotnet::dims::N<#g>, Output = ::splotnet::dims::N<#s>>));
-                    }
-                    stmts.push(quote!(let y = ::splotnet::layers::concat_channels(y, #var)?;));
-                }
-                acc = next;
+                    quote!(let y = ::splotnet::layers::concat_channels(y, #var)?;)
+                });
             }
-            (quote!(#(#stmts)* Ok(y)), joined)
+            quote!(#(#stmts)* Ok(y))
         }
-        Join::Dense { layers, out, .. } => {
+        Join::Dense { layers, .. } => {
             let mut stmts = Vec::new();
             let mut acc = scope.input.channels().clone();
             for (i, steps) in layers.iter().enumerate() {
@@ -627,77 +508,55 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
                     .last()
                     .map_or(Size::Fixed(0), |s| s.out.channels().clone());
                 let next = acc.add(&grown);
-                let here = with_channels(&scope.input, acc.clone());
-                let after = with_channels(&scope.input, next.clone());
-                if generic {
-                    let lt = child_type(net, tys, &scope.path, &i.to_string(), &quote!(f32, D));
-                    let (xin, xnew) = (
-                        generic_tensor(tys, &here, &quote!(H), &quote!(W)),
-                        generic_tensor(
-                            tys,
-                            &with_channels(&scope.input, grown.clone()),
-                            &quote!(H),
-                            &quote!(W),
-                        ),
-                    );
-                    b.bounds
-                        .push(quote!(#lt: #tr<#xin, Error = ::splotnet::Error, Output = #xnew>));
-                    let (a, g, s) = (tys.chan(&acc), tys.chan(&grown), tys.chan(&next));
-                    b.bounds.push(quote!(::splotnet::dims::N<#a>: ::core::ops::Add<::splotnet::dims::N<#g>, Output = ::splotnet::dims::N<#s>>));
-                    stmts.push(quote! {
-                        let new = #tr::#method(#r, #wet)?;
-                        let x = ::splotnet::layers::concat_channels(x, new)?;
-                    });
+                let (new_ty, stacked_ty) = if generic {
+                    (None, None)
                 } else {
                     let (tn, ta) = (
                         tys.tensor(&with_channels(&scope.input, grown)),
-                        tys.tensor(&after),
+                        tys.tensor(&with_channels(&scope.input, next.clone())),
                     );
-                    stmts.push(quote! {
-                        let new: #tn = #tr::#method(#r, #wet)?;
-                        let x: #ta = ::splotnet::layers::concat_channels(x, new)?;
-                    });
-                }
+                    (Some(quote!(: #tn)), Some(quote!(: #ta)))
+                };
+                stmts.push(quote! {
+                    let new #new_ty = #tr::#method(#r, #wet)?;
+                    let x #stacked_ty = ::splotnet::layers::concat_channels(x, new)?;
+                });
                 acc = next;
             }
-            let output = if generic {
-                generic_tensor(tys, out, &quote!(H), &quote!(W))
-            } else {
-                tys.tensor(out)
-            };
-            (quote!(#(#stmts)* Ok(x)), output)
+            quote!(#(#stmts)* Ok(x))
         }
+    }
+}
+
+/// `Module` (or, when `mutable`, `ModuleMut`) for a network's scope: every
+/// type is stated, so the impl needs no bounds.
+fn module_impl(tys: &Tys, scope: &Scope, mutable: bool) -> TokenStream {
+    let (tr, method, recv_self) = if mutable {
+        (
+            quote!(::splotnet::dfdx::nn::ModuleMut),
+            quote!(try_forward_mut),
+            quote!(&mut self),
+        )
+    } else {
+        (
+            quote!(::splotnet::dfdx::nn::Module),
+            quote!(try_forward),
+            quote!(&self),
+        )
     };
+    let body = scope_body(tys, scope, mutable, &quote!(self));
+    let (x0, output) = (tys.tensor(&scope.input), tys.tensor(scope_output(scope)));
     let ty = &scope.ty;
     let self_args = tys.args(quote!(f32, D));
     let impl_param = tys.impl_param();
-    let hw = if hw {
-        quote!(H: ::splotnet::dfdx::prelude::Dim, W: ::splotnet::dfdx::prelude::Dim,)
-    } else {
-        quote!()
-    };
-    let extra = b
-        .params
-        .iter()
-        .map(|p| quote!(#p: ::splotnet::dfdx::prelude::Dim,));
-    let bounds = &b.bounds;
-    let recv_self = if mutable {
-        quote!(&mut self)
-    } else {
-        quote!(&self)
-    };
     quote_spanned! {Span::call_site()=>
         #[allow(clippy::type_complexity)]
         impl<
             #impl_param
             B: ::splotnet::dfdx::prelude::Dim,
-            #hw
-            #(#extra)*
             D: ::splotnet::ops::Backend,
             T: ::splotnet::dfdx::prelude::Tape<f32, D>,
         > #tr<#x0> for #ty #self_args
-        where
-            #(#bounds,)*
         {
             type Output = #output;
             type Error = ::splotnet::Error;
@@ -709,7 +568,7 @@ fn module_impl(net: &Network, tys: &Tys, scope: &Scope, mutable: bool) -> TokenS
     }
 }
 
-fn with_channels(shape: &Shape, c: Size) -> Shape {
+pub(super) fn with_channels(shape: &Shape, c: Size) -> Shape {
     match shape {
         Shape::Maps { h, w, .. } => Shape::Maps {
             c,
