@@ -368,8 +368,11 @@
 //! A field's state-dict key is its name, unless `#[key = "layer1.0"]` gives
 //! another (dotted and numeric segments included); `#[key = ""]` makes a
 //! block add no level of its own, so its layers' keys sit in the level
-//! above. With both, a declaration saves and loads exactly torchvision's
-//! names:
+//! above. A generic block used elsewhere adds no level only as the whole of
+//! a dense layer (`dense(..) { #[key = ""] layer: block(DenseLayer<..>) -> [..] }`,
+//! torchvision's `_DenseLayer`; see [`crate::zoo::densenet`]), where the
+//! layer's own key is its level. With both, a declaration saves and loads
+//! exactly torchvision's names:
 //!
 //! ```
 //! use splotnet::prelude::*;

@@ -56,6 +56,43 @@ fn dense_layers_see_the_concatenation_of_everything_before() {
 }
 
 network! {
+    /// `DenseOnly`'s layer as a generic block: torchvision's `_DenseLayer`.
+    pub block GrowBy2(input: [C, H, W]) {
+        c: conv(2, k = 3, p = 1), tanh,
+    }
+}
+
+network! {
+    /// `DenseOnly` with each layer the block itself (`#[key = ""]`).
+    DenseOfBlocks(input: [4, 6, 6]) {
+        d: dense(layers = 3) { #[key = ""] layer: block(GrowBy2) -> [2, 6, 6] } -> [10, 6, 6],
+    }
+}
+
+#[test]
+fn a_dense_layer_can_be_one_generic_block_with_the_same_names_and_outputs() {
+    let dev = Cpu::seed_from_u64(12);
+    let inline = DenseOnly::<f32, Cpu>::build(&dev);
+    let mut blocks = DenseOfBlocks::<f32, Cpu>::build(&dev);
+    assert_eq!(
+        splotnet::state_dict::tensor_shapes(&blocks),
+        splotnet::state_dict::tensor_shapes(&inline),
+        "the block adds no level: `d.0.c.weight`, as inline layers"
+    );
+    blocks.d.layer0.c = inline.d.layer0.c.clone();
+    blocks.d.layer1.c = inline.d.layer1.c.clone();
+    blocks.d.layer2.c = inline.d.layer2.c.clone();
+    let x: Maps<U4> = maps(&dev, 2);
+    let (a, b) = (
+        inline.forward(x.clone()).unwrap(),
+        blocks.forward(x).unwrap(),
+    );
+    assert_eq!(a.as_vec(), b.as_vec());
+    // each layer is the block at its own input channels
+    assert_eq!(blocks.d.layer2.c.weight.shape().concrete(), [2, 8, 3, 3]);
+}
+
+network! {
     /// A convolutional highway layer whose gate starts mostly closed.
     HighwayOnly(input: [3, 6, 6]) {
         h: highway(gate_k = 3, gate_bias = -2) { c: conv(3, k = 3, p = 1), relu },

@@ -479,6 +479,15 @@ impl Step {
     }
 }
 
+/// The generic block that is all of a dense layer (`#[key = ""]`, as
+/// torchvision's `_DenseLayer`): the layer's field is the block itself.
+pub fn bare_block(layer: &[Step]) -> Option<&Step> {
+    match layer {
+        [s] if s.key.as_deref() == Some("") && matches!(s.op, Op::Block { .. }) => Some(s),
+        _ => None,
+    }
+}
+
 /// A checked declaration: a network, or a generic block over `params`
 /// (the names of its input's channels, height and width).
 pub struct Plan {

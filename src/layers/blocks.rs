@@ -54,23 +54,21 @@ where
     Ok((a, b).try_concat_along(Axis::<1>)?)
 }
 
-/// The check that a generic block's output is the shape its use states
-/// after `->`: implemented only for the stated type itself, so a differing
-/// shape is a compile error with this message at the use.
-#[diagnostic::on_unimplemented(
-    message = "the block's output is not the shape stated after `->`",
-    label = "the compiler derives a different output shape for this block at this input",
-    note = "the types are the block's output and the stated tensor; their typenum sizes differ"
-)]
-pub trait StatedOutput<Stated> {
-    /// The output, as the stated type.
-    fn stated(self) -> Stated;
-}
-
-impl<T> StatedOutput<T> for T {
-    fn stated(self) -> T {
-        self
-    }
+/// A generic block's passes, to the output its use states after `->`.
+///
+/// `network!` calls the blocks a network uses through this trait rather
+/// than `Module`: the stated output is a type parameter here, so the
+/// block's size rules meet the use as one closed fact (the block's hidden
+/// `{Block}Fits` trait at numeric sizes) that rustc proves once for the
+/// whole crate, instead of deriving the output type again in every pass
+/// of every network. A use whose stated shape differs from the block's
+/// output is an error at the use: rustc names the size rule that gives
+/// another size than the stated one.
+pub trait StatedForward<X, Y> {
+    /// The inference pass (`Module`).
+    fn stated_forward(&self, x: X) -> Result<Y>;
+    /// The training pass (`ModuleMut`).
+    fn stated_forward_mut(&mut self, x: X) -> Result<Y>;
 }
 
 /// torchvision's residual downsample: a 1x1 strided convolution without

@@ -64,7 +64,7 @@ mod unpool;
 
 pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
 pub use batchnorm::BatchNorm2d;
-pub use blocks::{concat_channels, residual_add, Downsample, StatedOutput};
+pub use blocks::{concat_channels, residual_add, Downsample, StatedForward};
 pub use conv::{BiasKind, Conv2d, NoBias, WithBias};
 pub use conv3d::{maps_as_vol, vol_as_maps, Conv3d, Pool3d};
 pub use conv_transpose::ConvTranspose2d;

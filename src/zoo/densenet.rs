@@ -8,18 +8,19 @@
 //!
 //! A dense block is `dense(layers = n, keys = "denselayer{1}") { .. }`: the
 //! compiler adds up the channels (64 + 6·32 = 256 after the first block) and
-//! the layers take torchvision's 1-based names. The transition is one
-//! generic block at any channel count:
+//! the layers take torchvision's 1-based names. Each layer is torchvision's
+//! `_DenseLayer`, one generic block that is the whole layer (`#[key = ""]`
+//! adds no level to the names); the transition is one generic block too.
+//! Both work at any channel count:
 //!
 //! ```
 //! use splotnet::prelude::*;
-//! use splotnet::zoo::densenet::Transition;
+//! use splotnet::zoo::densenet::{DenseLayer, Transition};
 //!
 //! network! {
 //!     Small(input: [16, 8, 8]) {
 //!         block1: dense(layers = 2, keys = "denselayer{1}") {
-//!             norm1: batch_norm, relu, conv1: conv(32, k = 1, bias = false),
-//!             norm2: batch_norm, relu, conv2: conv(8, k = 3, p = 1, bias = false),
+//!             #[key = ""] layer: block(DenseLayer<32, 8>) -> [8, 8, 8],
 //!         } -> [32, 8, 8],
 //!         transition1: block(Transition) -> [16, 4, 4],
 //!     }
@@ -30,6 +31,8 @@
 //! let x: Tensor<(usize, N<splotnet::typenum::U16>, N<splotnet::typenum::U8>, N<splotnet::typenum::U8>), f32, Cpu> =
 //!     dev.zeros_like(&(2, N::new(), N::new(), N::new()));
 //! assert_eq!(net.forward(x).unwrap().shape().concrete(), [2, 16, 4, 4]);
+//! let names = splotnet::state_dict::tensor_shapes(&net);
+//! assert_eq!(names[0].0, "block1.denselayer1.norm1.weight");
 //! ```
 //!
 //! With the `zoo` feature, DenseNet-121, -169 and -201:
@@ -46,6 +49,16 @@
 //! ```
 
 use crate::network;
+
+network! {
+    /// torchvision's `_DenseLayer(C, G, BN / G)`: batch norm, ReLU, a 1x1
+    /// convolution to `BN` channels (the bottleneck), batch norm, ReLU, and a
+    /// 3x3 convolution to the `G` new channels (the growth rate).
+    pub block DenseLayer<BN, G>(input: [C, H, W]) {
+        norm1: batch_norm, relu, conv1: conv(BN, k = 1, bias = false),
+        norm2: batch_norm, relu, conv2: conv(G, k = 3, p = 1, bias = false),
+    }
+}
 
 network! {
     /// torchvision's `_Transition(C, C / 2)`: batch norm, ReLU, a 1x1
@@ -66,23 +79,19 @@ network! {
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
         #[key = "features.denseblock1"] denseblock1: dense(layers = 6, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 56, 56],
         } -> [256, 56, 56],
         #[key = "features.transition1"] transition1: block(Transition) -> [128, 28, 28],
         #[key = "features.denseblock2"] denseblock2: dense(layers = 12, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 28, 28],
         } -> [512, 28, 28],
         #[key = "features.transition2"] transition2: block(Transition) -> [256, 14, 14],
         #[key = "features.denseblock3"] denseblock3: dense(layers = 24, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 14, 14],
         } -> [1024, 14, 14],
         #[key = "features.transition3"] transition3: block(Transition) -> [512, 7, 7],
         #[key = "features.denseblock4"] denseblock4: dense(layers = 16, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 7, 7],
         } -> [1024, 7, 7],
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1024, 1, 1],
@@ -100,23 +109,19 @@ network! {
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
         #[key = "features.denseblock1"] denseblock1: dense(layers = 6, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 56, 56],
         } -> [256, 56, 56],
         #[key = "features.transition1"] transition1: block(Transition) -> [128, 28, 28],
         #[key = "features.denseblock2"] denseblock2: dense(layers = 12, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 28, 28],
         } -> [512, 28, 28],
         #[key = "features.transition2"] transition2: block(Transition) -> [256, 14, 14],
         #[key = "features.denseblock3"] denseblock3: dense(layers = 32, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 14, 14],
         } -> [1280, 14, 14],
         #[key = "features.transition3"] transition3: block(Transition) -> [640, 7, 7],
         #[key = "features.denseblock4"] denseblock4: dense(layers = 32, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 7, 7],
         } -> [1664, 7, 7],
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1664, 1, 1],
@@ -134,23 +139,19 @@ network! {
         #[key = "features.norm0"] norm0: batch_norm, relu,
         max_pool(k = 3, s = 2, p = 1) -> [64, 56, 56],
         #[key = "features.denseblock1"] denseblock1: dense(layers = 6, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 56, 56],
         } -> [256, 56, 56],
         #[key = "features.transition1"] transition1: block(Transition) -> [128, 28, 28],
         #[key = "features.denseblock2"] denseblock2: dense(layers = 12, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 28, 28],
         } -> [512, 28, 28],
         #[key = "features.transition2"] transition2: block(Transition) -> [256, 14, 14],
         #[key = "features.denseblock3"] denseblock3: dense(layers = 48, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 14, 14],
         } -> [1792, 14, 14],
         #[key = "features.transition3"] transition3: block(Transition) -> [896, 7, 7],
         #[key = "features.denseblock4"] denseblock4: dense(layers = 32, keys = "denselayer{1}") {
-            norm1: batch_norm, relu, conv1: conv(128, k = 1, bias = false),
-            norm2: batch_norm, relu, conv2: conv(32, k = 3, p = 1, bias = false),
+            #[key = ""] layer: block(DenseLayer<128, 32>) -> [32, 7, 7],
         } -> [1920, 7, 7],
         #[key = "features.norm5"] norm5: batch_norm, relu,
         adaptive_avg_pool(1) -> [1920, 1, 1],

@@ -168,6 +168,10 @@ fn nested(net: &Network, tys: &Tys, steps: &[Step], path: &[String], out: &mut T
             _ => vec![],
         };
         for (key, steps, input) in children {
+            // a dense layer that is one generic block has no struct of its own
+            if matches!(step.op, Op::Dense { .. }) && bare_block(steps).is_some() {
+                continue;
+            }
             let cp = [p.clone(), vec![key]].concat();
             let child = Scope {
                 ty: block_type(&net.name, &cp),
@@ -340,9 +344,8 @@ impl Pass<'_> {
                     } if mutable && on_data && i == 0 && !seq => {
                         quote!(#this.#name.try_forward_data(x)?)
                     }
-                    Op::Block { .. } => {
-                        let out = tys.tensor(&s.out);
-                        quote_spanned!(s.span=> ::splotnet::layers::StatedOutput::<#out>::stated(#call))
+                    Op::Block { name, .. } => {
+                        stated_call(tys, s, mutable, &quote!(#this.#name), &quote!(x))
                     }
                     // 2D layers see a sequence as C x 1 x L maps
                     Op::Pool { .. }
@@ -375,6 +378,45 @@ impl Pass<'_> {
         }
         stmts
     }
+}
+
+/// A network's call of the generic block `field` (step `s`) on `x`, to the
+/// output the use states, through `StatedForward`.
+fn stated_call(
+    tys: &Tys,
+    s: &Step,
+    mutable: bool,
+    field: &TokenStream,
+    x: &TokenStream,
+) -> TokenStream {
+    let out = tys.tensor(&s.out);
+    let stated = quote!(::splotnet::layers::StatedForward::<_, #out>);
+    // every token at the use, so that an error points at it
+    let (field, x) = (respan(field, s.span), respan(x, s.span));
+    let call = if mutable {
+        quote!(#stated::stated_forward_mut(&mut #field, #x)?)
+    } else {
+        quote!(#stated::stated_forward(&#field, #x)?)
+    };
+    respan(&call, s.span)
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut inner = proc_macro2::Group::new(g.delimiter(), respan(&g.stream(), span));
+                inner.set_span(span);
+                t = proc_macro2::TokenTree::Group(inner);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
 }
 
 /// The local that keeps the output of step `label` for a skip connection.
@@ -517,8 +559,14 @@ pub(super) fn scope_body(
                     );
                     (Some(quote!(: #tn)), Some(quote!(: #ta)))
                 };
+                let call = match bare_block(steps) {
+                    Some(b) if !generic => {
+                        stated_call(tys, b, mutable, &quote!(#this.#field), &wet)
+                    }
+                    _ => quote!(#tr::#method(#r, #wet)?),
+                };
                 stmts.push(quote! {
-                    let new #new_ty = #tr::#method(#r, #wet)?;
+                    let new #new_ty = #call;
                     let x #stacked_ty = ::splotnet::layers::concat_channels(x, new)?;
                 });
                 acc = next;

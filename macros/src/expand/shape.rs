@@ -125,8 +125,14 @@ pub(super) fn generic_impls(net: &Network, tys: &Tys, scope: &Scope) -> TokenStr
     let result = |t: &TokenStream| quote!(::core::result::Result<#t, ::splotnet::Error>);
     let (r_trait, r_module) = (result(&y_in_trait), result(&quote!(Self::Output)));
     let doc = format!("The size rules of `{ty}` and its passes at the sizes they allow.");
+    let stated = if scope.path.is_empty() {
+        stated_impls(tys, scope, &name, maps_out, vis)
+    } else {
+        quote!()
+    };
     quote_spanned! {Span::call_site()=>
         #(#errors)*
+        #stated
 
         #[doc = #doc]
         #[doc(hidden)]
@@ -179,6 +185,79 @@ pub(super) fn generic_impls(net: &Network, tys: &Tys, scope: &Scope) -> TokenStr
 
             fn try_forward_mut(&mut self, x: #x0) -> #r_module {
                 <() as #trait_ref>::forward_mut(self, x)
+            }
+        }
+    }
+}
+
+/// For the block itself (the scope a network uses): its hidden `Fits`
+/// trait, the shape trait with the output named by parameters, and
+/// `StatedForward` to the output a use states, bound by `Fits` alone, a
+/// closed fact at a network's numeric sizes.
+fn stated_impls(
+    tys: &Tys,
+    scope: &Scope,
+    shape: &Ident,
+    maps_out: bool,
+    vis: &syn::Visibility,
+) -> TokenStream {
+    let (ty, own, impl_param) = (&scope.ty, tys.own_args(), tys.impl_param());
+    let fits = format_ident!("{}Fits", ty);
+    let dim = quote!(::splotnet::dfdx::prelude::Dim);
+    let (out_params, out_args, out_binds, out_hw) = if maps_out {
+        (
+            quote!(CO: ::splotnet::dims::Size, HO: #dim, WO: #dim),
+            quote!(CO, HO, WO),
+            quote!(CO = CO, HO = HO, WO = WO),
+            Some((quote!(HO), quote!(WO))),
+        )
+    } else {
+        (
+            quote!(CO: ::splotnet::dims::Size),
+            quote!(CO),
+            quote!(CO = CO),
+            None,
+        )
+    };
+    let (hw_params, hw_args) = match &scope.input {
+        Shape::Maps { .. } => (quote!(H: #dim, W: #dim,), quote!(H, W,)),
+        _ => (quote!(), quote!()),
+    };
+    let x0 = tensor(
+        &tys.chan(scope.input.channels()),
+        &spatial(&scope.input, quote!(H), quote!(W)),
+    );
+    let y = tensor(&quote!(CO), &out_hw);
+    let self_ty = {
+        let args = tys.args(quote!(f32, D));
+        quote!(#ty #args)
+    };
+    let pass_params =
+        quote!(B: #dim, D: ::splotnet::ops::Backend, T: ::splotnet::dfdx::prelude::Tape<f32, D>);
+    let doc = format!("`{ty}` at an input whose output is `CO` channels (at `HO` x `WO`).");
+    quote_spanned! {Span::call_site()=>
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis trait #fits<#impl_param #hw_params #out_params>: #shape<#own #hw_args #out_binds> {}
+
+        impl<#impl_param #hw_params #out_params> #fits<#own #hw_args #out_args> for ()
+        where
+            (): #shape<#own #hw_args #out_binds>,
+        {
+        }
+
+        #[allow(clippy::type_complexity)]
+        impl<#impl_param #hw_params #out_params, #pass_params> ::splotnet::layers::StatedForward<#x0, #y> for #self_ty
+        where
+            (): #fits<#own #hw_args #out_args>,
+        {
+            fn stated_forward(&self, x: #x0) -> ::core::result::Result<#y, ::splotnet::Error> {
+                <() as #shape<#own #hw_args>>::forward(self, x)
+            }
+
+            fn stated_forward_mut(&mut self, x: #x0) -> ::core::result::Result<#y, ::splotnet::Error> {
+                <() as #shape<#own #hw_args>>::forward_mut(self, x)
             }
         }
     }
@@ -278,7 +357,20 @@ impl Rules<'_> {
                         with_channels(&scope.input, grown.clone()),
                     );
                     // each layer keeps the sizes
-                    self.child_scope(&child(&i.to_string()), &input, &out, hw.clone(), hw.clone());
+                    match bare_block(steps) {
+                        Some(b) => {
+                            self.step(&scope.path, b, hw.clone(), hw.clone());
+                        }
+                        None => {
+                            self.child_scope(
+                                &child(&i.to_string()),
+                                &input,
+                                &out,
+                                hw.clone(),
+                                hw.clone(),
+                            );
+                        }
+                    }
                     let next = acc.add(&grown);
                     self.channel_sum(&acc, &grown, &next);
                     acc = next;

@@ -138,7 +138,10 @@ fn fields_of(net: &Network, tys: &Tys, scope: &Scope, ed: &TokenStream) -> Vec<F
             .collect(),
         Join::Dense { layers, keys, .. } => (0..layers.len())
             .map(|i| {
-                let t = child_type(net, tys, path, &i.to_string(), ed);
+                let t = match bare_block(&layers[i]) {
+                    Some(b) => tys.field_type(b, TokenStream::new, ed).unwrap_or_default(),
+                    None => child_type(net, tys, path, &i.to_string(), ed),
+                };
                 let mut f = FieldDef::new(dense_field(i), t, format!("Layer {i}."));
                 f.key = keys.key(i);
                 f

@@ -239,6 +239,13 @@ impl Spec {
 
 /// The layers of one scope, decoded; duplicate names reported.
 pub fn specs(cx: &Ctxt, layers: &[Layer]) -> Vec<Spec> {
+    specs_in(cx, layers, false)
+}
+
+/// [`specs`], where `dense_layer` says the layers are a dense block's
+/// layer: one generic block there may be the layer itself (`#[key = ""]`),
+/// torchvision's `_DenseLayer` in a `_DenseBlock`.
+fn specs_in(cx: &Ctxt, layers: &[Layer], dense_layer: bool) -> Vec<Spec> {
     let mut seen: Vec<&Ident> = Vec::new();
     for name in layers.iter().filter_map(|l| l.name.as_ref()) {
         if let Some(first) = seen.iter().find(|n| **n == name) {
@@ -251,7 +258,8 @@ pub fn specs(cx: &Ctxt, layers: &[Layer]) -> Vec<Spec> {
         }
         seen.push(name);
     }
-    layers.iter().filter_map(|l| spec(cx, l)).collect()
+    let sole = dense_layer && layers.len() == 1;
+    layers.iter().filter_map(|l| spec(cx, l, sole)).collect()
 }
 
 fn label(layer: &Layer) -> String {
@@ -262,7 +270,8 @@ fn label(layer: &Layer) -> String {
 }
 
 /// One layer decoded, or `None` (reported) when it cannot be.
-fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
+/// One layer decoded; `sole_dense_layer` when it is all of a dense layer.
+fn spec(cx: &Ctxt, layer: &Layer, sole_dense_layer: bool) -> Option<Spec> {
     let kind = layer.kind.to_string();
     let mut args = Args::new(cx, layer);
     let what = match &layer.body {
@@ -275,14 +284,17 @@ fn spec(cx: &Ctxt, layer: &Layer) -> Option<Spec> {
     args.finish();
     let key = key_attr(cx, layer);
     let what = what?;
+    // a generic block alone in a dense layer is that layer, whose key is
+    // the level its tensors get
     let holds_layers = matches!(
         what,
         What::Block(_) | What::Layer(LayerWhat::Skip { body: Some(_), .. })
-    );
+    ) || (sole_dense_layer
+        && matches!(what, What::Layer(LayerWhat::Block { .. })));
     if key.as_deref() == Some("") && !holds_layers {
         cx.error(
             layer.kind.span(),
-            format!("{}: only a block declared here can add no level to the keys (`#[key = \"\"]`); a layer's tensors need a name", label(layer)),
+            format!("{}: only a block declared here, or a generic block that is all of a dense layer, can add no level to the keys (`#[key = \"\"]`); a layer's tensors need a name", label(layer)),
         );
     }
     Some(Spec {
@@ -464,7 +476,10 @@ fn block(args: &mut Args, kind: &str, body: &Body) -> Option<BlockWhat> {
                     None
                 }
             };
-            let body = layers(body)?;
+            let body = match body {
+                Body::Layers(l) => specs_in(cx, l, true),
+                Body::Branches(_) => layers(body)?,
+            };
             if body.is_empty() {
                 cx.error(
                     layer.kind.span(),
