@@ -91,6 +91,17 @@ impl Window {
         }
     }
 
+    /// LeNet-5's subsampling window: `k` x `k` at stride `k`, no padding.
+    pub fn subsample(k: u64) -> Window {
+        Window {
+            k: (k, k),
+            s: (k, k),
+            p: (0, 0),
+            d: (1, 1),
+            round: splotnet_sizes::Round::Floor,
+        }
+    }
+
     /// A "same" window of odd size `k` at stride 1: a highway gate's.
     pub fn same(k: u64) -> Window {
         Window {

@@ -300,9 +300,16 @@ pub fn sizes_trait(block: &Ident) -> Ident {
 
 /// The path of the sizes trait of the block at `ty`.
 fn sizes_trait_path(ty: &syn::Path) -> TokenStream {
+    beside_block(ty, sizes_trait)
+}
+
+/// The path of an item declared beside the block at `ty` and named from
+/// the block's name (its sizes trait, shape trait or use check), without
+/// the block's generic arguments.
+pub(super) fn beside_block(ty: &syn::Path, name: impl Fn(&Ident) -> Ident) -> TokenStream {
     let mut p = ty.clone();
     if let Some(last) = p.segments.last_mut() {
-        last.ident = sizes_trait(&last.ident);
+        last.ident = name(&last.ident);
         last.arguments = syn::PathArguments::None;
     }
     quote!(#p)
@@ -312,9 +319,5 @@ fn sizes_trait_path(ty: &syn::Path) -> TokenStream {
 /// in the value namespace (a braced struct leaves it free), so importing a
 /// block imports its check.
 pub fn check_fn_path(ty: &syn::Path) -> TokenStream {
-    let mut p = ty.clone();
-    if let Some(last) = p.segments.last_mut() {
-        last.arguments = syn::PathArguments::None;
-    }
-    quote!(#p)
+    beside_block(ty, Ident::clone)
 }

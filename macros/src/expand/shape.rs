@@ -37,12 +37,7 @@ fn shape_trait(ty: &Ident) -> Ident {
 
 /// The path of the shape trait of the generic block at `ty`.
 fn shape_trait_path(ty: &syn::Path) -> TokenStream {
-    let mut p = ty.clone();
-    if let Some(last) = p.segments.last_mut() {
-        last.ident = shape_trait(&last.ident);
-        last.arguments = syn::PathArguments::None;
-    }
-    quote!(#p)
+    super::beside_block(ty, shape_trait)
 }
 
 fn spatial(shape: &Shape, h: TokenStream, w: TokenStream) -> Spatial {
@@ -125,6 +120,36 @@ pub(super) fn generic_impls(net: &Network, tys: &Tys, scope: &Scope) -> TokenStr
     let result = |t: &TokenStream| quote!(::core::result::Result<#t, ::splotnet::Error>);
     let (r_trait, r_module) = (result(&y_in_trait), result(&quote!(Self::Output)));
     let doc = format!("The size rules of `{ty}` and its passes at the sizes they allow.");
+    let modules = [
+        (
+            quote!(Module),
+            quote!(try_forward),
+            quote!(&self),
+            quote!(forward),
+        ),
+        (
+            quote!(ModuleMut),
+            quote!(try_forward_mut),
+            quote!(&mut self),
+            quote!(forward_mut),
+        ),
+    ]
+    .map(|(tr, method, recv, pass)| {
+        quote! {
+            #[allow(clippy::type_complexity)]
+            impl<#impl_param #hw_params #pass_params> ::splotnet::dfdx::nn::#tr<#x0> for #self_ty
+            where
+                (): #trait_ref,
+            {
+                type Output = #y;
+                type Error = ::splotnet::Error;
+
+                fn #method(#recv, x: #x0) -> #r_module {
+                    <() as #trait_ref>::#pass(self, x)
+                }
+            }
+        }
+    });
     let stated = if scope.path.is_empty() {
         stated_impls(tys, scope, &name, maps_out, vis)
     } else {
@@ -162,31 +187,7 @@ pub(super) fn generic_impls(net: &Network, tys: &Tys, scope: &Scope) -> TokenStr
             }
         }
 
-        #[allow(clippy::type_complexity)]
-        impl<#impl_param #hw_params #pass_params> ::splotnet::dfdx::nn::Module<#x0> for #self_ty
-        where
-            (): #trait_ref,
-        {
-            type Output = #y;
-            type Error = ::splotnet::Error;
-
-            fn try_forward(&self, x: #x0) -> #r_module {
-                <() as #trait_ref>::forward(self, x)
-            }
-        }
-
-        #[allow(clippy::type_complexity)]
-        impl<#impl_param #hw_params #pass_params> ::splotnet::dfdx::nn::ModuleMut<#x0> for #self_ty
-        where
-            (): #trait_ref,
-        {
-            type Output = #y;
-            type Error = ::splotnet::Error;
-
-            fn try_forward_mut(&mut self, x: #x0) -> #r_module {
-                <() as #trait_ref>::forward_mut(self, x)
-            }
-        }
+        #(#modules)*
     }
 }
 
@@ -420,16 +421,7 @@ impl Rules<'_> {
                 self.groups(cin, if table.is_some() { 1 } else { *groups });
                 self.window(hw, win, pin, span)
             }
-            Op::Subsample { k, .. } => {
-                let win = Window {
-                    k: (*k, *k),
-                    s: (*k, *k),
-                    p: (0, 0),
-                    d: (1, 1),
-                    round: splotnet_sizes::Round::Floor,
-                };
-                self.window(hw, &win, pin, span)
-            }
+            Op::Subsample { k, .. } => self.window(hw, &Window::subsample(*k), pin, span),
             Op::Pool { win, .. } => self.window(hw, win, pin, span),
             Op::ConvTranspose {
                 out,

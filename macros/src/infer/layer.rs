@@ -387,13 +387,7 @@ impl Infer<'_> {
             }
             LayerWhat::Subsample { name, k } => {
                 let (c, h, w) = maps()?;
-                let win = Window {
-                    k: (*k, *k),
-                    s: (*k, *k),
-                    p: (0, 0),
-                    d: (1, 1),
-                    round: sizes::Round::Floor,
-                };
+                let win = Window::subsample(*k);
                 let ho = self.slide(
                     &label,
                     spec,
