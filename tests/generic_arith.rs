@@ -309,3 +309,50 @@ fn generic_blocks_take_every_kind_of_layer() {
         .unwrap();
     assert_eq!(z.shape().concrete(), [2, 4]);
 }
+
+network! {
+    /// `G` new channels, for a dense block's layers.
+    pub block GrowBy<G>(input: [C, H, W]) {
+        c: conv(G, k = 3, p = 1), relu,
+    }
+}
+
+network! {
+    /// The window kinds the earlier blocks leave out, generic over `C`:
+    /// grouped convolution, unpooling, adaptive pooling, and a dense block
+    /// whose layers are a generic block (`Everything` and `Bottleneck`
+    /// cover the rest).
+    pub block Windows(input: [C, H, W]) {
+        g: conv(C, k = 3, p = 1, groups = 2),
+        up: nn_unpool(2),
+        nails: bed_of_nails((1, 2)),
+        adaptive_avg_pool(3, 5),
+        d: dense(layers = 2) { #[key = ""] layer: block(GrowBy<2>) -> [2, 3, 5] },
+    }
+}
+
+network! {
+    /// `Windows` used at 4 channels on 5x5 maps.
+    UsesWindows(input: [4, 5, 5]) {
+        w: block(Windows) -> [8, 3, 5],
+    }
+}
+
+#[test]
+fn generic_blocks_bound_every_window_kind_by_its_size_rule() {
+    let dev = Cpu::seed_from_u64(14);
+    let net = UsesWindows::<f32, Cpu>::build(&dev);
+    let x: Maps<typenum::U4, typenum::U5> =
+        dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+    let y = net.forward(x).unwrap();
+    assert_eq!(y.shape().concrete(), [2, 8, 3, 5]);
+    // the grouped convolution sees C / 2 channels per group
+    assert_eq!(net.w.g.weight.shape().concrete(), [4, 2, 3, 3]);
+    // the dense block's layers are the block at 4, then 6 input channels
+    assert_eq!(net.w.d.layer1.c.weight.shape().concrete(), [2, 6, 3, 3]);
+    let names: Vec<String> = splotnet::state_dict::tensor_shapes(&net)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(names.contains(&"w.d.1.c.weight".to_string()), "{names:?}");
+}
