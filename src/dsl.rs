@@ -207,8 +207,9 @@
 //! ## Example: a generic block
 //!
 //! A `block` is declared once and used at any channel count and size. Its
-//! sizes are derived by the compiler at each use (one bound per layer), so
-//! a use states the output it expects, and the compiler checks it.
+//! sizes are derived by the compiler at each use (one size rule per window
+//! layer), so a use states the output it expects, and the compiler checks
+//! it.
 //!
 //! ```
 //! use splotnet::prelude::*;

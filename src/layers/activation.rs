@@ -35,8 +35,8 @@ impl<S: Shape, D: crate::ops::Backend, T: Tape<f32, D>> Module<Tensor<S, f32, D,
 }
 
 /// Declares a parameter-free, shape-preserving activation layer whose
-/// `Module` error is [`Error`], so generated generic blocks can chain it
-/// with the other layers under one bound per layer.
+/// `Module` error is [`Error`], so generated blocks chain it with the
+/// other layers.
 macro_rules! activation_layer {
     ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
         $(#[$doc])*

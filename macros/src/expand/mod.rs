@@ -2,13 +2,16 @@
 //! blocks: one struct per scope (the declaration, and each block inside
 //! it) with dfdx's `TensorCollection`, and `Module`/`ModuleMut` impls.
 //!
-//! The two differ only in how types are named ([`Tys`]): a network states
-//! every intermediate tensor type, so the type system re-derives each shape
-//! at the layer that computes it; a generic block states one bound per
-//! layer, each layer's input being the previous layer's output projection,
-//! and names its channel arithmetic (`C / 4`) through one hidden trait.
+//! The two differ in how types are named ([`Tys`]): a network states every
+//! intermediate tensor type, so the type system re-derives each shape at
+//! the layer that computes it; a generic block names its channel
+//! arithmetic (`C / 4`) through one hidden sizes trait, and each of its
+//! scopes states its size rules in a hidden shape trait (`shape`), whose
+//! rules name no batch, device or tape, so that a use at numeric sizes is
+//! one closed fact for rustc to prove once per crate.
 //!
-//! `scope` writes the structs and impls, `network` a network's own methods,
+//! `scope` writes the structs, a network's impls and the passes' statements,
+//! `shape` a generic block's impls, `network` a network's own methods,
 //! `generic` a block's counts and use checks, `summary` the layer table.
 
 use std::cell::RefCell;
