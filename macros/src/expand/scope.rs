@@ -391,13 +391,12 @@ fn stated_call(
 ) -> TokenStream {
     let out = tys.tensor(&s.out);
     let stated = quote!(::splotnet::layers::StatedForward::<_, #out>);
-    // every token at the use, so that an error points at it
-    let (field, x) = (respan(field, s.span), respan(x, s.span));
     let call = if mutable {
         quote!(#stated::stated_forward_mut(&mut #field, #x)?)
     } else {
         quote!(#stated::stated_forward(&#field, #x)?)
     };
+    // every token at the use, so that an error points at it
     respan(&call, s.span)
 }
 
