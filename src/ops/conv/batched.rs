@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use super::geom::ConvGeom;
+use super::grouped;
 use super::im2col::{col2im_from, im2col_into};
 use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
@@ -67,7 +68,7 @@ pub(super) fn forward(
     accumulate: bool,
 ) {
     let chunk = plan.images_per_gemm;
-    let (l, ol, rows, og) = (g.out_plane(), g.out_len(), g.group_rows(), g.group_out());
+    let (l, ol, rows) = (g.out_plane(), g.out_len(), g.group_rows());
     if is_dense(g) {
         // y[n, o] = Σ_r x[n, r] w[o, r] + b[o]: one GEMM per task
         let il = g.in_len();
@@ -111,15 +112,7 @@ pub(super) fn forward(
                 {
                     let cl = count * l;
                     fill_cols(g, x, first, count, cols);
-                    for grp in 0..g.groups {
-                        matmul(
-                            &mut out[grp * og * cl..(grp + 1) * og * cl],
-                            Mat::new(&w[grp * og * rows..], og, rows),
-                            Mat::new(&cols[grp * rows * cl..], rows, cl),
-                            false,
-                            plan.gemm_threads,
-                        );
-                    }
+                    grouped::forward(g, w, cols, cl, out, false, plan.gemm_threads);
                     for j in 0..count {
                         let img = &mut ys[(first - base + j) * ol..][..ol];
                         for (o, plane) in img.chunks_exact_mut(l).enumerate() {
@@ -140,7 +133,7 @@ pub(super) fn forward(
 /// `dW += Σ dy ⋆ x`, a run of images per GEMM.
 pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], dw: &mut [f32]) {
     let chunk = plan.images_per_gemm;
-    let (l, rows, og) = (g.out_plane(), g.group_rows(), g.group_out());
+    let (l, rows) = (g.out_plane(), g.group_rows());
     if is_dense(g) {
         // dW[o, r] += Σ_n dy[n, o] x[n, r]: one GEMM over the batch
         let (il, ol) = (g.in_len(), g.out_len());
@@ -159,15 +152,7 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
                 let cl = count * l;
                 fill_cols(g, x, first, count, cols);
                 gather(g, dy, first, count, dys);
-                for grp in 0..g.groups {
-                    matmul(
-                        &mut local[grp * og * rows..(grp + 1) * og * rows],
-                        Mat::new(&dys[grp * og * cl..], og, cl),
-                        Mat::new(&cols[grp * rows * cl..], rows, cl).t(),
-                        true,
-                        plan.gemm_threads,
-                    );
-                }
+                grouped::weight_grad(g, dys, cols, cl, local, plan.gemm_threads);
             }
         });
     });
@@ -176,7 +161,7 @@ pub(super) fn backward_filter(plan: &Plan, g: &ConvGeom, x: &[f32], dy: &[f32], 
 /// `dx += Wᵀ ⋆ dy` through col2im, a run of images per GEMM.
 pub(super) fn backward_data(plan: &Plan, g: &ConvGeom, w: &[f32], dy: &[f32], dx: &mut [f32]) {
     let chunk = plan.images_per_gemm;
-    let (l, il, rows, og) = (g.out_plane(), g.in_len(), g.group_rows(), g.group_out());
+    let (l, il, rows) = (g.out_plane(), g.in_len(), g.group_rows());
     if is_dense(g) {
         // dx[n, r] += Σ_o dy[n, o] w[o, r]: one GEMM per task
         let (ol, per) = (g.out_len(), plan.images_per_task);
@@ -203,15 +188,7 @@ pub(super) fn backward_data(plan: &Plan, g: &ConvGeom, w: &[f32], dy: &[f32], dx
                 {
                     let cl = count * l;
                     gather(g, dy, first, count, dys);
-                    for grp in 0..g.groups {
-                        matmul(
-                            &mut cols[grp * rows * cl..(grp + 1) * rows * cl],
-                            Mat::new(&w[grp * og * rows..], og, rows).t(),
-                            Mat::new(&dys[grp * og * cl..], og, cl),
-                            false,
-                            plan.gemm_threads,
-                        );
-                    }
+                    grouped::input_cols(g, w, dys, cl, cols, false, plan.gemm_threads);
                     for j in 0..count {
                         let img = &mut dxs[(first - base + j) * il..][..il];
                         col2im_from(g, cols, cl, j * l, img);

@@ -31,6 +31,7 @@ pub(crate) mod cpu;
 pub(crate) mod cpu_tape;
 pub mod generic;
 mod geom;
+mod grouped;
 mod im2col;
 mod per_image;
 mod rotated;

@@ -6,10 +6,10 @@
 use rayon::prelude::*;
 
 use super::geom::ConvGeom;
+use super::grouped;
 use super::im2col::{col2im, im2col};
 use super::scratch::{add_task_sums, with_cols};
 use super::strategy::Plan;
-use crate::ops::gemm::{matmul, Mat};
 
 /// `y = conv(x, w) + b` (or `y +=` when `accumulate`), one image per GEMM.
 pub(super) fn forward(
@@ -60,8 +60,6 @@ impl ForwardJob<'_> {
     fn image(&self, x_img: &[f32], y_img: &mut [f32], cols: &mut [f32]) {
         let g = self.g;
         let l = g.out_plane();
-        let rows = g.group_rows();
-        let og = g.group_out();
         let cols: &[f32] = if g.is_pointwise() {
             x_img
         } else {
@@ -77,15 +75,8 @@ impl ForwardJob<'_> {
                 }
             }
         }
-        for grp in 0..g.groups {
-            matmul(
-                &mut y_img[grp * og * l..(grp + 1) * og * l],
-                Mat::new(&self.w[grp * og * rows..], og, rows),
-                Mat::new(&cols[grp * rows * l..], rows, l),
-                self.accumulate || self.b.is_some(),
-                self.threads,
-            );
-        }
+        let keep = self.accumulate || self.b.is_some();
+        grouped::forward(g, self.w, cols, l, y_img, keep, self.threads);
     }
 }
 
@@ -120,30 +111,11 @@ fn backward_data_image(
     threads: usize,
 ) {
     let l = g.out_plane();
-    let rows = g.group_rows();
-    let og = g.group_out();
-    for grp in 0..g.groups {
-        let wt = Mat::new(&w[grp * og * rows..], og, rows).t();
-        let dy_g = Mat::new(&dy_img[grp * og * l..], og, l);
-        if g.is_pointwise() {
-            matmul(
-                &mut dx_img[grp * rows * l..(grp + 1) * rows * l],
-                wt,
-                dy_g,
-                true,
-                threads,
-            );
-        } else {
-            matmul(
-                &mut cols[grp * rows * l..(grp + 1) * rows * l],
-                wt,
-                dy_g,
-                false,
-                threads,
-            );
-        }
-    }
-    if !g.is_pointwise() {
+    // a 1x1 convolution's columns are the image itself
+    if g.is_pointwise() {
+        grouped::input_cols(g, w, dy_img, l, dx_img, true, threads);
+    } else {
+        grouped::input_cols(g, w, dy_img, l, cols, false, threads);
         col2im(g, cols, dx_img);
     }
 }
@@ -178,22 +150,11 @@ fn backward_filter_image(
     cols: &mut [f32],
     threads: usize,
 ) {
-    let l = g.out_plane();
-    let rows = g.group_rows();
-    let og = g.group_out();
     let cols: &[f32] = if g.is_pointwise() {
         x_img
     } else {
         im2col(g, x_img, cols);
         cols
     };
-    for grp in 0..g.groups {
-        matmul(
-            &mut dw[grp * og * rows..(grp + 1) * og * rows],
-            Mat::new(&dy_img[grp * og * l..], og, l),
-            Mat::new(&cols[grp * rows * l..], rows, l).t(),
-            true,
-            threads,
-        );
-    }
+    grouped::weight_grad(g, dy_img, cols, g.out_plane(), dw, threads);
 }
