@@ -11,7 +11,7 @@ use super::FanIn;
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::conv::GroupInputOf;
-use crate::ops::{avg_pool2d, conv2d, Backend, Conv2dSpec, Pool2dSpec};
+use crate::ops::{conv2d, Backend, Conv2dSpec, Pool2dSpec, PoolKind};
 use crate::Error;
 
 /// Trainable subsampling: per map, the sum over each non-overlapping `K x K`
@@ -89,20 +89,10 @@ where
     type Error = Error;
 
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
-        let mean = avg_pool2d(x, Pool2dSpec::<K, K, K, K>::new())?;
-        let shape = *mean.shape();
-        // sum = mean · K²
-        let area = (K::USIZE * K::USIZE) as f32;
-        let coef = self
-            .weight
-            .retaped::<T>()
-            .try_mul(area)
-            .and_then(|c| c.try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape))?;
-        let bias = self
-            .bias
-            .retaped::<T>()
-            .try_broadcast_like::<_, Axes3<0, 2, 3>>(&shape)?;
-        Ok(mean.try_mul(coef).and_then(|v| v.try_add(bias))?)
+        let (b, c, h, w) = *x.shape();
+        let spec = Pool2dSpec::<K, K, K, K>::new();
+        let (g, ho, wo) = crate::ops::pool::geometry(PoolKind::Avg, spec, (b, c, h, w))?;
+        Dev::subsample(x, &self.weight, &self.bias, &g, (b, c, ho, wo))
     }
 }
 

@@ -299,7 +299,7 @@ fn inner_any(row: &[f32], first: usize, s: usize, k: usize, value: &mut [f32], c
 }
 
 simd_dispatch! {
-    fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
+    pub(super) fn sum_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &mut [f32]) {
         if kind == PoolKind::Avg && tiles(g) {
             avg_tiles(g, x, y)
         } else {
@@ -403,7 +403,7 @@ pub fn backward(
 
 simd_dispatch! {
     /// One plane of the average or L2 pooling backward pass: `dx += ∂y/∂x · dy`.
-    fn sum_backward_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    pub(super) fn sum_backward_plane(g: &PoolGeom, kind: PoolKind, x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
         let window = (g.y.k * g.x.k) as f32;
         let (wi, wo) = (g.x.input, g.x.output);
         if kind == PoolKind::Avg && tiles(g) {

@@ -34,6 +34,7 @@
 mod avx2;
 pub(crate) mod cpu;
 pub mod generic;
+pub mod subsample;
 pub mod switches;
 
 #[cfg(test)]
@@ -373,6 +374,18 @@ pub trait PoolKernel: crate::ops::F32Device {
     ) -> Result<Tensor<So, f32, Self, T>> {
         switches::generic_gather(x, &idx, n_in, out)
     }
+
+    /// LeNet's trainable subsampling: per map `c`, `a_c · Σ window + b_c`
+    /// over windows that tile the maps (see [`subsample`]).
+    fn subsample<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        coef: &Tensor<(C,), f32, Self>,
+        bias: &Tensor<(C,), f32, Self>,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        subsample::generic(x, coef, bias, g, out)
+    }
 }
 
 impl PoolKernel for Cpu {
@@ -400,6 +413,16 @@ impl PoolKernel for Cpu {
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>> {
         switches::cpu_gather(x, idx, n_in, out)
+    }
+
+    fn subsample<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        coef: &Tensor<(C,), f32, Self>,
+        bias: &Tensor<(C,), f32, Self>,
+        g: &PoolGeom,
+        out: So,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        subsample::cpu(x, coef, bias, g, out)
     }
 }
 
