@@ -68,7 +68,11 @@
 //!   and `load_safetensors` work; parameters are named as in PyTorch's
 //!   `state_dict` (`c1.weight`, `layer1.conv1.bias`, `layer3.shortcut.weight`);
 //! - `forward` (inference) and `forward_train` (dropout on), each taking a
-//!   batch with any tape and returning `splotnet::Result`;
+//!   batch with any tape and returning `splotnet::Result`. A 2D `conv` or a
+//!   `subsample` followed by `tanh` or `scaled_tanh` runs as one op there
+//!   ([`crate::layers::SquashedForward`]): same values, one pass and one
+//!   buffer fewer. `activations` runs them apart, so it still sees the
+//!   layer's own output;
 //! - `Name::summary()`: output shape, parameters, multiply-adds, receptive
 //!   field and jump per layer;
 //! - with auxiliary heads, `forward_train_aux`, returning the main output and

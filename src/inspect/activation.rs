@@ -19,6 +19,10 @@ pub struct Activation {
 /// the two.
 #[doc(hidden)]
 pub trait Recorder {
+    /// Whether it records anything: a pass that tells no one runs the
+    /// layers it can fuse fused, one that records runs them apart.
+    const RECORDS: bool = true;
+
     /// Called with each named layer's output.
     fn record<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
         &mut self,
@@ -32,6 +36,8 @@ pub trait Recorder {
 pub struct NoRecord;
 
 impl Recorder for NoRecord {
+    const RECORDS: bool = false;
+
     #[inline(always)]
     fn record<S: dfdx::shapes::Shape, D: dfdx::tensor::Storage<f32>, T>(
         &mut self,

@@ -79,3 +79,35 @@ activation_layer!(
     Sigmoid,
     |x| Ok(x.try_sigmoid()?)
 );
+
+/// A layer that squashes its own output (tanh or LeCun's scaled tanh) as it
+/// makes it: one op instead of the layer and the activation after it (see
+/// [`Squash`](crate::ops::Squash)). `network!` calls it for a convolution or
+/// a subsampling followed by `tanh` or `scaled_tanh`; the values are those
+/// of the two apart.
+///
+/// ```
+/// use splotnet::prelude::*;
+/// use splotnet::layers::{Subsample2d, SquashedForward, ScaledTanh};
+/// use splotnet::ops::Squash;
+/// use splotnet::typenum::{U2, U6, U28};
+///
+/// let dev: Cpu = Default::default();
+/// let s2 = Subsample2d::<U6, U2, f32, Cpu>::build(&dev);
+/// let x: Tensor<(usize, N<U6>, N<U28>, N<U28>), f32, Cpu> =
+///     dev.sample_normal_like(&(2, N::new(), N::new(), N::new()));
+/// let apart = ScaledTanh.forward(s2.forward(x.clone())).as_vec();
+/// let fused = s2.try_forward_then(x, Some(Squash::LECUN), false).unwrap().as_vec();
+/// assert!(apart.iter().zip(&fused).all(|(a, b)| (a - b).abs() < 1e-6));
+/// ```
+pub trait SquashedForward<X>: Module<X, Error = Error> {
+    /// The layer's output, squashed by `squash` when given. `data_input`
+    /// says that `x` is data (no input gradient is needed); layers that
+    /// have no use for the hint ignore it.
+    fn try_forward_then(
+        &self,
+        x: X,
+        squash: Option<crate::ops::Squash>,
+        data_input: bool,
+    ) -> Result<Self::Output, Error>;
+}

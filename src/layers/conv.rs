@@ -5,10 +5,11 @@ use dfdx::prelude::*;
 use typenum::Unsigned;
 
 use super::FanIn;
+use super::SquashedForward;
 use crate::dims::{Size, N};
 use crate::formula::{Rounding, SlidingWindow};
 use crate::ops::conv::{GroupInputOf, UnsignedList};
-use crate::ops::{conv2d, Backend, Conv2dSpec};
+use crate::ops::{conv2d, Backend, Conv2dSpec, Squash, TryConv2d};
 use crate::Error;
 
 /// Whether a layer adds a learned bias: [`WithBias`] (the default) or
@@ -177,6 +178,41 @@ where
 
     fn try_forward(&self, x: Tensor<(B, C, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
         conv2d(x, &self.weight, Bi::tensor(&self.bias), Conv2dSpec::new())
+    }
+}
+
+impl<B, C, H, W, Cg, O, KH, KW, SH, SW, PH, PW, DH, DW, G, M, Dev, T, Bi>
+    SquashedForward<Tensor<(B, C, H, W), f32, Dev, T>>
+    for Conv2d<Cg, O, KH, KW, Conv2dSpec<SH, SW, PH, PW, DH, DW, G, M>, f32, Dev, Bi>
+where
+    Bi: BiasKind,
+    B: Dim,
+    C: Dim,
+    Cg: Size,
+    O: Size,
+    KH: Size,
+    KW: Size,
+    N<Cg>: GroupInputOf<C, G>,
+    H: SlidingWindow<N<KH>, SH, PH, DH, M>,
+    W: SlidingWindow<N<KW>, SW, PW, DW, M>,
+    (SH, SW, PH, PW, DH, DW, G): UnsignedList<7>,
+    M: Rounding,
+    G: Unsigned,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    fn try_forward_then(
+        &self,
+        x: Tensor<(B, C, H, W), f32, Dev, T>,
+        squash: Option<Squash>,
+        data_input: bool,
+    ) -> Result<Self::Output, Error> {
+        let (bias, spec) = (Bi::tensor(&self.bias), Conv2dSpec::new());
+        match squash {
+            Some(q) => x.try_conv2d_squashed(&self.weight, bias, spec, q, data_input),
+            None if data_input => x.try_conv2d_on_data(&self.weight, bias, spec),
+            None => x.try_conv2d(&self.weight, bias, spec),
+        }
     }
 }
 

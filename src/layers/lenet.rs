@@ -8,10 +8,11 @@ use rand::distributions::Uniform;
 use typenum::{U0, U1};
 
 use super::FanIn;
+use super::SquashedForward;
 use crate::dims::{Size, N};
 use crate::formula::{Floor, SlidingWindow};
 use crate::ops::conv::GroupInputOf;
-use crate::ops::{conv2d, Backend, Conv2dSpec, Pool2dSpec, PoolKind};
+use crate::ops::{Backend, Conv2dSpec, Pool2dSpec, PoolKind, Squash, TryConv2d};
 use crate::Error;
 
 /// Trainable subsampling: per map, the sum over each non-overlapping `K x K`
@@ -89,10 +90,31 @@ where
     type Error = Error;
 
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        self.try_forward_then(x, None, false)
+    }
+}
+
+impl<B, C, H, W, K, Dev, T> SquashedForward<Tensor<(B, N<C>, H, W), f32, Dev, T>>
+    for Subsample2d<C, K, f32, Dev>
+where
+    B: Dim,
+    C: Size,
+    K: Size,
+    H: SlidingWindow<N<K>, K, U0, U1, Floor>,
+    W: SlidingWindow<N<K>, K, U0, U1, Floor>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    fn try_forward_then(
+        &self,
+        x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
+        squash: Option<Squash>,
+        _: bool,
+    ) -> Result<Self::Output, Error> {
         let (b, c, h, w) = *x.shape();
         let spec = Pool2dSpec::<K, K, K, K>::new();
         let (g, ho, wo) = crate::ops::pool::geometry(PoolKind::Avg, spec, (b, c, h, w))?;
-        Dev::subsample(x, &self.weight, &self.bias, &g, (b, c, ho, wo))
+        Dev::subsample(x, &self.weight, &self.bias, &g, (b, c, ho, wo), squash)
     }
 }
 
@@ -195,6 +217,30 @@ where
     type Error = Error;
 
     fn try_forward(&self, x: Tensor<(B, N<C>, H, W), f32, Dev, T>) -> Result<Self::Output, Error> {
+        self.try_forward_then(x, None, false)
+    }
+}
+
+impl<B, C, H, W, O, K, Tab, Dev, T> SquashedForward<Tensor<(B, N<C>, H, W), f32, Dev, T>>
+    for TableConv2d<C, O, K, Tab, f32, Dev>
+where
+    B: Dim,
+    C: Size,
+    O: Size,
+    K: Size,
+    Tab: ConnectionTable,
+    N<C>: GroupInputOf<N<C>, U1>,
+    H: SlidingWindow<N<K>, U1, U0, U1, Floor>,
+    W: SlidingWindow<N<K>, U1, U0, U1, Floor>,
+    Dev: Backend,
+    T: Tape<f32, Dev>,
+{
+    fn try_forward_then(
+        &self,
+        x: Tensor<(B, N<C>, H, W), f32, Dev, T>,
+        squash: Option<Squash>,
+        data_input: bool,
+    ) -> Result<Self::Output, Error> {
         let mask = self
             .weight
             .device()
@@ -205,6 +251,11 @@ where
         let (masked, weight_tape) = self.weight.retaped::<T>().try_mul(mask)?.split_tape();
         let (x, tape) = x.split_tape();
         let x = x.put_tape(tape.merge(weight_tape));
-        conv2d(x, &masked, Some(&self.bias), <Conv2dSpec>::new())
+        let (bias, spec) = (Some(&self.bias), <Conv2dSpec>::new());
+        match squash {
+            Some(q) => x.try_conv2d_squashed(&masked, bias, spec, q, data_input),
+            None if data_input => x.try_conv2d_on_data(&masked, bias, spec),
+            None => x.try_conv2d(&masked, bias, spec),
+        }
     }
 }

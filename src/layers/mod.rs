@@ -62,7 +62,9 @@ mod skip;
 mod stateless;
 mod unpool;
 
-pub use activation::{Relu, ScaledTanh, Sigmoid, Tanh, SCALED_TANH_A, SCALED_TANH_S};
+pub use activation::{
+    Relu, ScaledTanh, Sigmoid, SquashedForward, Tanh, SCALED_TANH_A, SCALED_TANH_S,
+};
 pub use batchnorm::BatchNorm2d;
 pub use blocks::{concat_channels, residual_add, Downsample, StatedForward};
 pub use conv::{BiasKind, Conv2d, NoBias, WithBias};

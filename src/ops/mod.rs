@@ -47,7 +47,7 @@ pub use pool::{
     avg_pool2d, global_avg_pool2d, global_max_pool2d, l2_pool2d, max_pool2d, Pool2dSpec, PoolGeom,
     PoolKind, TryPool2d,
 };
-pub use tanh::{scaled_tanh, TryScaledTanh};
+pub use tanh::{scaled_tanh, Squash, TryScaledTanh};
 pub use unpool::{bed_of_nails2d, nearest_unpool2d, Unpool, UnpoolGeom};
 
 /// A dfdx device with `f32` tensors whose errors convert into

@@ -114,8 +114,29 @@ mod tests {
         assert_eq!(names, ["c1", "s2", "c3", "s4", "c5", "f6", "out"]);
         assert_eq!(acts[2].shape, [16, 10, 10]);
         assert_eq!(acts[2].values.len(), 1600, "the first digit only");
-        let logits = net.forward(x).unwrap().as_vec();
+        let logits = net.forward(x.clone()).unwrap().as_vec();
         assert_eq!(acts[6].values, logits[..10]);
+        // the recorded pass runs the fused layers apart: c1's own output,
+        // before the tanh that `forward` fuses into it
+        let c1 = net.c1.forward(x).as_vec();
+        assert_eq!(acts[0].values, c1[..6 * 28 * 28]);
+    }
+
+    #[test]
+    fn the_fused_forward_pass_equals_the_layers_one_by_one() {
+        use crate::layers::ScaledTanh;
+        let dev = Cpu::seed_from_u64(5);
+        let net = LeNet5::<f32, Cpu>::build(&dev);
+        let x: Image = dev.sample_normal_like(&(3, N::new(), N::new(), N::new()));
+        let t = ScaledTanh;
+        let y = t.forward(net.c1.forward(x.clone()));
+        let y = t.forward(net.s2.forward(y));
+        let y = t.forward(net.c3.forward(y));
+        let y = t.forward(net.s4.forward(y));
+        let y = t.forward(net.c5.forward(y));
+        let y = t.forward(net.f6.forward(crate::layers::Flatten.forward(y)));
+        let apart = net.out.forward(y).as_vec();
+        assert_close(&net.forward(x).unwrap().as_vec(), &apart, 1e-5, "logits");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::scope::{Heads, Pass};
+use super::scope::{fused_squash, Heads, Pass};
 use super::summary::{shape_tokens, summary_rows};
 use super::{check_fn_path, Tys};
 use crate::ir::*;
@@ -17,30 +17,38 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
     let output_ty = tys.tensor(plan.output());
     let (impl_param, self_args) = (tys.impl_param(), tys.args(quote!(f32, D)));
     let this = quote!(self);
-    let pass = |mutable: bool, on_data: bool, heads: Heads| {
+    let pass = |mutable: bool, on_data: bool, heads: Heads, recording: bool| {
         let pass = Pass {
             tys,
             mutable,
             on_data,
             heads,
             this: &this,
+            recording,
         };
         pass.run(&plan.steps)
     };
-    let infer = pass(false, false, Heads::Skip);
-    let train = pass(true, true, Heads::Skip);
-    let recorded = plan.steps.iter().zip(&infer).map(|(s, stmt)| {
-        let push = s
-            .label
-            .as_ref()
-            .filter(|_| !matches!(s.op, Op::Aux { .. }))
-            .map(|n| {
-                let n = n.to_string();
-                quote!(::splotnet::inspect::Recorder::record(recorder, #n, &x);)
-            });
-        quote!(#stmt #push)
-    });
-    let aux = aux_pass(net, plan, tys, pass(true, true, Heads::Compute));
+    let infer = pass(false, false, Heads::Skip, true);
+    let train = pass(true, true, Heads::Skip, false);
+    let recorded = plan
+        .steps
+        .iter()
+        .zip(&infer)
+        .enumerate()
+        .map(|(i, (s, stmt))| {
+            // a fused step records its layer's output itself
+            let fused = !tys.is_generic() && fused_squash(&plan.steps, i).is_some();
+            let push = s
+                .label
+                .as_ref()
+                .filter(|_| !matches!(s.op, Op::Aux { .. }) && !fused)
+                .map(|n| {
+                    let n = n.to_string();
+                    quote!(::splotnet::inspect::Recorder::record(recorder, #n, &x);)
+                });
+            quote!(#stmt #push)
+        });
+    let aux = aux_pass(net, plan, tys, pass(true, true, Heads::Compute, false));
     let mut rows = Vec::new();
     summary_rows(tys, &plan.steps, "", &mut rows);
     let input_shape = shape_tokens(tys, &plan.input);

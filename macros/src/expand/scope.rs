@@ -203,6 +203,37 @@ pub(super) struct Pass<'a> {
     pub heads: Heads,
     /// What holds the fields: `self` in a method.
     pub this: &'a TokenStream,
+    /// The pass tells a `recorder` (of type `R`) each named layer's
+    /// output: a fused step then runs apart when `R` records.
+    pub recording: bool,
+}
+
+/// The squash that step `i` of `steps` takes over from the activation after
+/// it, if it does: a 2D convolution or a subsampling followed by `tanh` or
+/// `scaled_tanh`, where no later step reads the layer's own output.
+pub(super) fn fused_squash(steps: &[Step], i: usize) -> Option<TokenStream> {
+    let (s, next) = (steps.get(i)?, steps.get(i + 1)?);
+    let layer = match &s.op {
+        Op::Conv { .. } => {
+            matches!(s.input, Shape::Maps { .. }) && matches!(s.out, Shape::Maps { .. })
+        }
+        Op::Subsample { .. } => true,
+        _ => false,
+    };
+    let read_later = s.label.as_ref().is_some_and(|l| {
+        steps[i + 1..].iter().any(|t| match &t.op {
+            Op::Skip { from, .. } | Op::MaxUnpool { from } => from == l,
+            _ => false,
+        })
+    });
+    if !layer || read_later || next.label.is_some() {
+        return None;
+    }
+    match next.op {
+        Op::Act(Act::Tanh) => Some(quote!(::splotnet::ops::Squash::TANH)),
+        Op::Act(Act::ScaledTanh) => Some(quote!(::splotnet::ops::Squash::LECUN)),
+        _ => None,
+    }
 }
 
 impl Pass<'_> {
@@ -217,6 +248,7 @@ impl Pass<'_> {
             on_data,
             heads,
             this,
+            recording,
         } = *self;
         let module = quote!(::splotnet::dfdx::nn::Module);
         let module_mut = quote!(::splotnet::dfdx::nn::ModuleMut);
@@ -249,6 +281,41 @@ impl Pass<'_> {
             _ => quote!(),
         };
         for (i, s) in steps.iter().enumerate() {
+            // the activation a fused step before it took over
+            if !tys.is_generic() && i > 0 && fused_squash(steps, i - 1).is_some() {
+                stmts.push(quote!());
+                continue;
+            }
+            if let (false, Some(squash), Some(name)) =
+                (tys.is_generic(), fused_squash(steps, i), s.field_name())
+            {
+                let data = mutable && on_data && i == 0;
+                let fused = quote_spanned!(s.span=>
+                    ::splotnet::layers::SquashedForward::try_forward_then(&#this.#name, x, Some(#squash), #data)?);
+                let (ty, after) = (tys.tensor(&s.out), tys.tensor(&steps[i + 1].out));
+                let stmt = if recording {
+                    // apart, so that the recorder sees the layer's own output
+                    let label = s.label.as_ref().map(|l| {
+                        let n = l.to_string();
+                        quote!(::splotnet::inspect::Recorder::record(recorder, #n, &x);)
+                    });
+                    let act = match tys.stateless(&steps[i + 1].op) {
+                        Some((_, value)) => quote!(#module::try_forward(&#value, x)?),
+                        None => quote!(x),
+                    };
+                    quote_spanned!(s.span=> let x: #after = if <R as ::splotnet::inspect::Recorder>::RECORDS {
+                        let x: #ty = ::splotnet::layers::SquashedForward::try_forward_then(&#this.#name, x, None, false)?;
+                        #label
+                        #act
+                    } else {
+                        #fused
+                    };)
+                } else {
+                    quote_spanned!(s.span=> let x: #after = #fused;)
+                };
+                stmts.push(stmt);
+                continue;
+            }
             match (&s.op, &s.label) {
                 (Op::Pool { win, .. }, Some(l)) if switched.contains(&l) => {
                     let (var, spec) = (switch_var(l), super::types::pool_spec(win));
@@ -482,6 +549,7 @@ pub(super) fn scope_body(
         on_data: false,
         heads: Heads::Skip,
         this,
+        recording: false,
     };
     match &scope.join {
         Join::Sequence(steps) => {

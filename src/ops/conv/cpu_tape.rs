@@ -10,7 +10,9 @@ use dfdx::prelude::*;
 use super::cpu;
 use super::geom::ConvGeom;
 use crate::ops::pages::{writable, zeroed};
+use crate::ops::tanh::cpu::{squash_in_place, through_slope};
 use crate::ops::tape::{read_contiguous, read_param, record};
+use crate::ops::Squash;
 use crate::{Error, Result};
 
 /// Checks tensor sizes against the geometry, so that no kernel indexes out
@@ -60,12 +62,15 @@ fn oriented(mut w: Vec<f32>, g: &ConvGeom) -> Vec<f32> {
     w
 }
 
+/// The convolution of `g`, its output squashed in place when `squash` is
+/// given (see [`Squash`]).
 pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     x: Tensor<Si, f32, Cpu, T>,
     w: &Tensor<Sw, f32, Cpu>,
     bias: Option<&Tensor<(O,), f32, Cpu>>,
     g: &ConvGeom,
     out: So,
+    squash: Option<Squash>,
 ) -> Result<Tensor<So, f32, Cpu, T>> {
     let g = *g;
     let b_len = bias.map(|b| b.shape().num_elements());
@@ -84,8 +89,12 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let bs = bias.map(read_param).transpose()?;
     let mut y = zeroed(g.batch * g.out_len());
     cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
+    let slope = squash.map(|q| squash_in_place(&mut y, q, T::OWNS_TAPE));
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
+        // the gradient before the squash, if there was one
+        let pre = slope.map(|s| through_slope(dy, &s));
+        let dy = pre.as_deref().unwrap_or(dy);
         if !g.data_input {
             cpu::backward_data(&g, &ws, dy, writable(grads.get_or_alloc_mut(&xg)?));
         }

@@ -51,7 +51,7 @@ pub use channels::{ChannelsMatch, GroupInputOf, TimesGroups};
 pub use geom::{AxisGeom, ConvGeom};
 pub use strategy::{set_winograd, winograd_enabled};
 
-use super::Backend;
+use super::{Backend, Squash};
 use crate::formula::{Floor, Rounding, SlidingWindow, TransposedWindow};
 use crate::{Error, Result};
 
@@ -149,6 +149,7 @@ pub trait TryConv2d<Wt, Spec>: Sized {
         bias: Option<&Self::Bias>,
         flipped: bool,
         data_input: bool,
+        squash: Option<Squash>,
         op: &'static str,
     ) -> Result<Self::Output>;
 
@@ -159,7 +160,7 @@ pub trait TryConv2d<Wt, Spec>: Sized {
     /// `(batch, O, H', W')` has sizes from [`SlidingWindow`]: static in, static
     /// out (checked by the compiler); `usize` in, `usize` out (checked here).
     fn try_conv2d(self, w: &Wt, bias: Option<&Self::Bias>, _spec: Spec) -> Result<Self::Output> {
-        self.try_correlate2d(w, bias, false, false, "conv2d")
+        self.try_correlate2d(w, bias, false, false, None, "conv2d")
     }
 
     /// [`conv2d`] for a layer whose input is data: no gradient is computed for
@@ -171,7 +172,7 @@ pub trait TryConv2d<Wt, Spec>: Sized {
         bias: Option<&Self::Bias>,
         _spec: Spec,
     ) -> Result<Self::Output> {
-        self.try_correlate2d(w, bias, false, true, "conv2d")
+        self.try_correlate2d(w, bias, false, true, None, "conv2d")
     }
 
     /// True 2D convolution: the kernel rotated 180°, then [`conv2d`].
@@ -184,7 +185,21 @@ pub trait TryConv2d<Wt, Spec>: Sized {
         bias: Option<&Self::Bias>,
         _spec: Spec,
     ) -> Result<Self::Output> {
-        self.try_correlate2d(w, bias, true, false, "convolve2d")
+        self.try_correlate2d(w, bias, true, false, None, "convolve2d")
+    }
+
+    /// [`conv2d`] followed by `squash` (tanh or LeCun's scaled tanh), as
+    /// one op (see [`Squash`]); `data_input` as in
+    /// [`try_conv2d_on_data`](Self::try_conv2d_on_data).
+    fn try_conv2d_squashed(
+        self,
+        w: &Wt,
+        bias: Option<&Self::Bias>,
+        _spec: Spec,
+        squash: Squash,
+        data_input: bool,
+    ) -> Result<Self::Output> {
+        self.try_correlate2d(w, bias, false, data_input, Some(squash), "conv2d")
     }
 }
 
@@ -263,6 +278,7 @@ where
         bias: Option<&Self::Bias>,
         flipped: bool,
         data_input: bool,
+        squash: Option<Squash>,
         op: &'static str,
     ) -> Result<Self::Output> {
         let x = self;
@@ -284,7 +300,10 @@ where
         };
         let ho: H::Output = g.y.output_dim().map_err(shape_err(op))?;
         let wo: W::Output = g.x.output_dim().map_err(shape_err(op))?;
-        Dev::conv(x, w, bias, &g, (b, o, ho, wo))
+        match squash {
+            Some(q) => Dev::conv_squashed(x, w, bias, &g, (b, o, ho, wo), q),
+            None => Dev::conv(x, w, bias, &g, (b, o, ho, wo)),
+        }
     }
 }
 
@@ -414,6 +433,19 @@ pub trait ConvKernel: crate::ops::F32Device {
         generic::conv_forward(x, w, bias, g, out)
     }
 
+    /// [`conv`](Self::conv), then `squash` on its output, in one op where
+    /// the device has the kernel for it (see [`Squash`]).
+    fn conv_squashed<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+        squash: Squash,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        squash.apply(Self::conv(x, w, bias, g, out)?)
+    }
+
     /// The transposed convolution of `g` (see [`generic::conv_transpose_forward`]).
     fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
         x: Tensor<Si, f32, Self, T>,
@@ -434,7 +466,18 @@ impl ConvKernel for Cpu {
         g: &ConvGeom,
         out: So,
     ) -> Result<Tensor<So, f32, Self, T>> {
-        cpu_tape::conv(x, w, bias, g, out)
+        cpu_tape::conv(x, w, bias, g, out, None)
+    }
+
+    fn conv_squashed<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(
+        x: Tensor<Si, f32, Self, T>,
+        w: &Tensor<Sw, f32, Self>,
+        bias: Option<&Tensor<(O,), f32, Self>>,
+        g: &ConvGeom,
+        out: So,
+        squash: Squash,
+    ) -> Result<Tensor<So, f32, Self, T>> {
+        cpu_tape::conv(x, w, bias, g, out, Some(squash))
     }
 
     fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Self>>(

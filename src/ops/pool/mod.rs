@@ -376,15 +376,21 @@ pub trait PoolKernel: crate::ops::F32Device {
     }
 
     /// LeNet's trainable subsampling: per map `c`, `a_c · Σ window + b_c`
-    /// over windows that tile the maps (see [`subsample`]).
+    /// over windows that tile the maps (see [`subsample`]), then `squash`
+    /// when given.
     fn subsample<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Self>>(
         x: Tensor<Si, f32, Self, T>,
         coef: &Tensor<(C,), f32, Self>,
         bias: &Tensor<(C,), f32, Self>,
         g: &PoolGeom,
         out: So,
+        squash: Option<crate::ops::Squash>,
     ) -> Result<Tensor<So, f32, Self, T>> {
-        subsample::generic(x, coef, bias, g, out)
+        let y = subsample::generic(x, coef, bias, g, out)?;
+        match squash {
+            Some(q) => q.apply(y),
+            None => Ok(y),
+        }
     }
 }
 
@@ -421,8 +427,9 @@ impl PoolKernel for Cpu {
         bias: &Tensor<(C,), f32, Self>,
         g: &PoolGeom,
         out: So,
+        squash: Option<crate::ops::Squash>,
     ) -> Result<Tensor<So, f32, Self, T>> {
-        subsample::cpu(x, coef, bias, g, out)
+        subsample::cpu(x, coef, bias, g, out, squash)
     }
 }
 

@@ -15,7 +15,9 @@ use rayon::prelude::*;
 use super::cpu::{sum_backward_plane, sum_plane};
 use super::{generic as pool_generic, PoolGeom, PoolKind};
 use crate::ops::pages::{writable, zeroed};
+use crate::ops::tanh::cpu::{fill_values, fill_with_slope, through_slope};
 use crate::ops::tape::{read_contiguous, read_param, record};
+use crate::ops::Squash;
 use crate::{Error, Result};
 
 /// The device-generic subsampling: average pooling times `K²·a_c`, plus
@@ -79,6 +81,7 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
     bias: &Tensor<(C,), f32, Cpu>,
     g: &PoolGeom,
     out: So,
+    squash: Option<Squash>,
 ) -> Result<Tensor<So, f32, Cpu, T>> {
     let g = *g;
     check(
@@ -95,34 +98,47 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let shift = read_param(bias)?;
     let (ip, op, c) = (g.in_plane(), g.out_plane(), g.channels);
     let mut y = zeroed(g.planes() * op);
-    // the means, for the coefficients' gradient
-    let mut means = if T::OWNS_TAPE {
-        zeroed(y.len())
-    } else {
-        Vec::new()
+    // the means, for the coefficients' gradient, and the squash's slope
+    let (mut means, mut slope) = match (T::OWNS_TAPE, squash) {
+        (false, _) => (Vec::new(), Vec::new()),
+        (true, None) => (zeroed(y.len()), Vec::new()),
+        (true, Some(_)) => (zeroed(y.len()), zeroed(y.len())),
+    };
+    let image = |x: &[f32], y: &mut [f32], mut m: Option<&mut [f32]>, mut d: Option<&mut [f32]>| {
+        for (ch, (x, y)) in x.chunks_exact(ip).zip(y.chunks_exact_mut(op)).enumerate() {
+            let plane = ch * op..(ch + 1) * op;
+            sum_plane(&g, PoolKind::Avg, x, y);
+            if let Some(m) = m.as_deref_mut() {
+                m[plane.clone()].copy_from_slice(y);
+            }
+            let (a, b) = (scale[ch], shift[ch]);
+            y.iter_mut().for_each(|v| *v = *v * a + b);
+            match (squash, d.as_deref_mut()) {
+                (Some(q), Some(d)) => fill_with_slope(y, &mut d[plane], q.a, q.s),
+                (Some(q), None) => fill_values(y, q.a, q.s),
+                (None, _) => {}
+            }
+        }
     };
     let images = xs
         .par_chunks_exact(ip * c)
         .zip(y.par_chunks_exact_mut(op * c));
-    let affine = |x: &[f32], y: &mut [f32], mut kept: Option<&mut [f32]>| {
-        for (ch, (x, y)) in x.chunks_exact(ip).zip(y.chunks_exact_mut(op)).enumerate() {
-            sum_plane(&g, PoolKind::Avg, x, y);
-            if let Some(m) = kept.as_deref_mut() {
-                m[ch * op..(ch + 1) * op].copy_from_slice(y);
-            }
-            let (a, b) = (scale[ch], shift[ch]);
-            y.iter_mut().for_each(|v| *v = *v * a + b);
-        }
-    };
-    if means.is_empty() {
-        images.for_each(|(x, y)| affine(x, y, None));
-    } else {
-        images
-            .zip(means.par_chunks_exact_mut(op * c))
-            .for_each(|((x, y), m)| affine(x, y, Some(m)));
+    let per = op * c;
+    match (means.is_empty(), slope.is_empty()) {
+        (true, _) => images.for_each(|(x, y)| image(x, y, None, None)),
+        (false, true) => images
+            .zip(means.par_chunks_exact_mut(per))
+            .for_each(|((x, y), m)| image(x, y, Some(m), None)),
+        (false, false) => images
+            .zip(means.par_chunks_exact_mut(per))
+            .zip(slope.par_chunks_exact_mut(per))
+            .for_each(|(((x, y), m), d)| image(x, y, Some(m), Some(d))),
     }
     let (xg, ag, bg) = (x.ghost(), coef.ghost(), bias.ghost());
     record(x.device(), tape, y, out, move |dy, grads| {
+        // the gradient before the squash, if there was one
+        let pre = (!slope.is_empty()).then(|| through_slope(dy, &slope));
+        let dy = pre.as_deref().unwrap_or(dy);
         // dx: the pooling's backward pass of dy·K²·a_c; the coefficient's
         // and bias's gradients: Σ dy·K²·mean and Σ dy per map
         let (dx_len, per_task) = (g.planes() * ip, (16 * 1024 / (ip * c)).max(1));
@@ -215,7 +231,7 @@ mod tests {
         let bt = dev.tensor_from_vec(b.to_vec(), (g.channels,));
         let out = (g.batch, g.channels, g.y.output, g.x.output);
         let y = if fast {
-            cpu(xt.leaky_trace(), &at, &bt, g, out).unwrap()
+            cpu(xt.leaky_trace(), &at, &bt, g, out, None).unwrap()
         } else {
             generic(xt.leaky_trace(), &at, &bt, g, out).unwrap()
         };
@@ -297,13 +313,13 @@ mod tests {
         let x = dev.tensor_from_vec(vec![0.0; 32], (1, 2, 4, 4));
         let three = dev.tensor_from_vec(vec![0.0; 3], (3,));
         let two = dev.tensor_from_vec(vec![0.0; 2], (2,));
-        let err = cpu(x.clone(), &three, &two, &g, (1, 2, 2, 2)).unwrap_err();
+        let err = cpu(x.clone(), &three, &two, &g, (1, 2, 2, 2), None).unwrap_err();
         assert!(err.to_string().contains("3 coefficients"), "{err}");
         let overlapping = PoolGeom {
             y: AxisGeom::sliding(4, 2, 1, 0, 1).unwrap(),
             ..g
         };
-        let err = cpu(x, &two, &two, &overlapping, (1, 2, 3, 2)).unwrap_err();
+        let err = cpu(x, &two, &two, &overlapping, (1, 2, 3, 2), None).unwrap_err();
         assert!(err.to_string().contains("tile"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
+use super::Squash;
 use crate::ops::pages::{writable, zeroed};
 use crate::ops::simd::simd_dispatch;
 use crate::ops::tape::{read_contiguous, record};
@@ -57,7 +58,7 @@ pub(crate) fn fast_tanh(x: f32) -> f32 {
 
 simd_dispatch! {
     /// `y ← a·tanh(s·y)` and its slope `a·s·(1 - tanh²)`, in place.
-    fn fill_with_slope(ys: &mut [f32], ds: &mut [f32], a: f32, s: f32) {
+    pub(crate) fn fill_with_slope(ys: &mut [f32], ds: &mut [f32], a: f32, s: f32) {
         ys.iter_mut().zip(ds).for_each(|(v, d)| {
             let t = fast_tanh(s * *v);
             *v = a * t;
@@ -68,7 +69,7 @@ simd_dispatch! {
 
 simd_dispatch! {
     /// `y ← a·tanh(s·y)`, in place.
-    fn fill_values(ys: &mut [f32], a: f32, s: f32) {
+    pub(crate) fn fill_values(ys: &mut [f32], a: f32, s: f32) {
         ys.iter_mut().for_each(|v| *v = a * fast_tanh(s * *v))
     }
 }
@@ -94,22 +95,7 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
     // the copy becomes the output, which dfdx owns and frees
     let mut y = y.into_vec();
     let (x, tape) = x.split_tape();
-    let mut slope = if T::OWNS_TAPE {
-        zeroed(y.len())
-    } else {
-        Vec::new()
-    };
-    let fill = |(ys, ds): (&mut [f32], Option<&mut [f32]>)| match ds {
-        Some(ds) => fill_with_slope(ys, ds, a, s),
-        None => fill_values(ys, a, s),
-    };
-    if slope.is_empty() {
-        y.par_chunks_mut(CHUNK).for_each(|c| fill((c, None)));
-    } else {
-        y.par_chunks_mut(CHUNK)
-            .zip(slope.par_chunks_mut(CHUNK))
-            .for_each(|(c, d)| fill((c, Some(d))));
-    }
+    let slope = squash_in_place(&mut y, Squash { a, s }, T::OWNS_TAPE);
     let xg = x.ghost();
     record(x.device(), tape, y, shape, move |dy, grads| {
         writable(grads.get_or_alloc_mut(&xg)?)
@@ -119,4 +105,30 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
             .for_each(|((dx, dy), d)| add_product(dx, dy, d));
         Ok(())
     })
+}
+
+/// `y ← a·tanh(s·y)` in place, on all threads; with `keep_slope`, returns
+/// the slope `a·s·(1 - tanh²)` at each value for the backward pass (else an
+/// empty vector).
+pub(crate) fn squash_in_place(y: &mut [f32], q: Squash, keep_slope: bool) -> Vec<f32> {
+    let Squash { a, s } = q;
+    if !keep_slope {
+        y.par_chunks_mut(CHUNK).for_each(|c| fill_values(c, a, s));
+        return Vec::new();
+    }
+    let mut slope = zeroed(y.len());
+    y.par_chunks_mut(CHUNK)
+        .zip(slope.par_chunks_mut(CHUNK))
+        .for_each(|(c, d)| fill_with_slope(c, d, a, s));
+    slope
+}
+
+/// `dy · slope`: the gradient before a squash, from the one after it.
+pub(crate) fn through_slope(dy: &[f32], slope: &[f32]) -> Vec<f32> {
+    let mut pre = zeroed(dy.len());
+    pre.par_chunks_mut(CHUNK)
+        .zip(dy.par_chunks(CHUNK))
+        .zip(slope.par_chunks(CHUNK))
+        .for_each(|((p, dy), d)| add_product(p, dy, d));
+    pre
 }

@@ -9,10 +9,51 @@ use dfdx::prelude::*;
 
 use super::Backend;
 
-mod cpu;
+pub(crate) mod cpu;
 pub mod generic;
 #[cfg(test)]
 mod tests;
+
+/// `A · tanh(S · v)` as an op applies it to its own output: a convolution
+/// or subsampling followed by tanh or scaled tanh, in one op.
+///
+/// Apart, the activation copies the op's output (dfdx's storage is
+/// private), passes over it once more and keeps a second buffer; together,
+/// the op squashes each value as it makes it, and its backward pass starts
+/// from `dy · A·S·(1 - tanh²)`. The `network!` macro fuses a layer with the
+/// tanh after it this way; the values are the same as apart.
+///
+/// ```
+/// use splotnet::ops::Squash;
+/// assert_eq!(Squash::TANH, Squash { a: 1.0, s: 1.0 });
+/// assert_eq!(Squash::LECUN.a, splotnet::layers::SCALED_TANH_A);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Squash {
+    /// The output scale `A`.
+    pub a: f32,
+    /// The input scale `S`.
+    pub s: f32,
+}
+
+impl Squash {
+    /// Plain tanh.
+    pub const TANH: Squash = Squash { a: 1.0, s: 1.0 };
+    /// LeCun's `1.7159 tanh(2v/3)`.
+    pub const LECUN: Squash = Squash {
+        a: crate::layers::SCALED_TANH_A,
+        s: crate::layers::SCALED_TANH_S,
+    };
+
+    /// The squashed tensor on any device, as a separate op (the fallback of
+    /// devices without a fused kernel).
+    pub fn apply<S: Shape, D: crate::ops::F32Device, T: Tape<f32, D>>(
+        self,
+        x: Tensor<S, f32, D, T>,
+    ) -> crate::Result<Tensor<S, f32, D, T>> {
+        generic::scaled_tanh(x, self.a, self.s)
+    }
+}
 
 /// `A · tanh(S · x)`, elementwise, any shape.
 ///

@@ -62,3 +62,99 @@ fn matches_the_formula_the_generic_path_and_finite_differences() {
         assert_close(&fg, &numeric, 2e-3, "finite differences");
     }
 }
+
+/// Gradients of `x`, `w` and `b` under `Σ r·y` for `y` from `run`.
+fn conv_grads(
+    run: impl Fn(
+        Tensor<(usize, usize, usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>,
+        &Tensor<(usize, usize, usize, usize), f32, Cpu>,
+        &Tensor<(usize,), f32, Cpu>,
+    ) -> Tensor<(usize, usize, usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>,
+    data_input: bool,
+) -> Vec<Vec<f32>> {
+    let dev: Cpu = Default::default();
+    let (shape, wshape) = ((3, 2, 9, 8), (4, 2, 3, 3));
+    let x = dev.tensor_from_vec(values(3 * 2 * 9 * 8, 1), shape);
+    let w = dev.tensor_from_vec(values(4 * 2 * 9, 2), wshape);
+    let b = dev.tensor_from_vec(values(4, 3), (4,));
+    let y = run(x.leaky_trace(), &w, &b);
+    let r = values(y.shape().num_elements(), 4);
+    let yv = y.as_vec();
+    let g = weighted_loss(y, &r).backward();
+    let mut out = vec![yv, g.get(&w).as_vec(), g.get(&b).as_vec()];
+    if !data_input {
+        out.push(g.get(&x).as_vec());
+    }
+    out
+}
+
+#[test]
+fn a_squashed_convolution_equals_the_convolution_then_the_squash() {
+    use crate::ops::{Conv2dSpec, TryConv2d};
+    let spec = Conv2dSpec::<typenum::U1, typenum::U2, typenum::U1>::new();
+    for (q, data_input) in [(Squash::LECUN, false), (Squash::TANH, true)] {
+        let fused = conv_grads(
+            |x, w, b| {
+                x.try_conv2d_squashed(w, Some(b), spec, q, data_input)
+                    .unwrap()
+            },
+            data_input,
+        );
+        let apart = conv_grads(
+            |x, w, b| {
+                let y = if data_input {
+                    x.try_conv2d_on_data(w, Some(b), spec)
+                } else {
+                    x.try_conv2d(w, Some(b), spec)
+                };
+                y.unwrap().try_scaled_tanh(q.a, q.s).unwrap()
+            },
+            data_input,
+        );
+        for (what, (f, a)) in ["y", "dw", "db", "dx"].iter().zip(fused.iter().zip(&apart)) {
+            assert_close(f, a, 1e-5, &format!("{what}, {q:?}"));
+        }
+        // and the generic path's fallback, squash applied apart
+        let generic = q.apply(Cpu::default().tensor([0.5f32, -2.0])).unwrap();
+        assert_close(
+            &generic.as_vec(),
+            &[q.a * (0.5 * q.s).tanh(), q.a * (-2.0 * q.s).tanh()],
+            1e-6,
+            "apply",
+        );
+    }
+}
+
+#[test]
+fn a_squashed_subsampling_equals_the_subsampling_then_the_squash() {
+    use crate::layers::{SquashedForward, Subsample2d};
+    use crate::prelude::N;
+    use typenum::{U2, U3, U8};
+    let dev: Cpu = Default::default();
+    let mut s2 = Subsample2d::<U3, U2, f32, Cpu>::build(&dev);
+    s2.bias = dev.tensor_from_vec(values(3, 5), (N::new(),));
+    let x: Tensor<(usize, N<U3>, N<U8>, N<U8>), f32, Cpu> =
+        dev.tensor_from_vec(values(2 * 3 * 64, 6), (2, N::new(), N::new(), N::new()));
+    let r = values(2 * 3 * 16, 7);
+    let run = |fused: bool| {
+        let mut grads = s2.alloc_grads();
+        let y = if fused {
+            s2.try_forward_then(x.trace(grads), Some(Squash::LECUN), false)
+        } else {
+            s2.try_forward_then(x.trace(grads), None, false)
+                .and_then(|y| y.try_scaled_tanh(Squash::LECUN.a, Squash::LECUN.s))
+        }
+        .unwrap();
+        let yv = y.as_vec();
+        grads = weighted_loss(y, &r).backward();
+        [
+            yv,
+            grads.get(&s2.weight).as_vec(),
+            grads.get(&s2.bias).as_vec(),
+        ]
+    };
+    let (fused, apart) = (run(true), run(false));
+    for (what, (f, a)) in ["y", "da", "db"].iter().zip(fused.iter().zip(&apart)) {
+        assert_close(f, a, 1e-5, what);
+    }
+}
