@@ -71,6 +71,27 @@ impl<'a> Mat<'a> {
 
 /// `dst = a·b` (or `dst += a·b` when `accumulate`), `dst` row-major `m x n`.
 pub(crate) fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool, threads: usize) {
+    gemm_into(dst, a, b, accumulate, threads, false)
+}
+
+/// [`matmul`] with `dst` read column-major (`dst[j·m + i]`): `dstᵀ = a·b`.
+///
+/// `gemm`'s micro-kernels are 16 rows (two AVX2 vectors) by 4 or 6 columns,
+/// so a product with few rows wastes most of each tile: `Y = W·cols` for
+/// LeNet's C1 has 6 rows and fills 6 of 16. Computed as `Yᵀ = colsᵀ·Wᵀ`
+/// the 6 become the columns, which the 16x6 kernel fits exactly; `Yᵀ`
+/// written column-major is `Y`, so nothing moves.
+pub(crate) fn matmul_transposed_into(
+    dst: &mut [f32],
+    a: Mat,
+    b: Mat,
+    accumulate: bool,
+    threads: usize,
+) {
+    gemm_into(dst, a, b, accumulate, threads, true)
+}
+
+fn gemm_into(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool, threads: usize, col_major: bool) {
     let (m, k) = a.dims();
     let (kb, n) = b.dims();
     assert_eq!(k, kb, "inner dimensions differ");
@@ -100,8 +121,8 @@ pub(crate) fn matmul(dst: &mut [f32], a: Mat, b: Mat, accumulate: bool, threads:
             n,
             k,
             dst.as_mut_ptr(),
-            1,
-            n as isize,
+            if col_major { m as isize } else { 1 },
+            if col_major { 1 } else { n as isize },
             accumulate,
             a.data.as_ptr(),
             a_cs,
@@ -196,6 +217,35 @@ mod tests {
         let view = Mat::strided(&wide[1..], m, k, k * every, every);
         matmul(&mut c, view, Mat::new(&b, k, n), false, 1);
         assert_close(&c, &naive(&a, &b, m, k, n));
+    }
+
+    #[test]
+    fn a_column_major_destination_holds_the_transposed_product() {
+        let (m, k, n) = (19, 5, 6);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.31).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.17).cos()).collect();
+        let expect = transpose(&naive(&a, &b, m, k, n), m, n);
+        for threads in [1, 2] {
+            let mut c = vec![1.0; m * n];
+            matmul_transposed_into(
+                &mut c,
+                Mat::new(&a, m, k),
+                Mat::new(&b, k, n),
+                false,
+                threads,
+            );
+            assert_close(&c, &expect);
+            // accumulating adds the same again
+            matmul_transposed_into(
+                &mut c,
+                Mat::new(&a, m, k),
+                Mat::new(&b, k, n),
+                true,
+                threads,
+            );
+            let twice: Vec<f32> = expect.iter().map(|v| 2.0 * v).collect();
+            assert_close(&c, &twice);
+        }
     }
 
     fn assert_close(a: &[f32], b: &[f32]) {

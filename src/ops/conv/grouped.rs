@@ -5,7 +5,14 @@
 //! `n`, the columns of one image or of the run.
 
 use super::geom::ConvGeom;
-use crate::ops::gemm::{matmul, Mat};
+use crate::ops::gemm::{matmul, matmul_transposed_into, Mat};
+
+/// Whether a product with `rows` output channels and `n` columns runs
+/// faster transposed (see [`matmul_transposed_into`]): fewer rows than the
+/// kernel's 16, and enough columns to fill its rows instead.
+fn few_rows(rows: usize, n: usize) -> bool {
+    rows < 16 && n >= 16
+}
 
 /// `y[grp] = W[grp] · cols[grp]`, added to `y` when `accumulate`.
 pub(super) fn forward(
@@ -19,13 +26,19 @@ pub(super) fn forward(
 ) {
     let (og, rows) = (g.group_out(), g.group_rows());
     for grp in 0..g.groups {
-        matmul(
+        let (y, w) = (
             &mut y[grp * og * n..(grp + 1) * og * n],
-            Mat::new(&w[grp * og * rows..], og, rows),
-            Mat::new(&cols[grp * rows * n..], rows, n),
-            accumulate,
-            threads,
+            &w[grp * og * rows..],
         );
+        let (w, cols) = (
+            Mat::new(w, og, rows),
+            Mat::new(&cols[grp * rows * n..], rows, n),
+        );
+        if few_rows(og, n) {
+            matmul_transposed_into(y, cols.t(), w.t(), accumulate, threads);
+        } else {
+            matmul(y, w, cols, accumulate, threads);
+        }
     }
 }
 
@@ -40,13 +53,14 @@ pub(super) fn weight_grad(
 ) {
     let (og, rows) = (g.group_out(), g.group_rows());
     for grp in 0..g.groups {
-        matmul(
-            &mut dw[grp * og * rows..(grp + 1) * og * rows],
-            Mat::new(&dy[grp * og * n..], og, n),
-            Mat::new(&cols[grp * rows * n..], rows, n).t(),
-            true,
-            threads,
-        );
+        let dw = &mut dw[grp * og * rows..(grp + 1) * og * rows];
+        let dy = Mat::new(&dy[grp * og * n..], og, n);
+        let cols = Mat::new(&cols[grp * rows * n..], rows, n);
+        if few_rows(og, rows) {
+            matmul_transposed_into(dw, cols, dy.t(), true, threads);
+        } else {
+            matmul(dw, dy, cols.t(), true, threads);
+        }
     }
 }
 
