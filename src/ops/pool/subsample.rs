@@ -146,33 +146,32 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
         if dx.len() != dx_len {
             return Err(CpuError::WrongNumElements);
         }
-        let partial = dx
-            .par_chunks_exact_mut(ip * c)
+        // each image's sums in its own slot, added up in image order after:
+        // the same rounding on every run, whatever rayon's split (a resumed
+        // training run must end bit for bit where an uninterrupted one does)
+        let mut per_image = vec![0.0f32; g.batch * 2 * c];
+        dx.par_chunks_exact_mut(ip * c)
             .zip(dy.par_chunks_exact(op * c))
             .zip(means.par_chunks_exact(op * c))
+            .zip(per_image.par_chunks_exact_mut(2 * c))
             .with_min_len(per_task)
-            .fold(
-                || (vec![0.0f32; 2 * c], vec![0.0f32; op]),
-                |(mut sums, mut scaled), ((dx, dy), m)| {
+            .for_each_init(
+                || vec![0.0f32; op],
+                |scaled, (((dx, dy), m), sums)| {
                     let planes = dx.chunks_exact_mut(ip).zip(dy.chunks_exact(op));
                     for (ch, ((dx, dy), m)) in planes.zip(m.chunks_exact(op)).enumerate() {
                         let a = scale[ch];
                         scaled.iter_mut().zip(dy).for_each(|(s, d)| *s = d * a);
-                        sum_backward_plane(&g, PoolKind::Avg, &[], &[], &scaled, dx);
-                        sums[ch] += dy.iter().zip(m).map(|(d, m)| d * m).sum::<f32>() * area;
-                        sums[c + ch] += dy.iter().sum::<f32>();
+                        sum_backward_plane(&g, PoolKind::Avg, &[], &[], scaled, dx);
+                        sums[ch] = dy.iter().zip(m).map(|(d, m)| d * m).sum::<f32>() * area;
+                        sums[c + ch] = dy.iter().sum::<f32>();
                     }
-                    (sums, scaled)
-                },
-            )
-            .map(|(sums, _)| sums)
-            .reduce(
-                || vec![0.0f32; 2 * c],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                    a
                 },
             );
+        let mut partial = vec![0.0f32; 2 * c];
+        for sums in per_image.chunks_exact(2 * c) {
+            partial.iter_mut().zip(sums).for_each(|(p, s)| *p += s);
+        }
         let (da, db) = partial.split_at(c);
         for (grad, part) in [(&ag, da), (&bg, db)] {
             grads
