@@ -150,7 +150,7 @@ simd_dispatch! {
 #[inline(always)]
 fn copy_short(dst: &mut [f32], src: &[f32]) {
     let n = dst.len();
-    if n > 64 || n < 8 || src.len() != n {
+    if !(8..=64).contains(&n) || src.len() != n {
         dst.copy_from_slice(src);
         return;
     }
