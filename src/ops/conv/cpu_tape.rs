@@ -10,7 +10,7 @@ use dfdx::prelude::*;
 use super::cpu;
 use super::geom::ConvGeom;
 use crate::ops::pages::{writable, zeroed};
-use crate::ops::tanh::cpu::{squash_in_place, through_slope};
+use crate::ops::tanh::cpu::{squash_into, through_slope};
 use crate::ops::tape::{read_contiguous, read_param, record};
 use crate::ops::Squash;
 use crate::{Error, Result};
@@ -88,8 +88,26 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
     let ws = oriented(read_param(w)?, &g);
     let bs = bias.map(read_param).transpose()?;
     let mut y = zeroed(g.batch * g.out_len());
-    cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
-    let slope = squash.map(|q| squash_in_place(&mut y, q, T::OWNS_TAPE));
+    let slope = match squash {
+        None => {
+            cpu::forward(&g, &xs, &ws, bs.as_deref(), &mut y, false);
+            None
+        }
+        Some(q) => {
+            let run = images_per_run(&g);
+            let keep = T::OWNS_TAPE;
+            Some(forward_squashed(
+                &g,
+                &xs,
+                &ws,
+                bs.as_deref(),
+                &mut y,
+                q,
+                keep,
+                run,
+            ))
+        }
+    };
     let (xg, wg, bg) = (x.ghost(), w.ghost(), bias.map(|b| b.ghost()));
     record(x.device(), tape, y, out, move |dy, grads| {
         // the gradient before the squash, if there was one
@@ -115,6 +133,48 @@ pub(crate) fn conv<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
         }
         Ok(())
     })
+}
+
+/// Images per run of [`forward_squashed`]: about what the caches keep of
+/// their output, and at least one per thread.
+fn images_per_run(g: &ConvGeom) -> usize {
+    const RUN_BYTES: usize = 2 << 20;
+    let threads = rayon::current_num_threads().max(1);
+    (RUN_BYTES / core::mem::size_of::<f32>() / g.out_len().max(1)).max(threads)
+}
+
+/// The forward pass, then `q` on its output, `run` images at a time:
+/// each run's output is squashed while it is still in cache, rather than
+/// read back from memory after the whole batch (LeNet's C1 writes 18.8 MB
+/// at batch 1000). Returns the slope when `keep_slope`.
+#[allow(clippy::too_many_arguments)]
+fn forward_squashed(
+    g: &ConvGeom,
+    xs: &[f32],
+    ws: &[f32],
+    bs: Option<&[f32]>,
+    y: &mut [f32],
+    q: Squash,
+    keep_slope: bool,
+    run: usize,
+) -> Vec<f32> {
+    let (il, ol, run) = (g.in_len(), g.out_len(), run.max(1));
+    let mut slope = if keep_slope {
+        zeroed(y.len())
+    } else {
+        Vec::new()
+    };
+    for (i, ys) in y.chunks_mut(run * ol).enumerate() {
+        let images = ys.len() / ol;
+        let part = ConvGeom {
+            batch: images,
+            ..*g
+        };
+        cpu::forward(&part, &xs[i * run * il..][..images * il], ws, bs, ys, false);
+        let ds = keep_slope.then(|| &mut slope[i * run * ol..][..ys.len()]);
+        squash_into(ys, q, ds);
+    }
+    slope
 }
 
 pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f32, Cpu>>(
@@ -164,4 +224,37 @@ pub(crate) fn conv_transpose<Si: Shape, Sw: Shape, O: Dim, So: Shape, T: Tape<f3
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::conv::AxisGeom;
+    use crate::testing::{assert_close, values};
+
+    #[test]
+    fn squashing_run_by_run_equals_squashing_the_whole_batch() {
+        let axis = |n| AxisGeom::sliding(n, 3, 1, 1, 1).unwrap();
+        let g = ConvGeom {
+            batch: 5,
+            c_in: 2,
+            c_out: 3,
+            groups: 1,
+            y: axis(6),
+            x: axis(7),
+            flipped: false,
+            data_input: false,
+        };
+        let xs = values(g.batch * g.in_len(), 1);
+        let ws = values(g.weight_len(), 2);
+        let bs = values(g.c_out, 3);
+        let mut whole = vec![0.0; g.batch * g.out_len()];
+        cpu::forward(&g, &xs, &ws, Some(&bs), &mut whole, false);
+        let slope = crate::ops::tanh::cpu::squash_in_place(&mut whole, Squash::LECUN, true);
+        // runs of 2 images: 2 + 2 + 1
+        let mut runs = vec![f32::NAN; whole.len()];
+        let by_runs = forward_squashed(&g, &xs, &ws, Some(&bs), &mut runs, Squash::LECUN, true, 2);
+        assert_close(&runs, &whole, 1e-6, "values");
+        assert_close(&by_runs, &slope, 1e-6, "slopes");
+    }
 }

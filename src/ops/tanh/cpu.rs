@@ -105,16 +105,26 @@ pub(crate) fn scaled_tanh<S: Shape, T: Tape<f32, Cpu>>(
 /// the slope `a·s·(1 - tanh²)` at each value for the backward pass (else an
 /// empty vector).
 pub(crate) fn squash_in_place(y: &mut [f32], q: Squash, keep_slope: bool) -> Vec<f32> {
-    let Squash { a, s } = q;
-    if !keep_slope {
-        y.par_chunks_mut(CHUNK).for_each(|c| fill_values(c, a, s));
-        return Vec::new();
-    }
-    let mut slope = zeroed(y.len());
-    y.par_chunks_mut(CHUNK)
-        .zip(slope.par_chunks_mut(CHUNK))
-        .for_each(|(c, d)| fill_with_slope(c, d, a, s));
+    let mut slope = if keep_slope {
+        zeroed(y.len())
+    } else {
+        Vec::new()
+    };
+    squash_into(y, q, keep_slope.then_some(&mut slope[..]));
     slope
+}
+
+/// `y ← a·tanh(s·y)` in place on all threads, writing the slope into
+/// `slope` when given (as long as `y`).
+pub(crate) fn squash_into(y: &mut [f32], q: Squash, slope: Option<&mut [f32]>) {
+    let Squash { a, s } = q;
+    match slope {
+        None => y.par_chunks_mut(CHUNK).for_each(|c| fill_values(c, a, s)),
+        Some(slope) => y
+            .par_chunks_mut(CHUNK)
+            .zip(slope.par_chunks_mut(CHUNK))
+            .for_each(|(c, d)| fill_with_slope(c, d, a, s)),
+    }
 }
 
 /// `dy · slope`: the gradient before a squash, from the one after it.
