@@ -14,7 +14,7 @@
 
 use super::geom::ConvGeom;
 use super::strategy::Plan;
-use super::{batched, per_image, rotated, tapwise, winograd};
+use super::{batched, direct, per_image, rotated, tapwise, winograd};
 use crate::ops::simd::simd_dispatch;
 
 /// `y = conv(x, w) + b` for the whole batch; `y` is overwritten, or added to
@@ -42,6 +42,8 @@ pub(crate) fn forward_with(
 ) {
     if plan.winograd && winograd::fits(g) {
         winograd::forward(plan, g, x, w, b, y, accumulate)
+    } else if plan.direct && direct::fits(g) {
+        direct::forward(g, x, w, b, y, accumulate)
     } else if plan.tapwise && tapwise::fits(g) {
         tapwise::forward(plan, g, x, w, b, y, accumulate)
     } else if plan.images_per_gemm > 1 {

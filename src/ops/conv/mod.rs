@@ -29,6 +29,7 @@ mod batched;
 mod channels;
 pub(crate) mod cpu;
 pub(crate) mod cpu_tape;
+mod direct;
 pub mod generic;
 mod geom;
 mod grouped;

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::geom::ConvGeom;
-use super::{tapwise, winograd};
+use super::{direct, tapwise, winograd};
 
 /// Whether [`Plan::choose`] may pick Winograd; see [`set_winograd`].
 static WINOGRAD: AtomicBool = AtomicBool::new(true);
@@ -63,6 +63,9 @@ pub(crate) struct Plan {
     /// Whether small padded maps run one GEMM per kernel tap over only the
     /// outputs it reaches ([`tapwise`](super::tapwise)).
     pub tapwise: bool,
+    /// Whether small unpadded maps run their forward pass by direct
+    /// summation ([`direct`](super::direct)) rather than im2col + GEMM.
+    pub direct: bool,
 }
 
 impl Plan {
@@ -81,6 +84,7 @@ impl Plan {
             rotated_data_grad: rotation_pays(g),
             winograd: winograd_pays(g),
             tapwise: tapwise_pays(g),
+            direct: direct_pays(g),
         }
     }
 
@@ -149,3 +153,17 @@ fn tapwise_pays(g: &ConvGeom) -> bool {
 
 /// The largest output map (positions) that goes tap by tap: 4x4.
 const MAX_TAPWISE_MAP: usize = 16;
+
+/// The direct forward pays on small maps with a short inner dimension,
+/// where im2col costs as much as the GEMM it feeds (LeNet's C3: 150 rows
+/// over 100 positions), and where the CPU has the AVX2 + FMA kernel.
+fn direct_pays(g: &ConvGeom) -> bool {
+    direct::fits(g)
+        && g.group_rows() <= MAX_DIRECT_ROWS
+        && g.out_plane() <= MAX_DIRECT_MAP
+        && direct::wide_available()
+}
+
+/// The longest inner dimension `C·K²` and largest output map that go direct.
+const MAX_DIRECT_ROWS: usize = 512;
+const MAX_DIRECT_MAP: usize = 1024;

@@ -137,6 +137,11 @@ fn grid() -> Vec<ConvGeom> {
         // stride 1 without padding: im2col's plain path, with output rows
         // longer than one vector and a remainder
         geom(3, 2, 3, 1, axis(6, 3, 1, 0, 1), axis(14, 3, 1, 0, 1)),
+        // output channels in blocks of 16 on small unpadded maps: the
+        // direct route, its tiles of 6 positions crossing rows, a partial
+        // last tile, and two blocks
+        geom(3, 2, 16, 1, axis(6, 3, 1, 0, 1), axis(9, 2, 1, 0, 1)),
+        geom(2, 1, 32, 1, axis(4, 2, 1, 0, 1), axis(4, 3, 1, 0, 1)),
     ]
 }
 
@@ -543,6 +548,7 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
         rotated_data_grad: false,
         winograd: false,
         tapwise: false,
+        direct: false,
     };
     use strategy::Plan;
     vec![
@@ -602,6 +608,14 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
             },
         ),
         (
+            "direct where it fits",
+            Plan {
+                images_per_task: 2,
+                direct: true,
+                ..one
+            },
+        ),
+        (
             "rotated input gradient, batched",
             Plan {
                 images_per_task: g.batch,
@@ -615,7 +629,7 @@ fn every_route(g: &ConvGeom) -> Vec<(&'static str, strategy::Plan)> {
 
 #[test]
 fn every_route_matches_the_oracle_and_finite_differences() {
-    let (mut rotated_runs, mut tapwise_runs) = (0, 0);
+    let (mut rotated_runs, mut tapwise_runs, mut direct_runs) = (0, 0, 0);
     for (i, g) in grid().iter().enumerate() {
         let (x, w, b) = tensors(g, 40 + i as u64);
         let r = values(g.batch * g.out_len(), 90 + i as u64);
@@ -631,6 +645,9 @@ fn every_route_matches_the_oracle_and_finite_differences() {
         }
         if super::tapwise::fits(g) {
             tapwise_runs += 1;
+        }
+        if super::direct::fits(g) {
+            direct_runs += 1;
         }
         for (route, plan) in every_route(g) {
             let what = |t: &str| format!("geometry {i}, {route}: {t}");
@@ -657,6 +674,10 @@ fn every_route_matches_the_oracle_and_finite_differences() {
     assert!(
         tapwise_runs >= 3,
         "the grid reaches the tap-by-tap route: {tapwise_runs}"
+    );
+    assert!(
+        direct_runs >= 2,
+        "the grid reaches the direct route: {direct_runs}"
     );
 }
 
@@ -686,6 +707,7 @@ fn winograd_matches_the_oracle_over_blocks_edges_and_padding() {
             rotated_data_grad: true,
             winograd: true,
             tapwise: false,
+            direct: false,
         };
         let direct = strategy::Plan {
             winograd: false,
