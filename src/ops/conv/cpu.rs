@@ -98,6 +98,8 @@ pub(crate) fn backward_filter_with(
 ) {
     if plan.winograd && winograd::fits(g) {
         winograd::backward_filter(plan, g, x, dy, dw)
+    } else if plan.direct && direct::fits(g) {
+        direct::backward_filter(plan, g, x, dy, dw)
     } else if plan.tapwise && tapwise::fits(g) {
         tapwise::backward_filter(plan, g, x, dy, dw)
     } else if plan.images_per_gemm > 1 {

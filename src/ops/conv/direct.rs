@@ -26,6 +26,30 @@ pub(super) fn fits(g: &ConvGeom) -> bool {
     g.y.is_plain() && g.x.is_plain() && g.groups == 1 && !g.flipped && g.c_out % BLOCK == 0
 }
 
+/// Where the input value of kernel row `r = (c, ky, kx)` and output
+/// position `p` lies in an image: `offsets[r] + starts[p]`.
+struct Reads {
+    /// Where row `(c, ky, kx)` starts in the image.
+    offsets: Vec<usize>,
+    /// Where each output position's window starts in a channel.
+    starts: Vec<usize>,
+}
+
+impl Reads {
+    fn new(g: &ConvGeom) -> Self {
+        let (hw, wi) = (g.in_plane(), g.x.input);
+        let offsets = (0..g.c_in)
+            .flat_map(|c| {
+                (0..g.y.k).flat_map(move |ky| (0..g.x.k).map(move |kx| c * hw + ky * wi + kx))
+            })
+            .collect();
+        let starts = (0..g.out_plane())
+            .map(|p| p / g.x.output * wi + p % g.x.output)
+            .collect();
+        Reads { offsets, starts }
+    }
+}
+
 /// The weights as the tile reads them: per block of 16 output channels,
 /// per row `(c, ky, kx)`, the 16 channels' weights side by side.
 fn pack(g: &ConvGeom, w: &[f32]) -> Vec<f32> {
@@ -99,6 +123,56 @@ pub(super) fn forward(
                 }
             }
         });
+}
+
+/// `dw += Σ_images dy ⋆ x` for a geometry that [`fits`], by the same
+/// register tile with the roles turned: the sum runs over output positions
+/// `p`, the 16 lanes are output channels (the output gradient, transposed
+/// once per image to `p x 16`), and the tile's six columns are six kernel
+/// rows `(c, ky, kx)`. No im2col matrix is built, as in the forward pass.
+/// Images are split among tasks whose sums are added in task order.
+pub(super) fn backward_filter(
+    plan: &super::strategy::Plan,
+    g: &ConvGeom,
+    x: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+) {
+    debug_assert!(fits(g), "the direct route needs a plain geometry");
+    let (il, ol, l, rows) = (g.in_len(), g.out_len(), g.out_plane(), g.group_rows());
+    let Reads { offsets, starts } = Reads::new(g);
+    let reach = starts.iter().max().copied().unwrap_or(0);
+    let wide = wide_available();
+    let per = plan.images_per_task.max(1);
+    let mut total = vec![0.0f32; g.c_out * rows];
+    super::scratch::add_task_sums(g.batch.div_ceil(per), &mut total, |task, sums| {
+        let mut dyt = vec![0.0f32; l * BLOCK];
+        for n in task * per..((task + 1) * per).min(g.batch) {
+            let (x, dy) = (&x[n * il..][..il], &dy[n * ol..][..ol]);
+            for (block, dw) in sums.chunks_exact_mut(BLOCK * rows).enumerate() {
+                for (lane, plane) in dy[block * BLOCK * l..][..BLOCK * l]
+                    .chunks_exact(l)
+                    .enumerate()
+                {
+                    for (p, v) in plane.iter().enumerate() {
+                        dyt[p * BLOCK + lane] = *v;
+                    }
+                }
+                for first in (0..rows).step_by(TILE) {
+                    // a last, partial tile repeats its last row
+                    let at: [usize; TILE] =
+                        core::array::from_fn(|j| offsets[(first + j).min(rows - 1)]);
+                    let tile_sums = tile(x, &dyt, (&starts, reach), &at, wide);
+                    for (j, sum) in tile_sums.iter().enumerate().take(rows - first) {
+                        for (lane, s) in sum.iter().enumerate() {
+                            dw[lane * rows + first + j] += s;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    dw.iter_mut().zip(&total).for_each(|(d, t)| *d += t);
 }
 
 /// Whether the CPU runs the AVX2 + FMA tile (else a portable loop).
