@@ -20,7 +20,7 @@ macro_rules! simd_dispatch {
                 unsafe fn wide($($arg: $ty),*) {
                     portable($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                if $crate::ops::simd::avx2_fma() {
                     // SAFETY: `wide` needs exactly the features just detected.
                     return unsafe { wide($($arg),*) };
                 }
@@ -31,6 +31,20 @@ macro_rules! simd_dispatch {
 }
 
 pub(crate) use simd_dispatch;
+
+/// Whether the CPU has AVX2 and FMA, which every `wide` build and the
+/// hand-written AVX2 kernels need (`std` caches the answer).
+#[inline]
+pub(crate) fn avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
 
 /// `a·b + c` in a polynomial: rounded once by the CPU's fused multiply-add
 /// ([`Fused`]) in code compiled for FMA, or as a product and a sum
@@ -75,7 +89,7 @@ macro_rules! simd_dispatch_madd {
                 unsafe fn wide($($arg: $ty),*) {
                     portable::<$crate::ops::simd::Fused>($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                if $crate::ops::simd::avx2_fma() {
                     // SAFETY: `wide` needs exactly the features just detected.
                     return unsafe { wide($($arg),*) };
                 }

@@ -78,19 +78,9 @@ pub(super) fn forward(
     debug_assert!(fits(g), "the direct route needs a plain geometry");
     let (il, ol, l) = (g.in_len(), g.out_len(), g.out_plane());
     let packed = pack(g, w);
-    // where row (c, ky, kx) starts in the image, and where each output
-    // position's window starts in a channel
-    let (hw, wi) = (g.in_plane(), g.x.input);
-    let offsets: Vec<usize> = (0..g.c_in)
-        .flat_map(|c| {
-            (0..g.y.k).flat_map(move |ky| (0..g.x.k).map(move |kx| c * hw + ky * wi + kx))
-        })
-        .collect();
-    let starts: Vec<usize> = (0..l)
-        .map(|p| p / g.x.output * wi + p % g.x.output)
-        .collect();
+    let Reads { offsets, starts } = Reads::new(g);
     let reach = offsets.iter().max().copied().unwrap_or(0);
-    let wide = wide_available();
+    let wide = crate::ops::simd::avx2_fma();
     y[..g.batch * ol]
         .par_chunks_mut(ol)
         .zip(x.par_chunks(il))
@@ -100,12 +90,8 @@ pub(super) fn forward(
                 let ys = &mut y[block * BLOCK * l..][..BLOCK * l];
                 let bias: [f32; BLOCK] =
                     core::array::from_fn(|lane| b.map_or(0.0, |b| b[block * BLOCK + lane]));
-                for first in (0..l).step_by(TILE) {
-                    // a last, partial tile repeats its last position
-                    let at: [usize; TILE] =
-                        core::array::from_fn(|j| starts[(first + j).min(l - 1)]);
+                for (first, at, n) in tiles(&starts) {
                     let sums = tile(x, ws, (&offsets, reach), &at, wide);
-                    let n = TILE.min(l - first);
                     // the tile is positions x channels; the output is
                     // channels x positions: each channel's run of positions
                     for (lane, &bias) in bias.iter().enumerate() {
@@ -142,7 +128,7 @@ pub(super) fn backward_filter(
     let (il, ol, l, rows) = (g.in_len(), g.out_len(), g.out_plane(), g.group_rows());
     let Reads { offsets, starts } = Reads::new(g);
     let reach = starts.iter().max().copied().unwrap_or(0);
-    let wide = wide_available();
+    let wide = crate::ops::simd::avx2_fma();
     let per = plan.images_per_task.max(1);
     let mut total = vec![0.0f32; g.c_out * rows];
     super::scratch::add_task_sums(g.batch.div_ceil(per), &mut total, |task, sums| {
@@ -158,12 +144,9 @@ pub(super) fn backward_filter(
                         dyt[p * BLOCK + lane] = *v;
                     }
                 }
-                for first in (0..rows).step_by(TILE) {
-                    // a last, partial tile repeats its last row
-                    let at: [usize; TILE] =
-                        core::array::from_fn(|j| offsets[(first + j).min(rows - 1)]);
+                for (first, at, n) in tiles(&offsets) {
                     let tile_sums = tile(x, &dyt, (&starts, reach), &at, wide);
-                    for (j, sum) in tile_sums.iter().enumerate().take(rows - first) {
+                    for (j, sum) in tile_sums.iter().enumerate().take(n) {
                         for (lane, s) in sum.iter().enumerate() {
                             dw[lane * rows + first + j] += s;
                         }
@@ -175,16 +158,14 @@ pub(super) fn backward_filter(
     dw.iter_mut().zip(&total).for_each(|(d, t)| *d += t);
 }
 
-/// Whether the CPU runs the AVX2 + FMA tile (else a portable loop).
-pub(super) fn wide_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// The tiles over `reads` (positions, or kernel rows): each tile's first
+/// index, its six reads, and how many of them are real. A last, partial
+/// tile repeats its last read, so the kernel never branches on the count.
+fn tiles(reads: &[usize]) -> impl Iterator<Item = (usize, [usize; TILE], usize)> + '_ {
+    (0..reads.len()).step_by(TILE).map(move |first| {
+        let at = core::array::from_fn(|j| reads[(first + j).min(reads.len() - 1)]);
+        (first, at, TILE.min(reads.len() - first))
+    })
 }
 
 /// One register tile: for positions `at` (each window's start in a
@@ -286,7 +267,7 @@ mod tests {
                 .collect();
             assert_close(sum, &want, 1e-5, "portable tile");
         }
-        if wide_available() {
+        if crate::ops::simd::avx2_fma() {
             let wide = tile(&x, &ws, (&offsets, reach), &at, true);
             assert_close(
                 wide.as_flattened(),

@@ -154,16 +154,22 @@ fn tapwise_pays(g: &ConvGeom) -> bool {
 /// The largest output map (positions) that goes tap by tap: 4x4.
 const MAX_TAPWISE_MAP: usize = 16;
 
-/// The direct forward pays on small maps with a short inner dimension,
+/// The direct route pays on small maps with a short inner dimension,
 /// where im2col costs as much as the GEMM it feeds (LeNet's C3: 150 rows
-/// over 100 positions), and where the CPU has the AVX2 + FMA kernel.
+/// over 100 positions), and where the CPU has the AVX2 + FMA kernel. A
+/// pointwise convolution (1x1, or a kernel as large as the input) needs no
+/// im2col at all: its GEMM reads the input as it is, so it stays there.
 fn direct_pays(g: &ConvGeom) -> bool {
     direct::fits(g)
+        && !g.is_pointwise()
         && g.group_rows() <= MAX_DIRECT_ROWS
         && g.out_plane() <= MAX_DIRECT_MAP
-        && direct::wide_available()
+        && crate::ops::simd::avx2_fma()
 }
 
-/// The longest inner dimension `C·K²` and largest output map that go direct.
+/// The longest inner dimension `C·K²` and the largest output map that go
+/// direct. Only LeNet's C3 (150 and 100) was measured; the bounds keep the
+/// route to maps of that kind, short of where GEMM's cache blocking starts
+/// to matter, rather than mark a measured crossover.
 const MAX_DIRECT_ROWS: usize = 512;
 const MAX_DIRECT_MAP: usize = 1024;
