@@ -37,7 +37,7 @@ pub(super) fn methods(net: &Network, plan: &Plan, tys: &Tys) -> TokenStream {
         .enumerate()
         .map(|(i, (s, stmt))| {
             // a fused step records its layer's output itself
-            let fused = !tys.is_generic() && fused_squash(&plan.steps, i).is_some();
+            let fused = fused_squash(tys, &plan.steps, i).is_some();
             let push = s
                 .label
                 .as_ref()

@@ -209,9 +209,14 @@ pub(super) struct Pass<'a> {
 }
 
 /// The squash that step `i` of `steps` takes over from the activation after
-/// it, if it does: a 2D convolution or a subsampling followed by `tanh` or
-/// `scaled_tanh`, where no later step reads the layer's own output.
-pub(super) fn fused_squash(steps: &[Step], i: usize) -> Option<TokenStream> {
+/// it, if it does: in a network (a generic block's types come from its size
+/// rules, which know no fused layer), a 2D convolution or a subsampling
+/// followed by `tanh` or `scaled_tanh`, where no later step reads the
+/// layer's own output.
+pub(super) fn fused_squash(tys: &Tys, steps: &[Step], i: usize) -> Option<TokenStream> {
+    if tys.is_generic() {
+        return None;
+    }
     let (s, next) = (steps.get(i)?, steps.get(i + 1)?);
     let layer = match &s.op {
         Op::Conv { .. } => {
@@ -282,13 +287,11 @@ impl Pass<'_> {
         };
         for (i, s) in steps.iter().enumerate() {
             // the activation a fused step before it took over
-            if !tys.is_generic() && i > 0 && fused_squash(steps, i - 1).is_some() {
+            if i > 0 && fused_squash(tys, steps, i - 1).is_some() {
                 stmts.push(quote!());
                 continue;
             }
-            if let (false, Some(squash), Some(name)) =
-                (tys.is_generic(), fused_squash(steps, i), s.field_name())
-            {
+            if let (Some(squash), Some(name)) = (fused_squash(tys, steps, i), s.field_name()) {
                 let data = mutable && on_data && i == 0;
                 let fused = quote_spanned!(s.span=>
                     ::splotnet::layers::SquashedForward::try_forward_then(&#this.#name, x, Some(#squash), #data)?);
