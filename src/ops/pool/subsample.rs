@@ -120,10 +120,9 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
             }
         }
     };
-    let images = xs
-        .par_chunks_exact(ip * c)
-        .zip(y.par_chunks_exact_mut(op * c));
-    let per = op * c;
+    // one image's maps at a time: `c` planes in, `c` planes out
+    let (per_in, per) = (ip * c, op * c);
+    let images = xs.par_chunks_exact(per_in).zip(y.par_chunks_exact_mut(per));
     match (means.is_empty(), slope.is_empty()) {
         (true, _) => images.for_each(|(x, y)| image(x, y, None, None)),
         (false, true) => images
@@ -141,7 +140,7 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
         let dy = pre.as_deref().unwrap_or(dy);
         // dx: the pooling's backward pass of dy·K²·a_c; the coefficient's
         // and bias's gradients: Σ dy·K²·mean and Σ dy per map
-        let (dx_len, per_task) = (g.planes() * ip, (16 * 1024 / (ip * c)).max(1));
+        let (dx_len, per_task) = (g.planes() * ip, (16 * 1024 / per_in).max(1));
         let dx = writable(grads.get_or_alloc_mut(&xg)?);
         if dx.len() != dx_len {
             return Err(CpuError::WrongNumElements);
@@ -150,9 +149,9 @@ pub(crate) fn cpu<Si: Shape, C: Dim, So: Shape, T: Tape<f32, Cpu>>(
         // the same rounding on every run, whatever rayon's split (a resumed
         // training run must end bit for bit where an uninterrupted one does)
         let mut per_image = vec![0.0f32; g.batch * 2 * c];
-        dx.par_chunks_exact_mut(ip * c)
-            .zip(dy.par_chunks_exact(op * c))
-            .zip(means.par_chunks_exact(op * c))
+        dx.par_chunks_exact_mut(per_in)
+            .zip(dy.par_chunks_exact(per))
+            .zip(means.par_chunks_exact(per))
             .zip(per_image.par_chunks_exact_mut(2 * c))
             .with_min_len(per_task)
             .for_each_init(
